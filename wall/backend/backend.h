@@ -1,0 +1,72 @@
+/*
+ * Backends: where the canvas goes. Built into the binary, behind a small
+ * vtable as in wlroots: the impl pointer is also the type tag.
+ *
+ * - sdl: a window or fullscreen on a display, through SDL2.
+ * - headless: off screen, for tests, screenshots and previews.
+ *
+ * Everything here runs on the render thread.
+ */
+#ifndef WALL_BACKEND_H
+#define WALL_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "render/renderer.h"
+
+struct wall_backend_options {
+	int32_t canvas_width_px;
+	int32_t canvas_height_px;
+	bool fullscreen;
+	int display_index;
+	/** Presentation rate when the backend has no vsync (headless). */
+	double fps;
+};
+
+struct wall_backend;
+
+struct wall_backend_impl {
+	const char *name;
+	/**
+	 * Get ready for a renderer of this kind: for GL, create a GL ES 3
+	 * context and make it current. Returns false, having logged why, when
+	 * the kind cannot be served (no GL).
+	 */
+	bool (*init)(struct wall_backend *backend, enum wall_render_kind kind);
+	/**
+	 * Show what renderer drew. Blocks until the next vertical blank where
+	 * the backend has one.
+	 */
+	bool (*present)(struct wall_backend *backend, struct wall_renderer *renderer);
+	/** Handle window events. Returns false when the user closed the wall. */
+	bool (*dispatch)(struct wall_backend *backend);
+	/** Free everything. */
+	void (*destroy)(struct wall_backend *backend);
+};
+
+struct wall_backend {
+	const struct wall_backend_impl *impl;
+	struct wall_backend_options options;
+	/** The GL_RENDERER string once init(GL) succeeded, else NULL. */
+	const char *gl_renderer_name;
+	/** True when present() waits for vertical blank. */
+	bool has_vsync;
+	/** Refresh rate of the output, Hz. */
+	double refresh_hz;
+};
+
+struct wall_backend *wall_headless_backend_create(const struct wall_backend_options *options);
+/** Returns NULL, having logged why, when no display is available. */
+struct wall_backend *wall_sdl_backend_create(const struct wall_backend_options *options);
+/** True when an SDL video driver other than offscreen/dummy can open. */
+bool wall_sdl_display_available(void);
+
+static inline void wall_backend_destroy(struct wall_backend *backend)
+{
+	if (backend != NULL) {
+		backend->impl->destroy(backend);
+	}
+}
+
+#endif

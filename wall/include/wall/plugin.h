@@ -1,0 +1,295 @@
+/*
+ * wall plugin ABI.
+ *
+ * This is the only header a plugin includes. A plugin is a shared object
+ * that exports one symbol, wall_plugin_entry(), returning a struct
+ * wall_plugin. Plugins reach the wall only through the struct wall_host
+ * table they are given; they never link against the wall binary.
+ *
+ * Compatibility rules:
+ * - WALL_PLUGIN_ABI_VERSION changes only when an existing field changes
+ *   meaning. The host refuses a plugin whose abi_version differs.
+ * - struct wall_plugin and struct wall_host only grow at the end. Each
+ *   carries struct_size, so an older plugin with fewer callbacks still
+ *   loads, and a plugin can tell whether a newer host service exists
+ *   (WALL_HOST_HAS()).
+ */
+#ifndef WALL_PLUGIN_H
+#define WALL_PLUGIN_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WALL_PLUGIN_ABI_VERSION 1u
+
+/** Pixel layouts a plugin may push. */
+enum wall_pixel_format {
+	WALL_PIXEL_FORMAT_INVALID = 0,
+	/** Planar Y, U, V; chroma halved in both directions. 3 planes. */
+	WALL_PIXEL_FORMAT_I420,
+	/** Y plane, then one plane of interleaved U,V; chroma halved. */
+	WALL_PIXEL_FORMAT_NV12,
+	/**
+	 * 32 bits per pixel, bytes B, G, R, A in memory, colour premultiplied
+	 * by alpha. This is CAIRO_FORMAT_ARGB32 on little-endian machines.
+	 */
+	WALL_PIXEL_FORMAT_BGRA,
+	/** 32 bits per pixel, bytes R, G, B, A in memory, not premultiplied. */
+	WALL_PIXEL_FORMAT_RGBA,
+};
+
+/** YUV to RGB matrix. DEFAULT picks BT.709 from 720 lines up, else BT.601. */
+enum wall_yuv_matrix {
+	WALL_YUV_MATRIX_DEFAULT = 0,
+	WALL_YUV_MATRIX_BT601,
+	WALL_YUV_MATRIX_BT709,
+};
+
+/** YUV value range. DEFAULT means LIMITED (16-235), as video almost is. */
+enum wall_yuv_range {
+	WALL_YUV_RANGE_DEFAULT = 0,
+	WALL_YUV_RANGE_LIMITED,
+	WALL_YUV_RANGE_FULL,
+};
+
+/**
+ * One picture handed from a plugin to the wall.
+ *
+ * The plugin fills it and passes it to wall_host.push_frame(). The host
+ * copies this struct, never the pixels: the planes must stay valid and
+ * unchanged until the host calls release(release_data). That call can come
+ * from any thread, possibly before push_frame() returns (a newer frame
+ * replaced this one), and it comes exactly once.
+ */
+struct wall_frame {
+	enum wall_pixel_format format;
+	uint32_t width_px;
+	uint32_t height_px;
+	/** Plane pointers; unused planes are NULL. */
+	const uint8_t *planes[3];
+	/** Bytes from one row to the next, per plane. */
+	uint32_t strides[3];
+	enum wall_yuv_matrix matrix;
+	enum wall_yuv_range range;
+	/**
+	 * When the picture was captured, in the wall's clock (microseconds of
+	 * g_get_monotonic_time()), or 0 when unknown.
+	 */
+	int64_t capture_time_us;
+	/** Called once when the host no longer needs the planes. May be NULL. */
+	void (*release)(void *release_data);
+	void *release_data;
+};
+
+/** Health of a source, shown as a slate on its tiles when not LIVE. */
+enum wall_source_state {
+	WALL_SOURCE_STATE_INVALID = 0,
+	/** Starting up or connecting; tiles show "connecting…". */
+	WALL_SOURCE_STATE_CONNECTING,
+	/** Frames flowing; tiles show the picture. */
+	WALL_SOURCE_STATE_LIVE,
+	/** Connected but no new frame; tiles dim the last picture. */
+	WALL_SOURCE_STATE_STALLED,
+	/** Lost; tiles show "offline since" and the reason. */
+	WALL_SOURCE_STATE_OFFLINE,
+	/** Cannot work at all (bad config, missing file); tiles show why. */
+	WALL_SOURCE_STATE_ERROR,
+};
+
+enum wall_log_level {
+	WALL_LOG_INVALID = 0,
+	WALL_LOG_ERROR,
+	WALL_LOG_WARNING,
+	WALL_LOG_INFO,
+	WALL_LOG_DEBUG,
+};
+
+/** Types of plugin option, checked by the host against the layout file. */
+enum wall_option_type {
+	WALL_OPTION_INVALID = 0,
+	/** Any scalar text. */
+	WALL_OPTION_STRING,
+	/** Integer within [min, max] when min < max. */
+	WALL_OPTION_INT,
+	/** Number within [min, max] when min < max. */
+	WALL_OPTION_DOUBLE,
+	/** true/false, yes/no, on/off. */
+	WALL_OPTION_BOOL,
+	/** "#rrggbb" or "#rrggbbaa". Read it with wall_host.config_color(). */
+	WALL_OPTION_COLOR,
+	/** Duration: "250ms", "3s", "2m", or a bare number of seconds. */
+	WALL_OPTION_DURATION,
+	/** One of the words in choices, separated by '|'. */
+	WALL_OPTION_ENUM,
+	/** A path to a file, resolved relative to the layout file. */
+	WALL_OPTION_PATH,
+	/** Any YAML value (list, map); the plugin reads it as JSON text. */
+	WALL_OPTION_JSON,
+};
+
+/** Option flags. */
+enum wall_option_flag {
+	/** The layout must set it. */
+	WALL_OPTION_REQUIRED = 1u << 0,
+	/** Never logged nor shown in status (passwords, tokens). */
+	WALL_OPTION_SECRET = 1u << 1,
+};
+
+/**
+ * An option a plugin accepts. A plugin lists them in an array ended by an
+ * entry whose name is NULL. The host rejects a layout that sets an option
+ * not listed, of the wrong type or outside its range, naming file, line
+ * and column.
+ */
+struct wall_option {
+	const char *name;
+	enum wall_option_type type;
+	/** Value when the layout does not set it, written as in YAML; or NULL. */
+	const char *default_value;
+	/** Inclusive range for INT, DOUBLE and DURATION (seconds); unchecked when min >= max. */
+	double min;
+	double max;
+	/** For ENUM: the allowed words, "tcp|udp|auto". */
+	const char *choices;
+	/** One line for --help-plugin and error messages. */
+	const char *help;
+	/** enum wall_option_flag bits. */
+	uint32_t flags;
+};
+
+/** Opaque: the host's side of one source instance. */
+struct wall_source;
+
+/**
+ * Services the host offers a plugin instance. Every function may be called
+ * from any thread unless it says otherwise. Strings passed in are copied.
+ */
+struct wall_host {
+	/** sizeof(struct wall_host) of the host; see WALL_HOST_HAS(). */
+	uint32_t struct_size;
+
+	/**
+	 * Hand a new picture to the tiles that show this source. The newest
+	 * frame wins: a frame not yet shown is released when a newer one comes.
+	 * Ownership of the planes passes to the host (see struct wall_frame).
+	 * Returns false, after releasing the frame, when the frame is malformed.
+	 */
+	bool (*push_frame)(struct wall_source *source, const struct wall_frame *frame);
+
+	/**
+	 * Log a line, prefixed with the source's name. The last ERROR logged
+	 * before create() returns NULL is shown on the tile's error slate.
+	 */
+	void (*log)(struct wall_source *source, enum wall_log_level level,
+		    const char *format, ...) __attribute__((format(printf, 3, 4)));
+
+	/**
+	 * The value of an option as text, or its default, or NULL when neither
+	 * is set. PATH options come back resolved; JSON options as JSON text.
+	 * The string lives as long as the instance.
+	 */
+	const char *(*config_string)(struct wall_source *source, const char *name);
+	/** An INT or BOOL option (bools as 0/1), or its default, or fallback. */
+	int64_t (*config_int)(struct wall_source *source, const char *name, int64_t fallback);
+	/** A DOUBLE or INT option, or its default, or fallback. */
+	double (*config_double)(struct wall_source *source, const char *name, double fallback);
+	/** A DURATION option in milliseconds, or its default, or fallback. */
+	int64_t (*config_duration_ms)(struct wall_source *source, const char *name, int64_t fallback);
+	/** A COLOR option as 0xAARRGGBB, or its default, or fallback. */
+	uint32_t (*config_color)(struct wall_source *source, const char *name, uint32_t fallback);
+
+	/**
+	 * Report the source's health. Tiles show a slate for every state but
+	 * LIVE; reason (may be NULL) is shown under it, in the user's words:
+	 * "connection refused", not an errno.
+	 */
+	void (*set_state)(struct wall_source *source, enum wall_source_state state,
+			  const char *reason);
+
+	/** Publish a figure as "<source name>.<name>" for panels and stats. */
+	void (*publish_metric)(struct wall_source *source, const char *name, double value);
+
+	/** Emit an event (type plus a JSON object as text) to subscribers. */
+	void (*emit_event)(struct wall_source *source, const char *type, const char *json);
+
+	/** The source's name in the layout file. */
+	const char *(*source_name)(struct wall_source *source);
+};
+
+/** True when the host is new enough to offer the service named field. */
+#define WALL_HOST_HAS(host, field)                                         \
+	((host)->struct_size >= offsetof(struct wall_host, field) + sizeof((host)->field) && \
+	 (host)->field != NULL)
+
+/**
+ * Callback that receives one status entry; see wall_plugin.status.
+ */
+typedef void (*wall_status_fn)(void *user, const char *key, const char *value);
+
+/**
+ * What a plugin exports. Fields are split into a required section, which
+ * the loader checks, and an optional one, where NULL means "not offered".
+ * New fields are only ever appended.
+ */
+struct wall_plugin {
+	/** Must be WALL_PLUGIN_ABI_VERSION. */
+	uint32_t abi_version;
+	/** sizeof(struct wall_plugin) as the plugin was built. */
+	uint32_t struct_size;
+	/** Key used in layout files ("plugin: camera"). Required. */
+	const char *name;
+	/** One line for humans. */
+	const char *description;
+	/** Options, ended by an entry with name NULL; may be NULL for none. */
+	const struct wall_option *options;
+
+	/* Required. */
+
+	/**
+	 * Create an instance. Called on the render thread at scene set-up; it
+	 * must not block on the network or a decoder: start threads instead.
+	 * host lives longer than the instance. Returns the instance, or NULL
+	 * after logging an ERROR that says why.
+	 */
+	void *(*create)(const struct wall_host *host, struct wall_source *source);
+	/**
+	 * Destroy an instance: stop its threads. Frames it pushed may still be
+	 * held by the host and are released later through their callbacks, so
+	 * their memory must not depend on the instance. Accepts NULL.
+	 */
+	void (*destroy)(void *instance);
+
+	/* Optional. */
+
+	/**
+	 * The layout was reloaded and this source's options changed; re-read
+	 * them. Returns false to ask the host to recreate the instance instead.
+	 */
+	bool (*configure)(void *instance);
+	/** A tile starts showing this source. Called on the render thread. */
+	void (*show)(void *instance);
+	/** No tile shows this source now; it may idle cheaply. Render thread. */
+	void (*hide)(void *instance);
+	/**
+	 * Report health as key/value text pairs through add(user, key, value).
+	 * Called from the control thread; must not block.
+	 */
+	void (*status)(void *instance, wall_status_fn add, void *user);
+};
+
+/** The one symbol a plugin exports. */
+const struct wall_plugin *wall_plugin_entry(void);
+
+#define WALL_PLUGIN_ENTRY_SYMBOL "wall_plugin_entry"
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * Layout files: what the wall shows, parsed from YAML.
+ *
+ * wall_layout_load() reads a file into an immutable struct wall_layout, or
+ * fails with a GError whose message is "FILE:LINE:COL: what was expected".
+ * Tile rectangles come out resolved to canvas pixels, tiles sorted by z
+ * (stable, file order breaks ties), so renderers never see grid cells.
+ */
+#ifndef WALL_LAYOUT_H
+#define WALL_LAYOUT_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rect.h"
+#include "wall/plugin.h"
+
+/** Position in a layout file, 1-based. */
+struct wall_mark {
+	int line;
+	int column;
+};
+
+/** One plugin option as set in the layout, already validated. */
+struct wall_layout_option {
+	char *name;
+	/** Scalar text; for PATH, resolved against the layout's folder; for JSON, JSON text. */
+	char *value;
+	const struct wall_option *spec;
+	struct wall_mark mark;
+};
+
+struct wall_layout_source {
+	char *name;
+	char *plugin;
+	/** Shown on its tiles; NULL for none. */
+	char *label;
+	/** struct wall_layout_option *, in file order. */
+	GPtrArray *options;
+	/**
+	 * Set when the plugin could not be found or loaded: the reason. Such a
+	 * source still runs, as an error slate. wall --check reports it.
+	 */
+	char *plugin_error;
+	struct wall_mark mark;
+	struct wall_mark plugin_mark;
+};
+
+struct wall_layout_tile {
+	char *id;
+	/** Points into wall_layout.sources. */
+	const struct wall_layout_source *source;
+	struct wall_rect rect;
+	int z;
+	enum wall_fit fit;
+	int border_px;
+	uint32_t border_argb;
+	/** Label to show: the tile's own, else its source's; NULL for none. */
+	const char *label;
+	char *label_own;
+	struct wall_mark mark;
+};
+
+struct wall_layout_scene {
+	char *name;
+	/** struct wall_layout_tile *, sorted by z, then file order. */
+	GPtrArray *tiles;
+	struct wall_mark mark;
+};
+
+struct wall_layout_preset {
+	int number;
+	const struct wall_layout_scene *scene;
+};
+
+struct wall_layout {
+	char *path;
+	/** Folder of the file, for relative paths. */
+	char *dir;
+	int32_t canvas_width_px;
+	int32_t canvas_height_px;
+	uint32_t background_argb;
+	/** struct wall_layout_source *, in file order. */
+	GPtrArray *sources;
+	/** struct wall_layout_scene *, in file order. */
+	GPtrArray *scenes;
+	/** struct wall_layout_preset, sorted by number. */
+	GArray *presets;
+	/** Scene shown at start: wall.start, else the first scene. */
+	const struct wall_layout_scene *start_scene;
+};
+
+/**
+ * Looks up a plugin's option table for validation. Returns the options
+ * (NULL-name terminated, possibly just the terminator), or NULL with *why
+ * set (static or owned by the callee) when the plugin cannot be loaded.
+ */
+typedef const struct wall_option *(*wall_plugin_options_fn)(const char *plugin,
+							     const char **why,
+							     void *user);
+
+/**
+ * Parse a layout file. lookup may be NULL: then plugin options are kept
+ * unvalidated (spec NULL). Returns NULL and sets error on the first
+ * mistake, message "FILE:LINE:COL: message".
+ */
+struct wall_layout *wall_layout_load(const char *path, wall_plugin_options_fn lookup,
+				     void *user, GError **error);
+/** Same, from text in memory; path is used in messages and for relative paths. */
+struct wall_layout *wall_layout_parse(const char *path, const char *text, size_t length,
+				      wall_plugin_options_fn lookup, void *user,
+				      GError **error);
+void wall_layout_destroy(struct wall_layout *layout);
+
+const struct wall_layout_source *wall_layout_find_source(const struct wall_layout *layout,
+							 const char *name);
+const struct wall_layout_scene *wall_layout_find_scene(const struct wall_layout *layout,
+						       const char *name);
+const struct wall_layout_scene *wall_layout_find_preset(const struct wall_layout *layout,
+							int number);
+const struct wall_layout_option *wall_layout_source_option(const struct wall_layout_source *source,
+							  const char *name);
+
+/** Parse "#rrggbb" or "#rrggbbaa" into 0xAARRGGBB. */
+bool wall_parse_color(const char *text, uint32_t *argb);
+/** Parse "250ms", "3s", "2m", "1h" or a bare number of seconds into ms. */
+bool wall_parse_duration_ms(const char *text, int64_t *ms);
+/** Parse a YAML boolean word (true/false, yes/no, on/off). */
+bool wall_parse_bool(const char *text, bool *value);
+
+#endif
