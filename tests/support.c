@@ -1,0 +1,136 @@
+#include "support.h"
+
+#include <glib.h>
+#include <stdlib.h>
+
+char *wall_test_source_path(const char *relative)
+{
+	return g_build_filename(WALL_SOURCE_ROOT, relative, NULL);
+}
+
+char *wall_test_build_path(const char *relative)
+{
+	return g_build_filename(WALL_BUILD_ROOT, relative, NULL);
+}
+
+uint32_t wall_test_pixel(cairo_surface_t *surface, int x, int y)
+{
+	cairo_surface_flush(surface);
+	const uint8_t *row = cairo_image_surface_get_data(surface) +
+			     (size_t)y * cairo_image_surface_get_stride(surface);
+	uint32_t p = ((const uint32_t *)row)[x];
+	uint32_t a = p >> 24;
+	if (a == 0 || a == 255) {
+		return p;
+	}
+	uint32_t r = ((p >> 16) & 0xff) * 255 / a;
+	uint32_t g = ((p >> 8) & 0xff) * 255 / a;
+	uint32_t b = (p & 0xff) * 255 / a;
+	return a << 24 | r << 16 | g << 8 | b;
+}
+
+static int channel_delta(uint32_t a, uint32_t b, int shift)
+{
+	return abs((int)((a >> shift) & 0xff) - (int)((b >> shift) & 0xff));
+}
+
+bool wall_test_color_near(uint32_t a, uint32_t b, int tolerance)
+{
+	for (int shift = 0; shift < 32; shift += 8) {
+		if (channel_delta(a, b, shift) > tolerance) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool write_png(cairo_surface_t *surface, const char *path)
+{
+	cairo_status_t status = cairo_surface_write_to_png(surface, path);
+	if (status != CAIRO_STATUS_SUCCESS) {
+		g_printerr("cannot write %s: %s\n", path, cairo_status_to_string(status));
+		return false;
+	}
+	return true;
+}
+
+bool wall_test_compare_reference(cairo_surface_t *actual, const char *name, int tolerance,
+				 double max_bad_fraction)
+{
+	char *file = g_strdup_printf("tests/reference/%s.png", name);
+	char *path = wall_test_source_path(file);
+	g_free(file);
+	bool ok = false;
+
+	if (g_strcmp0(g_getenv("WALL_UPDATE_REFERENCE"), "1") == 0) {
+		ok = write_png(actual, path);
+		g_print("wrote reference %s\n", path);
+		g_free(path);
+		return ok;
+	}
+
+	cairo_surface_t *expected = cairo_image_surface_create_from_png(path);
+	if (cairo_surface_status(expected) != CAIRO_STATUS_SUCCESS) {
+		g_printerr("%s: cannot read reference: %s\n", path,
+			   cairo_status_to_string(cairo_surface_status(expected)));
+		goto out_expected;
+	}
+	int width = cairo_image_surface_get_width(actual);
+	int height = cairo_image_surface_get_height(actual);
+	if (cairo_image_surface_get_width(expected) != width ||
+	    cairo_image_surface_get_height(expected) != height) {
+		g_printerr("%s: size %dx%d, reference is %dx%d\n", name, width, height,
+			   cairo_image_surface_get_width(expected),
+			   cairo_image_surface_get_height(expected));
+		goto out_expected;
+	}
+
+	cairo_surface_t *diff = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
+	uint8_t *diff_data = cairo_image_surface_get_data(diff);
+	int diff_stride = cairo_image_surface_get_stride(diff);
+	long bad = 0;
+	int worst = 0;
+	for (int y = 0; y < height; y++) {
+		uint32_t *diff_row = (uint32_t *)(diff_data + (size_t)y * diff_stride);
+		for (int x = 0; x < width; x++) {
+			uint32_t a = wall_test_pixel(actual, x, y);
+			uint32_t e = wall_test_pixel(expected, x, y);
+			int delta = 0;
+			for (int shift = 0; shift < 32; shift += 8) {
+				int d = channel_delta(a, e, shift);
+				delta = d > delta ? d : delta;
+			}
+			worst = delta > worst ? delta : worst;
+			if (delta > tolerance) {
+				bad++;
+				diff_row[x] = 0xffff0000u;
+			} else {
+				/* Matching pixels stay visible, faintly, for orientation. */
+				uint32_t grey = (e >> 8 & 0xff) / 4;
+				diff_row[x] = 0xff000000u | grey << 16 | grey << 8 | grey;
+			}
+		}
+	}
+	cairo_surface_mark_dirty(diff);
+	double fraction = (double)bad / ((double)width * height);
+	ok = fraction <= max_bad_fraction;
+	if (!ok) {
+		char *actual_path = g_strdup_printf("%s-actual.png", name);
+		char *diff_path = g_strdup_printf("%s-diff.png", name);
+		write_png(actual, actual_path);
+		write_png(diff, diff_path);
+		char *cwd = g_get_current_dir();
+		g_printerr("%s: %ld pixels (%.3f%%) differ by more than %d (worst %d); "
+			   "wrote %s/%s and %s/%s\n",
+			   name, bad, fraction * 100, tolerance, worst, cwd, actual_path, cwd,
+			   diff_path);
+		g_free(cwd);
+		g_free(actual_path);
+		g_free(diff_path);
+	}
+	cairo_surface_destroy(diff);
+out_expected:
+	cairo_surface_destroy(expected);
+	g_free(path);
+	return ok;
+}

@@ -1,0 +1,31 @@
+/* Shared test helpers: paths, and comparing a picture with its reference. */
+#ifndef WALL_TEST_SUPPORT_H
+#define WALL_TEST_SUPPORT_H
+
+#include <cairo.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/** WALL_SOURCE_ROOT/relative. g_free the result. */
+char *wall_test_source_path(const char *relative);
+/** WALL_BUILD_ROOT/relative. g_free the result. */
+char *wall_test_build_path(const char *relative);
+
+/**
+ * Compare a Cairo ARGB32 picture with tests/reference/NAME.png. A pixel
+ * matches when every channel is within tolerance; the test passes when at
+ * most max_bad_fraction of pixels miss. On failure writes NAME-actual.png
+ * and NAME-diff.png into the current folder (the test log's folder) and
+ * says where. With WALL_UPDATE_REFERENCE=1 in the environment it writes
+ * the reference instead and passes.
+ */
+bool wall_test_compare_reference(cairo_surface_t *actual, const char *name, int tolerance,
+				 double max_bad_fraction);
+
+/** The 0xAARRGGBB (unpremultiplied) value at x, y of an ARGB32 surface. */
+uint32_t wall_test_pixel(cairo_surface_t *surface, int x, int y);
+
+/** True when every channel of a and b differs by at most tolerance. */
+bool wall_test_color_near(uint32_t a, uint32_t b, int tolerance);
+
+#endif
