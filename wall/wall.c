@@ -1,1 +1,318 @@
-/* Being written. */
+#include "wall.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend/backend.h"
+#include "compositor.h"
+#include "layout.h"
+#include "log.h"
+#include "paths.h"
+#include "plugin_registry.h"
+#include "stats.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int signal_number)
+{
+	stop_signal = signal_number;
+}
+
+static void install_signal_handlers(void)
+{
+	/* No SA_RESTART: a signal must cut the frame-pacing sleep short so
+	 * the wall stops at once. */
+	struct sigaction action = {.sa_handler = on_stop_signal};
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGINT, &action, NULL);
+	sigaction(SIGTERM, &action, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int report_plugin_errors(const struct wall_layout *layout)
+{
+	int errors = 0;
+	for (guint i = 0; i < layout->sources->len; i++) {
+		const struct wall_layout_source *source = layout->sources->pdata[i];
+		if (source->plugin_error != NULL) {
+			fprintf(stderr, "%s:%d:%d: source \"%s\": %s\n", layout->path,
+				source->plugin_mark.line, source->plugin_mark.column,
+				source->name, source->plugin_error);
+			errors++;
+		}
+	}
+	return errors;
+}
+
+static bool is_software_gl(const char *name)
+{
+	return name != NULL && (strstr(name, "llvmpipe") != NULL ||
+				strstr(name, "softpipe") != NULL ||
+				strstr(name, "Software Rasterizer") != NULL);
+}
+
+static struct wall_backend *create_backend(const char *name,
+					   const struct wall_backend_options *options)
+{
+	if (strcmp(name, "sdl") == 0) {
+		return wall_sdl_backend_create(options);
+	}
+	return wall_headless_backend_create(options);
+}
+
+/* Open the output and the renderer that suits it; NULL when impossible. */
+static struct wall_renderer *open_output(const struct wall_options *options,
+					 const struct wall_backend_options *backend_options,
+					 const char *backend_name, struct wall_backend **backend_out)
+{
+	const char *want = options->renderer;
+	struct wall_backend *backend = create_backend(backend_name, backend_options);
+	if (backend == NULL) {
+		return NULL;
+	}
+	int32_t width = backend_options->canvas_width_px;
+	int32_t height = backend_options->canvas_height_px;
+	if (strcmp(want, "soft") != 0 && backend->impl->init(backend, WALL_RENDER_GL)) {
+		bool software = is_software_gl(backend->gl_renderer_name);
+		if (strcmp(want, "gl") == 0 || !software) {
+			char *shader_dir = wall_paths_shader_dir();
+			struct wall_renderer *renderer =
+				wall_gl_renderer_create(width, height, shader_dir);
+			g_free(shader_dir);
+			if (renderer != NULL) {
+				wall_info("renderer gl on %s (%s)", backend->impl->name,
+					  backend->gl_renderer_name);
+				*backend_out = backend;
+				return renderer;
+			}
+			if (strcmp(want, "gl") == 0) {
+				wall_backend_destroy(backend);
+				return NULL;
+			}
+		} else {
+			wall_info("renderer auto: GL is %s, a software rasterizer; using soft",
+				  backend->gl_renderer_name);
+		}
+		/* Start again without GL: a GL context left current would cost
+		 * memory and, on sdl, fight the window surface. */
+		wall_backend_destroy(backend);
+		backend = create_backend(backend_name, backend_options);
+		if (backend == NULL) {
+			return NULL;
+		}
+	} else if (strcmp(want, "gl") == 0) {
+		wall_error("--renderer gl: no GL ES 3 context on %s", backend->impl->name);
+		wall_backend_destroy(backend);
+		return NULL;
+	} else if (strcmp(want, "auto") == 0) {
+		wall_info("renderer auto: no GL ES 3 context; using soft");
+		wall_backend_destroy(backend);
+		backend = create_backend(backend_name, backend_options);
+		if (backend == NULL) {
+			return NULL;
+		}
+	}
+	if (!backend->impl->init(backend, WALL_RENDER_SOFT)) {
+		wall_backend_destroy(backend);
+		return NULL;
+	}
+	wall_info("renderer soft on %s", backend->impl->name);
+	*backend_out = backend;
+	return wall_soft_renderer_create(width, height);
+}
+
+static bool write_screenshot(struct wall_renderer *renderer, const char *path)
+{
+	cairo_surface_t *canvas = renderer->impl->read_canvas(renderer);
+	cairo_status_t status = cairo_surface_write_to_png(canvas, path);
+	cairo_surface_destroy(canvas);
+	if (status != CAIRO_STATUS_SUCCESS) {
+		wall_error("cannot write screenshot %s: %s", path, cairo_status_to_string(status));
+		return false;
+	}
+	wall_info("screenshot written to %s", path);
+	return true;
+}
+
+static void sleep_until(int64_t deadline_us)
+{
+	struct timespec ts = {
+		.tv_sec = deadline_us / G_USEC_PER_SEC,
+		.tv_nsec = (deadline_us % G_USEC_PER_SEC) * 1000,
+	};
+	/* g_get_monotonic_time() is CLOCK_MONOTONIC on Linux. EINTR means a
+	 * stop signal: return and let the loop see it. */
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+struct frame_loop {
+	struct wall_backend *backend;
+	struct wall_renderer *renderer;
+	struct wall_compositor *compositor;
+	struct wall_stats *stats;
+	int64_t frame_limit;
+};
+
+static void run_frames(struct frame_loop *loop)
+{
+	struct wall_backend *backend = loop->backend;
+	double refresh_hz = backend->refresh_hz > 0 ? backend->refresh_hz : 60.0;
+	int64_t period_us = (int64_t)(G_USEC_PER_SEC / refresh_hz);
+	int64_t deadline_us = g_get_monotonic_time() + period_us;
+	int64_t last_present_us = 0;
+
+	while (stop_signal == 0) {
+		if (!backend->impl->dispatch(backend)) {
+			wall_info("window closed");
+			break;
+		}
+		int64_t start_us = g_get_monotonic_time();
+		wall_compositor_render(loop->compositor, start_us);
+		int64_t rendered_us = g_get_monotonic_time();
+		backend->impl->present(backend, loop->renderer);
+		int64_t presented_us = g_get_monotonic_time();
+
+		bool late;
+		if (backend->has_vsync) {
+			/* A swap that took more than one and a half refreshes
+			 * since the last one skipped a vertical blank. */
+			late = last_present_us != 0 &&
+			       presented_us - last_present_us > period_us * 3 / 2;
+		} else {
+			late = presented_us > deadline_us;
+		}
+		last_present_us = presented_us;
+		wall_stats_add_frame(loop->stats, (rendered_us - start_us) / 1000.0, late);
+		if (loop->frame_limit > 0 &&
+		    wall_stats_frames(loop->stats) >= (uint64_t)loop->frame_limit) {
+			break;
+		}
+		if (!backend->has_vsync) {
+			if (presented_us > deadline_us + period_us) {
+				/* Far behind: start a new cadence rather than
+				 * rushing frames out to catch up. */
+				deadline_us = presented_us + period_us;
+			} else {
+				sleep_until(deadline_us);
+				deadline_us += period_us;
+			}
+		}
+	}
+	if (stop_signal != 0) {
+		wall_info("stopping on signal %d", (int)stop_signal);
+	}
+}
+
+static const struct wall_layout_scene *pick_scene(const struct wall_layout *layout,
+						  const char *name)
+{
+	if (name == NULL) {
+		return layout->start_scene;
+	}
+	const struct wall_layout_scene *scene = wall_layout_find_scene(layout, name);
+	if (scene == NULL) {
+		GString *names = g_string_new(NULL);
+		for (guint i = 0; i < layout->scenes->len; i++) {
+			const struct wall_layout_scene *s = layout->scenes->pdata[i];
+			g_string_append_printf(names, "%s%s", i > 0 ? ", " : "", s->name);
+		}
+		wall_error("--scene %s: %s has no such scene (it has: %s)", name, layout->path,
+			   names->str);
+		g_string_free(names, TRUE);
+	}
+	return scene;
+}
+
+int wall_run(const struct wall_options *options)
+{
+	int status = WALL_EXIT_OK;
+	wall_log_set_level(options->quiet     ? WALL_LOG_ERROR
+			   : options->verbose ? WALL_LOG_DEBUG
+					      : WALL_LOG_INFO);
+
+	char **plugin_dirs = wall_paths_plugin_dirs(options->plugin_path);
+	struct wall_plugin_registry *registry =
+		wall_plugin_registry_create((const char *const *)plugin_dirs);
+	g_strfreev(plugin_dirs);
+
+	GError *error = NULL;
+	struct wall_layout *layout = wall_layout_load(options->layout_path,
+						      wall_plugin_registry_options, registry,
+						      &error);
+	if (layout == NULL) {
+		fprintf(stderr, "%s\n", error->message);
+		g_error_free(error);
+		status = WALL_EXIT_BAD_LAYOUT;
+		goto out_registry;
+	}
+	if (options->check) {
+		int errors = report_plugin_errors(layout);
+		status = errors > 0 ? WALL_EXIT_BAD_LAYOUT : WALL_EXIT_OK;
+		if (errors == 0 && !options->quiet) {
+			printf("%s: ok (%u sources, %u scenes)\n", layout->path,
+			       layout->sources->len, layout->scenes->len);
+		}
+		goto out_layout;
+	}
+	const struct wall_layout_scene *scene = pick_scene(layout, options->start_scene);
+	if (scene == NULL) {
+		status = WALL_EXIT_USAGE;
+		goto out_layout;
+	}
+
+	const char *backend_name = options->backend;
+	if (backend_name == NULL) {
+		backend_name = wall_sdl_display_available() ? "sdl" : "headless";
+		wall_info("backend %s (%s)", backend_name,
+			  strcmp(backend_name, "sdl") == 0 ? "a display is available"
+							   : "no display found");
+	}
+	struct wall_backend_options backend_options = {
+		.canvas_width_px = layout->canvas_width_px,
+		.canvas_height_px = layout->canvas_height_px,
+		.fullscreen = options->fullscreen,
+		.display_index = options->display_index,
+		.fps = options->fps,
+	};
+	struct wall_backend *backend = NULL;
+	struct wall_renderer *renderer =
+		open_output(options, &backend_options, backend_name, &backend);
+	if (renderer == NULL) {
+		status = WALL_EXIT_NO_OUTPUT;
+		goto out_layout;
+	}
+
+	install_signal_handlers();
+	struct wall_stats *stats = wall_stats_create();
+	struct wall_compositor *compositor = wall_compositor_create(renderer, registry, stats);
+	wall_compositor_set_scene(compositor, layout, scene);
+	wall_info("showing %s, scene %s, on a %dx%d canvas", layout->path, scene->name,
+		  layout->canvas_width_px, layout->canvas_height_px);
+
+	struct frame_loop loop = {
+		.backend = backend,
+		.renderer = renderer,
+		.compositor = compositor,
+		.stats = stats,
+		.frame_limit = options->frames,
+	};
+	run_frames(&loop);
+
+	if (options->screenshot_path != NULL && !write_screenshot(renderer, options->screenshot_path)) {
+		status = WALL_EXIT_NO_OUTPUT;
+	}
+	if (options->stats) {
+		wall_stats_print(stats, stdout);
+	}
+	wall_compositor_destroy(compositor);
+	wall_stats_destroy(stats);
+	wall_renderer_destroy(renderer);
+	wall_backend_destroy(backend);
+out_layout:
+	wall_layout_destroy(layout);
+out_registry:
+	wall_plugin_registry_destroy(registry);
+	return status;
+}

@@ -1,0 +1,37 @@
+/* The wall's command line. */
+#ifndef WALL_OPTIONS_H
+#define WALL_OPTIONS_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct wall_options {
+	char *layout_path;
+	/** "sdl", "headless", or NULL to pick sdl when a display is there. */
+	char *backend;
+	/** "auto", "gl" or "soft". */
+	char *renderer;
+	double fps;
+	/** Exit after this many presented frames; 0 runs until stopped. */
+	int64_t frames;
+	char *screenshot_path;
+	char *plugin_path;
+	char *start_scene;
+	int display_index;
+	bool check;
+	bool stats;
+	bool fullscreen;
+	bool verbose;
+	bool quiet;
+	bool version;
+};
+
+/**
+ * Parse argv. Returns false with error set on bad usage. --help prints and
+ * exits, as GOption does.
+ */
+bool wall_options_parse(struct wall_options *options, int argc, char **argv, GError **error);
+void wall_options_finish(struct wall_options *options);
+
+#endif
