@@ -1,7 +1,9 @@
 #include "support.h"
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 char *wall_test_source_path(const char *relative)
 {
@@ -133,4 +135,69 @@ out_expected:
 	cairo_surface_destroy(expected);
 	g_free(path);
 	return ok;
+}
+
+int wall_test_run_wall(const char *const *args, char **out, char **err)
+{
+	GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(argv, wall_test_build_path("wall/wall"));
+	for (; *args != NULL; args++) {
+		g_ptr_array_add(argv, g_strdup(*args));
+	}
+	g_ptr_array_add(argv, NULL);
+	char *captured_out = NULL;
+	char *captured_err = NULL;
+	int wait_status = 0;
+	GError *error = NULL;
+	int status = -1;
+	if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+			  &captured_out, &captured_err, &wait_status, &error)) {
+		g_printerr("cannot run the wall: %s\n", error->message);
+		g_error_free(error);
+	} else {
+		g_printerr("%s", captured_err);
+		if (WIFEXITED(wait_status)) {
+			status = WEXITSTATUS(wait_status);
+		}
+	}
+	g_ptr_array_free(argv, TRUE);
+	if (out != NULL) {
+		*out = captured_out;
+	} else {
+		g_free(captured_out);
+	}
+	if (err != NULL) {
+		*err = captured_err;
+	} else {
+		g_free(captured_err);
+	}
+	return status;
+}
+
+static char *temp_dir;
+
+static void remove_temp_dir(void)
+{
+	GDir *dir = g_dir_open(temp_dir, 0, NULL);
+	if (dir != NULL) {
+		const char *name;
+		while ((name = g_dir_read_name(dir)) != NULL) {
+			char *path = g_build_filename(temp_dir, name, NULL);
+			g_unlink(path);
+			g_free(path);
+		}
+		g_dir_close(dir);
+	}
+	g_rmdir(temp_dir);
+	g_free(temp_dir);
+}
+
+char *wall_test_temp_path(const char *name)
+{
+	if (temp_dir == NULL) {
+		temp_dir = g_dir_make_tmp("wall-test-XXXXXX", NULL);
+		g_assert_nonnull(temp_dir);
+		atexit(remove_temp_dir);
+	}
+	return g_build_filename(temp_dir, name, NULL);
 }

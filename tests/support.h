@@ -28,4 +28,15 @@ uint32_t wall_test_pixel(cairo_surface_t *surface, int x, int y);
 /** True when every channel of a and b differs by at most tolerance. */
 bool wall_test_color_near(uint32_t a, uint32_t b, int tolerance);
 
+/**
+ * Run the wall binary of this build with args (NULL-terminated, without
+ * argv[0]) and wait for it. Returns its exit status (-1 when it died of a
+ * signal or could not start); stdout and stderr come back in out and err
+ * when not NULL (g_free them). Its stderr is also echoed to the test log.
+ */
+int wall_test_run_wall(const char *const *args, char **out, char **err);
+
+/** A path in a fresh temporary folder removed at exit. g_free it. */
+char *wall_test_temp_path(const char *name);
+
 #endif
