@@ -16,6 +16,21 @@
 #include "rect.h"
 #include "wall/plugin.h"
 
+/**
+ * Domain of the errors wall_layout_load() sets for a layout that is valid
+ * YAML but not a valid wall. YAML syntax errors come in WALL_YAML_ERROR
+ * (yaml_tree.h), unreadable files in G_FILE_ERROR; every message but the
+ * last starts with "FILE:LINE:COL: ".
+ */
+#define WALL_LAYOUT_ERROR (wall_layout_error_quark())
+GQuark wall_layout_error_quark(void);
+
+enum wall_layout_error_code {
+	WALL_LAYOUT_ERROR_INVALID = 0,
+	/** The YAML is well formed but does not describe a wall. */
+	WALL_LAYOUT_ERROR_SCHEMA,
+};
+
 /** Position in a layout file, 1-based. */
 struct wall_mark {
 	int line;
