@@ -75,7 +75,7 @@ static void test_check_refuses_future_plugin(void)
 	const char *args[] = {"--check", "--plugin-path", WALL_TEST_PLUGIN_DIR, layout, NULL};
 	char *err = NULL;
 	g_assert_cmpint(wall_test_run_wall(args, NULL, &err), ==, 1);
-	char *expected = g_strdup_printf("%s:11:13:", layout);
+	char *expected = g_strdup_printf("%s:9:13:", layout);
 	g_assert_nonnull(strstr(err, expected));
 	g_assert_nonnull(strstr(err, "testfuture.so"));
 	g_assert_nonnull(strstr(err, "ABI 99"));
