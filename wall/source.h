@@ -70,6 +70,12 @@ uint64_t wall_source_health_generation(struct wall_source *source);
 /** Tell the plugin whether any tile shows it now. Render thread. */
 void wall_source_set_visible(struct wall_source *source, bool visible);
 
+/**
+ * Tell the plugin the largest on-screen size of the tiles showing it, when
+ * it changed. Render thread.
+ */
+void wall_source_set_view_size(struct wall_source *source, uint32_t width_px, uint32_t height_px);
+
 /** Frames pushed and frames replaced before they were shown. */
 void wall_source_get_counts(struct wall_source *source, uint64_t *pushed, uint64_t *dropped);
 
