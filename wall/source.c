@@ -1,1 +1,584 @@
-/* Being written. */
+#include "source.h"
+
+#include <string.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "plugin_registry.h"
+
+struct wall_source {
+	/*
+	 * A deep copy of the layout's source, so the strings handed to the
+	 * plugin live as long as the instance even when a reload frees the
+	 * layout it came from. Read-only after create, so it takes no lock.
+	 */
+	struct wall_layout_source config;
+	/* NULL when the plugin is missing or refused. */
+	const struct wall_plugin *plugin;
+	/* NULL when there is no plugin or create() failed. */
+	void *instance;
+	/* Render thread only. */
+	bool visible;
+
+	/*
+	 * Guards everything below: plugin threads push and report state, the
+	 * render thread takes frames, the control thread reads health.
+	 */
+	GMutex lock;
+	/* The newest frame not yet taken by the render thread, or NULL. */
+	struct wall_frame_ref *pending;
+	uint64_t seq;
+	uint64_t pushed;
+	uint64_t dropped;
+	/* Set once the first malformed frame has been logged. */
+	bool malformed_logged;
+
+	enum wall_source_state state;
+	char *reason;
+	int64_t since_us;
+	int64_t since_real_us;
+	uint64_t generation;
+	/* The text of the last ERROR the plugin logged, for its error slate. */
+	char *last_error;
+};
+
+/* Host services. */
+
+static const char *state_name(enum wall_source_state state)
+{
+	switch (state) {
+	case WALL_SOURCE_STATE_CONNECTING:
+		return "connecting";
+	case WALL_SOURCE_STATE_LIVE:
+		return "live";
+	case WALL_SOURCE_STATE_STALLED:
+		return "stalled";
+	case WALL_SOURCE_STATE_OFFLINE:
+		return "offline";
+	case WALL_SOURCE_STATE_ERROR:
+		return "error";
+	case WALL_SOURCE_STATE_INVALID:
+		break;
+	}
+	return "invalid";
+}
+
+static void log_prefixed(enum wall_log_level level, const char *prefix, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void log_prefixed(enum wall_log_level level, const char *prefix, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	wall_logv(level, prefix, format, args);
+	va_end(args);
+}
+
+/*
+ * Move to state with reason. Returns true when anything changed. The
+ * caller holds the lock; the transition is logged by the caller after
+ * unlocking, so a slow terminal never holds up a pushing thread.
+ */
+static bool change_state_locked(struct wall_source *source, enum wall_source_state state,
+				const char *reason)
+{
+	if (source->state == state && g_strcmp0(source->reason, reason) == 0) {
+		return false;
+	}
+	if (source->state != state) {
+		/* A new reason for the same state does not restart its clock. */
+		source->since_us = g_get_monotonic_time();
+		source->since_real_us = g_get_real_time();
+	}
+	source->state = state;
+	g_free(source->reason);
+	source->reason = g_strdup(reason);
+	source->generation++;
+	return true;
+}
+
+static void log_transition(struct wall_source *source, enum wall_source_state from,
+			   enum wall_source_state to, const char *reason)
+{
+	if (reason != NULL) {
+		log_prefixed(WALL_LOG_INFO, source->config.name, "%s -> %s: %s", state_name(from),
+			     state_name(to), reason);
+	} else {
+		log_prefixed(WALL_LOG_INFO, source->config.name, "%s -> %s", state_name(from),
+			     state_name(to));
+	}
+}
+
+static void set_state(struct wall_source *source, enum wall_source_state state, const char *reason)
+{
+	if (source == NULL) {
+		return;
+	}
+	if (state <= WALL_SOURCE_STATE_INVALID || state > WALL_SOURCE_STATE_ERROR) {
+		log_prefixed(WALL_LOG_WARNING, source->config.name,
+			     "plugin reported unknown state %d; ignored", (int)state);
+		return;
+	}
+	g_mutex_lock(&source->lock);
+	enum wall_source_state from = source->state;
+	bool changed = change_state_locked(source, state, reason);
+	g_mutex_unlock(&source->lock);
+	if (changed) {
+		log_transition(source, from, state, reason);
+	}
+}
+
+/* Bytes per pixel of plane 0, and the plane count, of each known format. */
+static bool format_layout(enum wall_pixel_format format, unsigned *planes, unsigned *bpp)
+{
+	switch (format) {
+	case WALL_PIXEL_FORMAT_I420:
+		*planes = 3;
+		*bpp = 1;
+		return true;
+	case WALL_PIXEL_FORMAT_NV12:
+		*planes = 2;
+		*bpp = 1;
+		return true;
+	case WALL_PIXEL_FORMAT_BGRA:
+	case WALL_PIXEL_FORMAT_RGBA:
+		*planes = 1;
+		*bpp = 4;
+		return true;
+	case WALL_PIXEL_FORMAT_INVALID:
+		break;
+	}
+	return false;
+}
+
+/*
+ * Says what is wrong with frame, or NULL when the renderers can read it
+ * without going out of bounds. Only what a plugin states can be checked:
+ * a plane shorter than stride * rows is beyond the host's sight.
+ */
+static const char *frame_problem(const struct wall_frame *frame)
+{
+	unsigned planes;
+	unsigned bpp;
+	if (!format_layout(frame->format, &planes, &bpp)) {
+		return "unknown pixel format";
+	}
+	/* Larger than any texture or canvas; also keeps the sums below from overflowing. */
+	if (frame->width_px == 0 || frame->height_px == 0 || frame->width_px > 16384 ||
+	    frame->height_px > 16384) {
+		return "size out of range";
+	}
+	uint64_t chroma_width = (frame->width_px + 1) / 2;
+	for (unsigned i = 0; i < planes; i++) {
+		if (frame->planes[i] == NULL) {
+			return "missing plane";
+		}
+		uint64_t row_bytes = (uint64_t)frame->width_px * bpp;
+		if (i > 0) {
+			/* NV12's one chroma plane interleaves U and V. */
+			row_bytes = frame->format == WALL_PIXEL_FORMAT_NV12 ? chroma_width * 2
+									    : chroma_width;
+		}
+		if (frame->strides[i] < row_bytes) {
+			return "stride shorter than a row";
+		}
+	}
+	return NULL;
+}
+
+static bool push_frame(struct wall_source *source, const struct wall_frame *frame)
+{
+	if (frame == NULL) {
+		return false;
+	}
+	const char *problem = source != NULL ? frame_problem(frame) : "no source";
+	if (problem != NULL) {
+		/* The contract is that the host releases every frame it is given. */
+		if (frame->release != NULL) {
+			frame->release(frame->release_data);
+		}
+		if (source == NULL) {
+			return false;
+		}
+		g_mutex_lock(&source->lock);
+		bool first = !source->malformed_logged;
+		source->malformed_logged = true;
+		g_mutex_unlock(&source->lock);
+		if (first) {
+			log_prefixed(WALL_LOG_ERROR, source->config.name,
+				     "refused a malformed frame (%s, format %d, %ux%u); further "
+				     "ones are refused silently",
+				     problem, (int)frame->format, frame->width_px,
+				     frame->height_px);
+		}
+		return false;
+	}
+
+	struct wall_frame_ref *ref = g_new0(struct wall_frame_ref, 1);
+	ref->frame = *frame;
+	ref->refcount = 1;
+
+	g_mutex_lock(&source->lock);
+	ref->seq = ++source->seq;
+	source->pushed++;
+	struct wall_frame_ref *replaced = source->pending;
+	source->pending = ref;
+	if (replaced != NULL) {
+		source->dropped++;
+	}
+	/* A picture is the proof a source has connected. */
+	bool went_live = source->state == WALL_SOURCE_STATE_CONNECTING &&
+			 change_state_locked(source, WALL_SOURCE_STATE_LIVE, NULL);
+	g_mutex_unlock(&source->lock);
+
+	/*
+	 * Outside the lock: release is plugin code, and may well take the
+	 * plugin's own locks that its pushing thread holds.
+	 */
+	wall_frame_ref_unref(replaced);
+	if (went_live) {
+		log_transition(source, WALL_SOURCE_STATE_CONNECTING, WALL_SOURCE_STATE_LIVE, NULL);
+	}
+	return true;
+}
+
+static void host_log(struct wall_source *source, enum wall_log_level level, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void host_log(struct wall_source *source, enum wall_log_level level, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	char *text = g_strdup_vprintf(format, args);
+	va_end(args);
+
+	const char *prefix = source != NULL ? source->config.name : "plugin";
+	log_prefixed(level, prefix, "%s", text);
+	if (level == WALL_LOG_ERROR && source != NULL) {
+		g_mutex_lock(&source->lock);
+		g_free(source->last_error);
+		source->last_error = g_steal_pointer(&text);
+		g_mutex_unlock(&source->lock);
+	}
+	g_free(text);
+}
+
+/* The plugin's declaration of an option, or NULL. */
+static const struct wall_option *option_spec(struct wall_source *source, const char *name)
+{
+	if (source->plugin == NULL || source->plugin->options == NULL) {
+		return NULL;
+	}
+	for (const struct wall_option *option = source->plugin->options; option->name != NULL;
+	     option++) {
+		if (g_str_equal(option->name, name)) {
+			return option;
+		}
+	}
+	return NULL;
+}
+
+static const char *config_string(struct wall_source *source, const char *name)
+{
+	if (source == NULL || name == NULL) {
+		return NULL;
+	}
+	const struct wall_layout_option *set = wall_layout_source_option(&source->config, name);
+	if (set != NULL) {
+		return set->value;
+	}
+	const struct wall_option *spec = option_spec(source, name);
+	return spec != NULL ? spec->default_value : NULL;
+}
+
+static int64_t config_int(struct wall_source *source, const char *name, int64_t fallback)
+{
+	const char *text = config_string(source, name);
+	if (text == NULL) {
+		return fallback;
+	}
+	gint64 value;
+	if (g_ascii_string_to_signed(text, 10, G_MININT64, G_MAXINT64, &value, NULL)) {
+		return value;
+	}
+	bool flag;
+	if (wall_parse_bool(text, &flag)) {
+		return flag ? 1 : 0;
+	}
+	return fallback;
+}
+
+static double config_double(struct wall_source *source, const char *name, double fallback)
+{
+	const char *text = config_string(source, name);
+	if (text == NULL || *text == '\0') {
+		return fallback;
+	}
+	char *end = NULL;
+	double value = g_ascii_strtod(text, &end);
+	return *end == '\0' ? value : fallback;
+}
+
+static int64_t config_duration_ms(struct wall_source *source, const char *name, int64_t fallback)
+{
+	const char *text = config_string(source, name);
+	int64_t ms;
+	return text != NULL && wall_parse_duration_ms(text, &ms) ? ms : fallback;
+}
+
+static uint32_t config_color(struct wall_source *source, const char *name, uint32_t fallback)
+{
+	const char *text = config_string(source, name);
+	uint32_t argb;
+	return text != NULL && wall_parse_color(text, &argb) ? argb : fallback;
+}
+
+static void publish_metric(struct wall_source *source, const char *name, double value)
+{
+	if (source == NULL || name == NULL) {
+		return;
+	}
+	char *full = g_strconcat(source->config.name, ".", name, NULL);
+	wall_metrics_set(full, value);
+	g_free(full);
+}
+
+static void emit_event(struct wall_source *source, const char *type, const char *json)
+{
+	if (source == NULL || type == NULL) {
+		return;
+	}
+	log_prefixed(WALL_LOG_DEBUG, source->config.name, "event %s %s", type,
+		     json != NULL ? json : "{}");
+}
+
+static const char *source_name(struct wall_source *source)
+{
+	return source != NULL ? source->config.name : NULL;
+}
+
+/*
+ * The one table every instance gets. It is static, so it outlives every
+ * instance, as the ABI promises.
+ */
+static const struct wall_host host = {
+	.struct_size = sizeof(struct wall_host),
+	.push_frame = push_frame,
+	.log = host_log,
+	.config_string = config_string,
+	.config_int = config_int,
+	.config_double = config_double,
+	.config_duration_ms = config_duration_ms,
+	.config_color = config_color,
+	.set_state = set_state,
+	.publish_metric = publish_metric,
+	.emit_event = emit_event,
+	.source_name = source_name,
+};
+
+/* Frames. */
+
+struct wall_frame_ref *wall_frame_ref_ref(struct wall_frame_ref *ref)
+{
+	g_return_val_if_fail(ref != NULL, NULL);
+	g_atomic_int_inc(&ref->refcount);
+	return ref;
+}
+
+void wall_frame_ref_unref(struct wall_frame_ref *ref)
+{
+	if (ref == NULL || !g_atomic_int_dec_and_test(&ref->refcount)) {
+		return;
+	}
+	if (ref->frame.release != NULL) {
+		ref->frame.release(ref->frame.release_data);
+	}
+	g_free(ref);
+}
+
+/* Instances. */
+
+static void copy_config(struct wall_layout_source *copy, const struct wall_layout_source *config)
+{
+	*copy = *config;
+	copy->name = g_strdup(config->name != NULL ? config->name : "");
+	copy->plugin = g_strdup(config->plugin);
+	copy->label = g_strdup(config->label);
+	copy->plugin_error = g_strdup(config->plugin_error);
+	copy->options = g_ptr_array_new();
+	if (config->options == NULL) {
+		return;
+	}
+	for (unsigned i = 0; i < config->options->len; i++) {
+		const struct wall_layout_option *option = g_ptr_array_index(config->options, i);
+		struct wall_layout_option *option_copy = g_new(struct wall_layout_option, 1);
+		*option_copy = *option;
+		option_copy->name = g_strdup(option->name);
+		option_copy->value = g_strdup(option->value);
+		g_ptr_array_add(copy->options, option_copy);
+	}
+}
+
+static void free_config(struct wall_layout_source *config)
+{
+	for (unsigned i = 0; i < config->options->len; i++) {
+		struct wall_layout_option *option = g_ptr_array_index(config->options, i);
+		g_free(option->name);
+		g_free(option->value);
+		g_free(option);
+	}
+	g_ptr_array_free(config->options, TRUE);
+	g_free(config->name);
+	g_free(config->plugin);
+	g_free(config->label);
+	g_free(config->plugin_error);
+}
+
+struct wall_source *wall_source_create(const struct wall_layout_source *config,
+				       struct wall_plugin_registry *registry)
+{
+	g_return_val_if_fail(config != NULL, NULL);
+
+	struct wall_source *source = g_new0(struct wall_source, 1);
+	copy_config(&source->config, config);
+	g_mutex_init(&source->lock);
+	source->state = WALL_SOURCE_STATE_CONNECTING;
+	source->since_us = g_get_monotonic_time();
+	source->since_real_us = g_get_real_time();
+	source->generation = 1;
+
+	if (config->plugin_error != NULL) {
+		set_state(source, WALL_SOURCE_STATE_ERROR, config->plugin_error);
+		return source;
+	}
+	const char *why = "no plugin set";
+	if (config->plugin != NULL && registry != NULL) {
+		source->plugin = wall_plugin_registry_get(registry, config->plugin, &why);
+	}
+	if (source->plugin == NULL) {
+		set_state(source, WALL_SOURCE_STATE_ERROR, why);
+		return source;
+	}
+
+	source->instance = source->plugin->create(&host, source);
+	if (source->instance == NULL) {
+		/* Anything it pushed before giving up is of no use now. */
+		g_mutex_lock(&source->lock);
+		struct wall_frame_ref *pending = g_steal_pointer(&source->pending);
+		char *reason = g_strdup(source->last_error != NULL ? source->last_error
+								   : "plugin failed to start");
+		g_mutex_unlock(&source->lock);
+		wall_frame_ref_unref(pending);
+		set_state(source, WALL_SOURCE_STATE_ERROR, reason);
+		g_free(reason);
+	}
+	return source;
+}
+
+void wall_source_destroy(struct wall_source *source)
+{
+	if (source == NULL) {
+		return;
+	}
+	/* After destroy() returns, no plugin thread pushes any more. */
+	if (source->instance != NULL) {
+		source->plugin->destroy(source->instance);
+		source->instance = NULL;
+	}
+	wall_frame_ref_unref(source->pending);
+	free_config(&source->config);
+	g_free(source->reason);
+	g_free(source->last_error);
+	g_mutex_clear(&source->lock);
+	g_free(source);
+}
+
+const char *wall_source_get_name(const struct wall_source *source)
+{
+	return source->config.name;
+}
+
+const struct wall_layout_source *wall_source_get_config(const struct wall_source *source)
+{
+	return &source->config;
+}
+
+struct wall_frame_ref *wall_source_take_frame(struct wall_source *source)
+{
+	g_mutex_lock(&source->lock);
+	struct wall_frame_ref *ref = g_steal_pointer(&source->pending);
+	g_mutex_unlock(&source->lock);
+	return ref;
+}
+
+void wall_source_get_health(struct wall_source *source, struct wall_source_health *health)
+{
+	g_mutex_lock(&source->lock);
+	health->state = source->state;
+	health->reason = g_strdup(source->reason);
+	health->since_us = source->since_us;
+	health->since_real_us = source->since_real_us;
+	health->generation = source->generation;
+	g_mutex_unlock(&source->lock);
+}
+
+uint64_t wall_source_health_generation(struct wall_source *source)
+{
+	g_mutex_lock(&source->lock);
+	uint64_t generation = source->generation;
+	g_mutex_unlock(&source->lock);
+	return generation;
+}
+
+void wall_source_set_visible(struct wall_source *source, bool visible)
+{
+	if (source->visible == visible) {
+		return;
+	}
+	source->visible = visible;
+	if (source->instance == NULL) {
+		return;
+	}
+	if (visible && source->plugin->show != NULL) {
+		source->plugin->show(source->instance);
+	} else if (!visible && source->plugin->hide != NULL) {
+		source->plugin->hide(source->instance);
+	}
+}
+
+void wall_source_get_counts(struct wall_source *source, uint64_t *pushed, uint64_t *dropped)
+{
+	g_mutex_lock(&source->lock);
+	if (pushed != NULL) {
+		*pushed = source->pushed;
+	}
+	if (dropped != NULL) {
+		*dropped = source->dropped;
+	}
+	g_mutex_unlock(&source->lock);
+}
+
+void wall_source_status(struct wall_source *source, wall_status_fn add, void *user)
+{
+	/* Unlocked: the plugin's status may call back into the host. */
+	if (source->instance != NULL && source->plugin->status != NULL) {
+		source->plugin->status(source->instance, add, user);
+	}
+
+	g_mutex_lock(&source->lock);
+	enum wall_source_state state = source->state;
+	char *reason = g_strdup(source->reason);
+	char *pushed = g_strdup_printf("%" G_GUINT64_FORMAT, source->pushed);
+	char *dropped = g_strdup_printf("%" G_GUINT64_FORMAT, source->dropped);
+	g_mutex_unlock(&source->lock);
+
+	add(user, "state", state_name(state));
+	if (reason != NULL) {
+		add(user, "reason", reason);
+	}
+	add(user, "frames_pushed", pushed);
+	add(user, "frames_dropped", dropped);
+	g_free(reason);
+	g_free(pushed);
+	g_free(dropped);
+}

@@ -85,6 +85,17 @@ struct wall_frame {
 	/** Called once when the host no longer needs the planes. May be NULL. */
 	void (*release)(void *release_data);
 	void *release_data;
+	/** enum wall_frame_flag bits. */
+	uint32_t flags;
+};
+
+/** Frame flags. */
+enum wall_frame_flag {
+	/**
+	 * The picture has no shape of its own (a solid colour, a texture):
+	 * it is stretched to the tile whatever the tile's fit says.
+	 */
+	WALL_FRAME_ANY_ASPECT = 1u << 0,
 };
 
 /** Health of a source, shown as a slate on its tiles when not LIVE. */
@@ -281,10 +292,21 @@ struct wall_plugin {
 	 * Called from the control thread; must not block.
 	 */
 	void (*status)(void *instance, wall_status_fn add, void *user);
+	/**
+	 * The largest on-screen size, in canvas pixels, of the tiles showing
+	 * this source changed (scene change, enlarged tile). A source with a
+	 * main and a sub stream picks one by it. Called on the render thread,
+	 * after create() and before show(); must not block.
+	 */
+	void (*set_view_size)(void *instance, uint32_t width_px, uint32_t height_px);
 };
 
-/** The one symbol a plugin exports. */
-const struct wall_plugin *wall_plugin_entry(void);
+/**
+ * The one symbol a plugin exports. The declaration carries default
+ * visibility, so a plugin built with -fvisibility=hidden (as the wall's
+ * own are) still exports it by defining it.
+ */
+__attribute__((visibility("default"))) const struct wall_plugin *wall_plugin_entry(void);
 
 #define WALL_PLUGIN_ENTRY_SYMBOL "wall_plugin_entry"
 
