@@ -82,6 +82,7 @@ static void test_old(struct fixture *fixture, const void *data)
 	g_assert_null(plugin->show);
 	g_assert_null(plugin->hide);
 	g_assert_null(plugin->status);
+	g_assert_null(plugin->set_view_size);
 	g_assert_null(plugin->options);
 
 	/* A plugin with no options still answers the layout loader. */

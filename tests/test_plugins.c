@@ -123,6 +123,7 @@ static void test_color(struct fixture *fixture, const void *data)
 	g_assert_cmpint(ref->frame.format, ==, WALL_PIXEL_FORMAT_BGRA);
 	g_assert_cmpuint(ref->frame.width_px, ==, 16);
 	g_assert_cmpuint(ref->frame.height_px, ==, 16);
+	g_assert_cmpuint(ref->frame.flags & WALL_FRAME_ANY_ASPECT, !=, 0);
 	assert_bgra(&ref->frame, 0, 0, 0x00, 0x80, 0xff, 0xff);
 	assert_bgra(&ref->frame, 15, 15, 0x00, 0x80, 0xff, 0xff);
 

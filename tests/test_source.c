@@ -19,6 +19,8 @@ struct fixture {
 	const int *shows;
 	const int *hides;
 	const int *destroys;
+	const uint32_t *view_width_px;
+	const int *view_sizes;
 	void *handle;
 };
 
@@ -45,6 +47,8 @@ static void fixture_set_up(struct fixture *fixture, const void *data)
 	fixture->shows = symbol(fixture, "testvalid_shows");
 	fixture->hides = symbol(fixture, "testvalid_hides");
 	fixture->destroys = symbol(fixture, "testvalid_destroys");
+	fixture->view_width_px = symbol(fixture, "testvalid_view_width_px");
+	fixture->view_sizes = symbol(fixture, "testvalid_view_sizes");
 }
 
 static void fixture_tear_down(struct fixture *fixture, const void *data)
@@ -427,6 +431,16 @@ static void test_visible_and_status(struct fixture *fixture, const void *data)
 	wall_source_set_visible(source, false);
 	g_assert_cmpint(*fixture->hides, ==, hides + 1);
 
+	/* The view size goes to the plugin only when it changes. */
+	int view_sizes = *fixture->view_sizes;
+	wall_source_set_view_size(source, 960, 540);
+	wall_source_set_view_size(source, 960, 540);
+	g_assert_cmpint(*fixture->view_sizes, ==, view_sizes + 1);
+	g_assert_cmpuint(*fixture->view_width_px, ==, 960);
+	wall_source_set_view_size(source, 1920, 1080);
+	g_assert_cmpint(*fixture->view_sizes, ==, view_sizes + 2);
+	g_assert_cmpuint(*fixture->view_width_px, ==, 1920);
+
 	GHashTable *pairs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	wall_source_status(source, add_pair, pairs);
 	g_assert_cmpstr(g_hash_table_lookup(pairs, "test"), ==, "fine");
@@ -447,6 +461,7 @@ static void test_visible_and_status(struct fixture *fixture, const void *data)
 
 	/* An old plugin offers none of this; the host must not look. */
 	source = create_source(fixture, "testold");
+	wall_source_set_view_size(source, 640, 360);
 	wall_source_set_visible(source, true);
 	wall_source_set_visible(source, false);
 	pairs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);

@@ -19,6 +19,8 @@ struct wall_source {
 	void *instance;
 	/* Render thread only. */
 	bool visible;
+	uint32_t view_width_px;
+	uint32_t view_height_px;
 
 	/*
 	 * Guards everything below: plugin threads push and report state, the
@@ -543,6 +545,18 @@ void wall_source_set_visible(struct wall_source *source, bool visible)
 		source->plugin->show(source->instance);
 	} else if (!visible && source->plugin->hide != NULL) {
 		source->plugin->hide(source->instance);
+	}
+}
+
+void wall_source_set_view_size(struct wall_source *source, uint32_t width_px, uint32_t height_px)
+{
+	if (source->view_width_px == width_px && source->view_height_px == height_px) {
+		return;
+	}
+	source->view_width_px = width_px;
+	source->view_height_px = height_px;
+	if (source->instance != NULL && source->plugin->set_view_size != NULL) {
+		source->plugin->set_view_size(source->instance, width_px, height_px);
 	}
 }
 

@@ -54,6 +54,8 @@ static void push(struct color *color)
 		.capture_time_us = g_get_monotonic_time(),
 		.release = g_free,
 		.release_data = pixels,
+		/* A flat colour has no shape: it fills the tile whatever its fit. */
+		.flags = WALL_FRAME_ANY_ASPECT,
 	};
 	g_atomic_int_inc(&color->pushes);
 	color->host->push_frame(color->source, &frame);

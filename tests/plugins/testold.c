@@ -31,6 +31,11 @@ static void trap_status(void *instance, wall_status_fn add, void *user)
 	abort();
 }
 
+static void trap_view_size(void *instance, uint32_t width_px, uint32_t height_px)
+{
+	abort();
+}
+
 static const struct wall_plugin plugin = {
 	.abi_version = WALL_PLUGIN_ABI_VERSION,
 	.struct_size = offsetof(struct wall_plugin, destroy) + sizeof(void (*)(void *)),
@@ -41,6 +46,7 @@ static const struct wall_plugin plugin = {
 	.show = trap,
 	.hide = trap,
 	.status = trap_status,
+	.set_view_size = trap_view_size,
 };
 
 const struct wall_plugin *wall_plugin_entry(void)

@@ -13,6 +13,10 @@ EXPORT extern struct wall_source *testvalid_source;
 EXPORT extern int testvalid_shows;
 EXPORT extern int testvalid_hides;
 EXPORT extern int testvalid_destroys;
+uint32_t testvalid_view_width_px;
+int testvalid_view_sizes;
+EXPORT extern uint32_t testvalid_view_width_px;
+EXPORT extern int testvalid_view_sizes;
 
 const struct wall_host *testvalid_host;
 struct wall_source *testvalid_source;
@@ -60,6 +64,12 @@ static void valid_hide(void *instance)
 	testvalid_hides++;
 }
 
+static void valid_set_view_size(void *instance, uint32_t width_px, uint32_t height_px)
+{
+	testvalid_view_width_px = width_px;
+	testvalid_view_sizes++;
+}
+
 static void valid_status(void *instance, wall_status_fn add, void *user)
 {
 	add(user, "test", "fine");
@@ -76,6 +86,7 @@ static const struct wall_plugin plugin = {
 	.show = valid_show,
 	.hide = valid_hide,
 	.status = valid_status,
+	.set_view_size = valid_set_view_size,
 };
 
 const struct wall_plugin *wall_plugin_entry(void)
