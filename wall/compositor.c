@@ -239,6 +239,32 @@ void wall_compositor_destroy(struct wall_compositor *compositor)
 	g_free(compositor);
 }
 
+/* Each source learns the largest tile it is shown in, to pick a stream. */
+static void tell_view_sizes(struct wall_compositor *compositor)
+{
+	GHashTable *largest = g_hash_table_new(NULL, NULL);
+	for (guint i = 0; i < compositor->tiles->len; i++) {
+		struct tile *tile = compositor->tiles->pdata[i];
+		const struct wall_layout_tile *best = g_hash_table_lookup(largest, tile->slot);
+		const struct wall_rect *rect = &tile->config->rect;
+		if (best == NULL ||
+		    (int64_t)rect->width * rect->height > (int64_t)best->rect.width * best->rect.height) {
+			g_hash_table_insert(largest, tile->slot, (void *)tile->config);
+		}
+	}
+	GHashTableIter iter;
+	void *key;
+	void *value;
+	g_hash_table_iter_init(&iter, largest);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		struct source_slot *slot = key;
+		const struct wall_layout_tile *config = value;
+		wall_source_set_view_size(slot->source, (uint32_t)config->rect.width,
+					  (uint32_t)config->rect.height);
+	}
+	g_hash_table_destroy(largest);
+}
+
 void wall_compositor_set_scene(struct wall_compositor *compositor,
 			       const struct wall_layout *layout,
 			       const struct wall_layout_scene *scene)
@@ -274,6 +300,7 @@ void wall_compositor_set_scene(struct wall_compositor *compositor,
 	}
 	g_hash_table_destroy(old_slots);
 
+	tell_view_sizes(compositor);
 	g_hash_table_iter_init(&iter, compositor->slots);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		struct source_slot *slot = value;
@@ -368,7 +395,9 @@ static void draw_picture(struct tile *tile, struct wall_renderer *renderer)
 	const struct wall_frame *frame = &slot->current->frame;
 	struct wall_crop crop;
 	struct wall_rect dest;
-	wall_fit_picture(tile->config->fit, frame->width_px, frame->height_px, rect, &crop, &dest);
+	enum wall_fit fit = frame->flags & WALL_FRAME_ANY_ASPECT ? WALL_FIT_STRETCH
+								 : tile->config->fit;
+	wall_fit_picture(fit, frame->width_px, frame->height_px, rect, &crop, &dest);
 	bool has_alpha = frame->format == WALL_PIXEL_FORMAT_BGRA ||
 			 frame->format == WALL_PIXEL_FORMAT_RGBA;
 	/* Only bars are filled: painting the tile first would write every
