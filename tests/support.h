@@ -13,7 +13,10 @@ char *wall_test_build_path(const char *relative);
 
 /**
  * Compare a Cairo ARGB32 picture with tests/reference/NAME.png. A pixel
- * matches when every channel is within tolerance; the test passes when at
+ * matches when every channel is within tolerance of the range of the
+ * reference pixels within two pixels (renderers may place or smooth a
+ * sharp edge differently; in flat areas this is the plain difference);
+ * the test passes when at
  * most max_bad_fraction of pixels miss. On failure writes NAME-actual.png
  * and NAME-diff.png into the current folder (the test log's folder) and
  * says where. With WALL_UPDATE_REFERENCE=1 in the environment it writes
