@@ -110,6 +110,55 @@ static void test_future_plugin_leaves_rest_running(void)
 	g_free(layout);
 }
 
+/* The plugin README.md teaches, built from tests/plugins/checker.c. */
+static void test_readme_plugin_renders(void)
+{
+	char *layout = wall_test_source_path("tests/layouts/checker.yaml");
+	char *shot = wall_test_temp_path("checker.png");
+	const char *args[] = {"--backend", "headless", "--frames", "2", "--plugin-path",
+			      WALL_TEST_PLUGIN_DIR, "--screenshot", shot, layout, NULL};
+	g_assert_cmpint(wall_test_run_wall(args, NULL, NULL), ==, 0);
+	cairo_surface_t *picture = cairo_image_surface_create_from_png(shot);
+	g_assert_cmpint(cairo_surface_status(picture), ==, CAIRO_STATUS_SUCCESS);
+	g_assert_true(wall_test_color_near(wall_test_pixel(picture, 16, 16), 0xff000000u, 2));
+	g_assert_true(wall_test_color_near(wall_test_pixel(picture, 48, 16), 0xffffd000u, 2));
+	g_assert_true(wall_test_color_near(wall_test_pixel(picture, 48, 48), 0xff000000u, 2));
+	cairo_surface_destroy(picture);
+	g_free(shot);
+	g_free(layout);
+}
+
+static void test_readme_plugin_option_checked(void)
+{
+	char *layout = wall_test_source_path("tests/layouts/checker-bad-cell.yaml");
+	const char *args[] = {"--check", "--plugin-path", WALL_TEST_PLUGIN_DIR, layout, NULL};
+	char *err = NULL;
+	g_assert_cmpint(wall_test_run_wall(args, NULL, &err), ==, 1);
+	char *expected = g_strdup_printf("%s:6:11:", layout);
+	g_assert_nonnull(strstr(err, expected));
+	g_free(expected);
+	g_free(err);
+	g_free(layout);
+}
+
+/* README.md shows tests/plugins/checker.c whole; they must not drift. */
+static void test_readme_shows_checker(void)
+{
+	char *readme_path = wall_test_source_path("README.md");
+	char *plugin_path = wall_test_source_path("tests/plugins/checker.c");
+	char *readme = NULL;
+	char *plugin = NULL;
+	g_assert_true(g_file_get_contents(readme_path, &readme, NULL, NULL));
+	g_assert_true(g_file_get_contents(plugin_path, &plugin, NULL, NULL));
+	char *block = g_strdup_printf("```c\n%s```\n", plugin);
+	g_assert_nonnull(strstr(readme, block));
+	g_free(block);
+	g_free(plugin);
+	g_free(readme);
+	g_free(plugin_path);
+	g_free(readme_path);
+}
+
 static void test_demo_screenshot(void)
 {
 	char *layout = wall_test_source_path("layouts/demo.yaml");
@@ -185,6 +234,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/process/check-future-plugin", test_check_refuses_future_plugin);
 	g_test_add_func("/process/future-plugin-rest-runs", test_future_plugin_leaves_rest_running);
 	g_test_add_func("/process/demo-screenshot", test_demo_screenshot);
+	g_test_add_func("/process/readme-plugin-renders", test_readme_plugin_renders);
+	g_test_add_func("/process/readme-plugin-option-checked", test_readme_plugin_option_checked);
+	g_test_add_func("/process/readme-shows-plugin", test_readme_shows_checker);
 	g_test_add_func("/process/unknown-scene", test_unknown_scene);
 	g_test_add_func("/process/sigterm", test_sigterm);
 	g_test_add_func("/process/sigint", test_sigint);
