@@ -73,8 +73,10 @@ cairo_surface_t *wall_text_render(const char *text, const struct wall_text_style
 
 double wall_label_size_px(int tile_height_px)
 {
-	/* About 4.5 % of the tile: a 270-line tile gets 12 px, a 1080-line
-	 * tile 48 px, which reads at 5-10 m on a 55" panel. */
-	double size = tile_height_px * 0.045;
-	return fmin(fmax(size, 12.0), 64.0);
+	/* About 6.5 % of the tile, never under 16 px: a 270-line tile (a
+	 * 4x4 grid on 1080p) gets 18 px and a 1080-line tile 64 px, the
+	 * most that reads at 5-10 m on a 55" panel without hiding the
+	 * picture. */
+	double size = tile_height_px * 0.065;
+	return fmin(fmax(size, 16.0), 64.0);
 }
