@@ -1,0 +1,587 @@
+#include "pipeline.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <gst/pbutils/pbutils.h>
+#include <gst/video/video.h>
+#include <string.h>
+
+struct pipeline {
+	struct pipeline_config config;
+	struct pipeline_callbacks callbacks;
+	void *user;
+
+	GstElement *bin;
+	GstElement *decode;
+	GstElement *sink;
+	GSource *bus_watch;
+	/* Set once failed() was called. Context thread only. */
+	bool failed;
+
+	/* Streaming threads write these; the camera reads them. */
+	GMutex lock;
+	char *codec;
+	char *decoder;
+	uint64_t bytes_in;
+	uint64_t frames;
+	bool answered;
+	/* The caps the last frame came with, and what they say. */
+	GstCaps *caps;
+	GstVideoInfo info;
+	bool caps_ok;
+};
+
+/* A mapped frame out with the host; the mapping holds a buffer ref. */
+struct held_frame {
+	GstVideoFrame frame;
+};
+
+/* Decoders. */
+
+/*
+ * Hardware decoders that GStreamer may rank at or below the software
+ * ones. GStreamer registers them only when their device works, so a name
+ * found in the registry is a decoder that can run here.
+ */
+static const char *const hardware_decoders[] = {
+	"nvh264dec", "nvh265dec", "nvh264sldec", "nvh265sldec",
+	"vah264dec", "vah265dec", "vaapih264dec", "vaapih265dec",
+	"v4l2h264dec", "v4l2h265dec", "v4l2slh264dec", "v4l2slh265dec",
+};
+
+static void prefer_hardware(void)
+{
+	GstRegistry *registry = gst_registry_get();
+	for (unsigned i = 0; i < G_N_ELEMENTS(hardware_decoders); i++) {
+		GstPluginFeature *feature =
+			gst_registry_lookup_feature(registry, hardware_decoders[i]);
+		if (feature == NULL) {
+			continue;
+		}
+		if (gst_plugin_feature_get_rank(feature) <= GST_RANK_PRIMARY) {
+			gst_plugin_feature_set_rank(feature, GST_RANK_PRIMARY + 1);
+		}
+		gst_object_unref(feature);
+	}
+}
+
+bool pipeline_global_init(char **error_text)
+{
+	static gsize done = 0;
+	static char *init_error = NULL;
+	if (g_once_init_enter(&done)) {
+		GError *error = NULL;
+		if (gst_init_check(NULL, NULL, &error)) {
+			prefer_hardware();
+		} else {
+			init_error = g_strdup_printf("GStreamer did not start: %s",
+						     error->message);
+			g_error_free(error);
+		}
+		g_once_init_leave(&done, 1);
+	}
+	if (init_error != NULL) {
+		*error_text = g_strdup(init_error);
+		return false;
+	}
+	return true;
+}
+
+/* Scrubbing. */
+
+char *pipeline_scrub(const char *text, const char *password)
+{
+	if (text == NULL) {
+		return NULL;
+	}
+	static GRegex *userinfo = NULL;
+	if (g_once_init_enter(&userinfo)) {
+		GRegex *regex = g_regex_new("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]*@", 0, 0, NULL);
+		g_once_init_leave(&userinfo, regex);
+	}
+	char *scrubbed = g_regex_replace(userinfo, text, -1, 0, "\\1", 0, NULL);
+	if (scrubbed == NULL) {
+		return g_strdup("(text withheld)");
+	}
+	if (password != NULL && *password != '\0' && strstr(scrubbed, password) != NULL) {
+		char **parts = g_strsplit(scrubbed, password, -1);
+		g_free(scrubbed);
+		scrubbed = g_strjoinv("***", parts);
+		g_strfreev(parts);
+	}
+	return scrubbed;
+}
+
+/* Errors into the user's words. */
+
+static bool contains(const char *haystack, const char *needle)
+{
+	return haystack != NULL && strstr(haystack, needle) != NULL;
+}
+
+static bool scheme_is(const char *uri, const char *a, const char *b)
+{
+	char *scheme = g_uri_parse_scheme(uri);
+	bool is = scheme != NULL && (g_ascii_strcasecmp(scheme, a) == 0 ||
+				     (b != NULL && g_ascii_strcasecmp(scheme, b) == 0));
+	g_free(scheme);
+	return is;
+}
+
+/*
+ * GStreamer's error codes say little about network failures (a refused
+ * connection and an unknown host are both OPEN_READ_WRITE), so the texts
+ * of the message and the debug string are read too.
+ */
+static const char *reason_for(const char *uri, const GError *error, const char *debug)
+{
+	char *text = g_ascii_strdown(error->message, -1);
+	char *more = g_ascii_strdown(debug != NULL ? debug : "", -1);
+	bool web = scheme_is(uri, "rtsp", "rtsps") || scheme_is(uri, "http", "https") ||
+		   scheme_is(uri, "rtspt", "rtspu");
+	const char *reason = NULL;
+
+	if (error->domain == GST_RESOURCE_ERROR &&
+	    error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED) {
+		reason = "authentication failed";
+	} else if (error->domain == GST_RESOURCE_ERROR &&
+		   error->code == GST_RESOURCE_ERROR_NOT_FOUND) {
+		reason = web ? "not found (404)" : "not found";
+	} else if (contains(text, "unauthorized") || contains(more, "unauthorized") ||
+		   contains(more, "401")) {
+		reason = "authentication failed";
+	} else if (contains(text, "refused") || contains(more, "refused")) {
+		reason = "connection refused";
+	} else if (contains(more, "resolve") || contains(more, "name or service") ||
+		   contains(more, "name resolution") || contains(text, "resolve") ||
+		   contains(more, "host not found") || contains(more, "unknown host")) {
+		reason = "host not found";
+	} else if (contains(text, "not found") || contains(more, "404")) {
+		reason = web ? "not found (404)" : "not found";
+	} else if (contains(text, "timed out") || contains(more, "timed out") ||
+		   contains(more, "timeout")) {
+		reason = "connection timed out";
+	} else if (contains(more, "unreachable")) {
+		reason = "network unreachable";
+	} else if (error->domain == GST_CORE_ERROR &&
+		   error->code == GST_CORE_ERROR_MISSING_PLUGIN) {
+		reason = "no decoder for this video";
+	} else if (error->domain == GST_STREAM_ERROR &&
+		   (error->code == GST_STREAM_ERROR_CODEC_NOT_FOUND ||
+		    error->code == GST_STREAM_ERROR_FORMAT)) {
+		reason = "no decoder for this video";
+	} else if (error->domain == GST_STREAM_ERROR &&
+		   (error->code == GST_STREAM_ERROR_WRONG_TYPE ||
+		    error->code == GST_STREAM_ERROR_TYPE_NOT_FOUND ||
+		    error->code == GST_STREAM_ERROR_DEMUX)) {
+		reason = "no video";
+	} else if (contains(more, "not-negotiated")) {
+		reason = "unsupported video format";
+	} else if (error->domain == GST_STREAM_ERROR && error->code == GST_STREAM_ERROR_DECODE) {
+		reason = "video could not be decoded";
+	} else if (error->domain == GST_RESOURCE_ERROR &&
+		   (error->code == GST_RESOURCE_ERROR_READ ||
+		    error->code == GST_RESOURCE_ERROR_WRITE ||
+		    error->code == GST_RESOURCE_ERROR_OPEN_READ ||
+		    error->code == GST_RESOURCE_ERROR_OPEN_READ_WRITE)) {
+		reason = "connection lost";
+	} else {
+		reason = "stream error";
+	}
+	g_free(text);
+	g_free(more);
+	return reason;
+}
+
+/* Bus, on the context's thread. */
+
+static void fail(struct pipeline *pipeline, const char *reason, const char *detail)
+{
+	if (pipeline->failed) {
+		return;
+	}
+	pipeline->failed = true;
+	char *scrubbed = pipeline_scrub(detail, pipeline->config.password);
+	/* One log line per failure. */
+	g_strdelimit(scrubbed, "\r\n", ' ');
+	/* The callee may destroy pipeline: touch nothing after this. */
+	pipeline->callbacks.failed(pipeline->user, pipeline, reason, scrubbed);
+	g_free(scrubbed);
+}
+
+static gboolean on_bus(GstBus *bus, GstMessage *message, gpointer user)
+{
+	struct pipeline *pipeline = user;
+	switch (GST_MESSAGE_TYPE(message)) {
+	case GST_MESSAGE_ERROR: {
+		GError *error = NULL;
+		char *debug = NULL;
+		gst_message_parse_error(message, &error, &debug);
+		const char *reason = reason_for(pipeline->config.uri, error, debug);
+		char *detail = g_strdup_printf("%s (%s)", error->message,
+					       debug != NULL ? debug : "no details");
+		g_error_free(error);
+		g_free(debug);
+		fail(pipeline, reason, detail);
+		g_free(detail);
+		break;
+	}
+	case GST_MESSAGE_EOS:
+		fail(pipeline, "stream ended", "end of stream");
+		break;
+	default:
+		break;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+/* Streaming threads. */
+
+static void release_frame(void *data)
+{
+	struct held_frame *held = data;
+	/* Unmapping drops the buffer reference the mapping took. */
+	gst_video_frame_unmap(&held->frame);
+	g_free(held);
+}
+
+static enum wall_yuv_matrix matrix_of(const GstVideoInfo *info)
+{
+	switch (info->colorimetry.matrix) {
+	case GST_VIDEO_COLOR_MATRIX_BT709:
+		return WALL_YUV_MATRIX_BT709;
+	case GST_VIDEO_COLOR_MATRIX_BT601:
+		return WALL_YUV_MATRIX_BT601;
+	default:
+		return WALL_YUV_MATRIX_DEFAULT;
+	}
+}
+
+static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
+{
+	struct pipeline *pipeline = user;
+	GstSample *sample = gst_app_sink_pull_sample(sink);
+	if (sample == NULL) {
+		return GST_FLOW_EOS;
+	}
+	GstCaps *caps = gst_sample_get_caps(sample);
+	GstBuffer *buffer = gst_sample_get_buffer(sample);
+
+	g_mutex_lock(&pipeline->lock);
+	if (caps != NULL && caps != pipeline->caps) {
+		gst_caps_replace(&pipeline->caps, caps);
+		pipeline->caps_ok = gst_video_info_from_caps(&pipeline->info, caps);
+	}
+	GstVideoInfo info = pipeline->info;
+	bool caps_ok = pipeline->caps_ok && caps != NULL;
+	g_mutex_unlock(&pipeline->lock);
+
+	struct held_frame *held = g_new0(struct held_frame, 1);
+	if (buffer == NULL || !caps_ok ||
+	    !gst_video_frame_map(&held->frame, &info, buffer, GST_MAP_READ)) {
+		g_free(held);
+		gst_sample_unref(sample);
+		return GST_FLOW_OK;
+	}
+	/* The mapping holds its own reference to the buffer. */
+	gst_sample_unref(sample);
+
+	GstVideoFormat format = GST_VIDEO_FRAME_FORMAT(&held->frame);
+	struct wall_frame frame = {
+		.format = format == GST_VIDEO_FORMAT_NV12 ? WALL_PIXEL_FORMAT_NV12
+							  : WALL_PIXEL_FORMAT_I420,
+		.width_px = (uint32_t)GST_VIDEO_FRAME_WIDTH(&held->frame),
+		.height_px = (uint32_t)GST_VIDEO_FRAME_HEIGHT(&held->frame),
+		.matrix = matrix_of(&info),
+		.range = info.colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255
+				 ? WALL_YUV_RANGE_FULL
+				 : WALL_YUV_RANGE_LIMITED,
+		.capture_time_us = g_get_monotonic_time(),
+		.release = release_frame,
+		.release_data = held,
+	};
+	unsigned planes = GST_VIDEO_FRAME_N_PLANES(&held->frame);
+	for (unsigned i = 0; i < planes && i < 3; i++) {
+		frame.planes[i] = GST_VIDEO_FRAME_PLANE_DATA(&held->frame, i);
+		frame.strides[i] = (uint32_t)GST_VIDEO_FRAME_PLANE_STRIDE(&held->frame, i);
+	}
+
+	g_mutex_lock(&pipeline->lock);
+	pipeline->frames++;
+	g_mutex_unlock(&pipeline->lock);
+
+	pipeline->callbacks.frame(pipeline->user, pipeline, &frame);
+	return GST_FLOW_OK;
+}
+
+/* Counts what reaches the decoder and learns the codec from its caps. */
+static GstPadProbeReturn on_decoder_input(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+	struct pipeline *pipeline = user;
+	uint64_t bytes = 0;
+	if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+		bytes = gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info));
+	} else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+		bytes = gst_buffer_list_calculate_size(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+	} else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+		GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+		if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+			GstCaps *caps;
+			gst_event_parse_caps(event, &caps);
+			char *codec = gst_pb_utils_get_codec_description(caps);
+			g_mutex_lock(&pipeline->lock);
+			g_free(pipeline->codec);
+			pipeline->codec = codec;
+			g_mutex_unlock(&pipeline->lock);
+		}
+		return GST_PAD_PROBE_OK;
+	}
+	g_mutex_lock(&pipeline->lock);
+	pipeline->bytes_in += bytes;
+	g_mutex_unlock(&pipeline->lock);
+	return GST_PAD_PROBE_OK;
+}
+
+static bool is_video_decoder(GstElementFactory *factory)
+{
+	const char *klass = gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS);
+	return klass != NULL && strstr(klass, "Decoder") != NULL && strstr(klass, "Video") != NULL;
+}
+
+static void on_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user)
+{
+	struct pipeline *pipeline = user;
+	GstElementFactory *factory = gst_element_get_factory(element);
+	if (factory == NULL || !is_video_decoder(factory)) {
+		return;
+	}
+	/*
+	 * A decoder that joins mid-GOP would show grey smears until the next
+	 * key frame; a tile keeps its last good picture instead.
+	 */
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), "output-corrupt") != NULL) {
+		g_object_set(element, "output-corrupt", FALSE, NULL);
+	}
+	GstPad *pad = gst_element_get_static_pad(element, "sink");
+	if (pad != NULL) {
+		gst_pad_add_probe(pad,
+				  GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+					  GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+				  on_decoder_input, pipeline, NULL);
+		gst_object_unref(pad);
+	}
+	g_mutex_lock(&pipeline->lock);
+	g_free(pipeline->decoder);
+	pipeline->decoder = g_strdup(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)));
+	g_mutex_unlock(&pipeline->lock);
+}
+
+/* Only video streams of an RTSP session are set up at all. */
+static gboolean on_select_stream(GstElement *source, guint index, GstCaps *caps, gpointer user)
+{
+	GstStructure *structure = gst_caps_get_structure(caps, 0);
+	const char *media = gst_structure_get_string(structure, "media");
+	return media == NULL || g_str_equal(media, "video");
+}
+
+static void on_source_setup(GstElement *decode, GstElement *source, gpointer user)
+{
+	struct pipeline *pipeline = user;
+	GObjectClass *klass = G_OBJECT_GET_CLASS(source);
+	const struct pipeline_config *config = &pipeline->config;
+
+	if (g_object_class_find_property(klass, "latency") != NULL) {
+		g_object_set(source, "latency", (guint)config->latency_ms, NULL);
+	}
+	if (g_object_class_find_property(klass, "drop-on-latency") != NULL) {
+		/* Live edge: a late packet is dropped, never waited for. */
+		g_object_set(source, "drop-on-latency", TRUE, NULL);
+	}
+	if (g_object_class_find_property(klass, "protocols") != NULL &&
+	    config->transport != TRANSPORT_AUTO) {
+		gst_util_set_object_arg(G_OBJECT(source), "protocols",
+					config->transport == TRANSPORT_UDP ? "udp" : "tcp");
+	}
+	if (g_object_class_find_property(klass, "tcp-timeout") != NULL) {
+		/* How long a connect may take before it counts as failed. */
+		g_object_set(source, "tcp-timeout", (guint64)5 * G_USEC_PER_SEC, NULL);
+	}
+	if (g_object_class_find_property(klass, "user-id") != NULL && config->user != NULL) {
+		g_object_set(source, "user-id", config->user, NULL);
+	}
+	if (g_object_class_find_property(klass, "user-pw") != NULL && config->password != NULL) {
+		g_object_set(source, "user-pw", config->password, NULL);
+	}
+	if (g_signal_lookup("select-stream", G_OBJECT_TYPE(source)) != 0) {
+		g_signal_connect(source, "select-stream", G_CALLBACK(on_select_stream), pipeline);
+	}
+}
+
+/* Audio is left undecoded and thrown away. */
+static gboolean on_autoplug_continue(GstElement *decode, GstPad *pad, GstCaps *caps,
+				     gpointer user)
+{
+	GstStructure *structure = gst_caps_get_structure(caps, 0);
+	return !g_str_has_prefix(gst_structure_get_name(structure), "audio/");
+}
+
+static void on_pad_added(GstElement *decode, GstPad *pad, gpointer user)
+{
+	struct pipeline *pipeline = user;
+	g_mutex_lock(&pipeline->lock);
+	pipeline->answered = true;
+	g_mutex_unlock(&pipeline->lock);
+
+	GstCaps *caps = gst_pad_get_current_caps(pad);
+	if (caps == NULL) {
+		caps = gst_pad_query_caps(pad, NULL);
+	}
+	bool video = g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(caps, 0)),
+				      "video/");
+	gst_caps_unref(caps);
+
+	GstPad *sink_pad = gst_element_get_static_pad(pipeline->sink, "sink");
+	if (video && !gst_pad_is_linked(sink_pad)) {
+		gst_pad_link(pad, sink_pad);
+		gst_object_unref(sink_pad);
+		return;
+	}
+	gst_object_unref(sink_pad);
+	/* Anything else drains into a fakesink, so it never stalls the source. */
+	GstElement *drain = gst_element_factory_make("fakesink", NULL);
+	if (drain == NULL) {
+		return;
+	}
+	g_object_set(drain, "sync", FALSE, "async", FALSE, NULL);
+	gst_bin_add(GST_BIN(pipeline->bin), drain);
+	gst_element_sync_state_with_parent(drain);
+	GstPad *drain_pad = gst_element_get_static_pad(drain, "sink");
+	gst_pad_link(pad, drain_pad);
+	gst_object_unref(drain_pad);
+}
+
+/* Life. */
+
+struct pipeline *pipeline_start(const struct pipeline_config *config, GMainContext *context,
+				const struct pipeline_callbacks *callbacks, void *user,
+				char **error_text)
+{
+	struct pipeline *pipeline = g_new0(struct pipeline, 1);
+	pipeline->config.uri = g_strdup(config->uri);
+	pipeline->config.user = g_strdup(config->user);
+	pipeline->config.password = g_strdup(config->password);
+	pipeline->config.transport = config->transport;
+	pipeline->config.latency_ms = config->latency_ms;
+	pipeline->callbacks = *callbacks;
+	pipeline->user = user;
+	g_mutex_init(&pipeline->lock);
+
+	pipeline->bin = gst_pipeline_new(NULL);
+	pipeline->decode = gst_element_factory_make("uridecodebin", NULL);
+	pipeline->sink = gst_element_factory_make("appsink", NULL);
+	if (pipeline->decode == NULL || pipeline->sink == NULL) {
+		*error_text = g_strdup("GStreamer's uridecodebin or appsink is missing");
+		goto fail;
+	}
+	gst_bin_add_many(GST_BIN(pipeline->bin), pipeline->decode, pipeline->sink, NULL);
+
+	/*
+	 * Decoded frames go out as the decoder made them: the renderers convert
+	 * and scale at the tile's size, so there is no converter here.
+	 */
+	GstCaps *caps = gst_caps_from_string("video/x-raw,format={NV12,I420}");
+	/*
+	 * The newest frame is all a tile wants: no clock sync on a live stream,
+	 * one buffer, older ones dropped.
+	 */
+	g_object_set(pipeline->sink, "caps", caps, "max-buffers", 1u, "drop", TRUE, "sync",
+		     FALSE, "enable-last-sample", FALSE, NULL);
+	gst_caps_unref(caps);
+	GstAppSinkCallbacks sink_callbacks = {.new_sample = on_new_sample};
+	gst_app_sink_set_callbacks(GST_APP_SINK(pipeline->sink), &sink_callbacks, pipeline, NULL);
+
+	g_object_set(pipeline->decode, "uri", config->uri, NULL);
+	g_signal_connect(pipeline->decode, "source-setup", G_CALLBACK(on_source_setup), pipeline);
+	g_signal_connect(pipeline->decode, "autoplug-continue", G_CALLBACK(on_autoplug_continue),
+			 pipeline);
+	g_signal_connect(pipeline->decode, "pad-added", G_CALLBACK(on_pad_added), pipeline);
+	g_signal_connect(pipeline->bin, "deep-element-added", G_CALLBACK(on_element_added),
+			 pipeline);
+
+	GstBus *bus = gst_element_get_bus(pipeline->bin);
+	pipeline->bus_watch = gst_bus_create_watch(bus);
+	gst_object_unref(bus);
+	g_source_set_callback(pipeline->bus_watch, G_SOURCE_FUNC(on_bus), pipeline, NULL);
+	g_source_attach(pipeline->bus_watch, context);
+
+	GstStateChangeReturn ret = gst_element_set_state(pipeline->bin, GST_STATE_PLAYING);
+	if (ret == GST_STATE_CHANGE_FAILURE) {
+		/* The reason is on the bus; the watch reports it. */
+		return pipeline;
+	}
+	if (ret != GST_STATE_CHANGE_NO_PREROLL) {
+		/*
+		 * Not live (a file, HLS): frames must come at their own pace,
+		 * or the whole stream would be decoded as fast as possible.
+		 */
+		g_object_set(pipeline->sink, "sync", TRUE, NULL);
+	}
+	return pipeline;
+
+fail:
+	if (pipeline->decode != NULL && GST_OBJECT_PARENT(pipeline->decode) == NULL) {
+		gst_object_unref(pipeline->decode);
+	}
+	if (pipeline->sink != NULL && GST_OBJECT_PARENT(pipeline->sink) == NULL) {
+		gst_object_unref(pipeline->sink);
+	}
+	pipeline->decode = NULL;
+	pipeline->sink = NULL;
+	pipeline_destroy(pipeline);
+	return NULL;
+}
+
+void pipeline_destroy(struct pipeline *pipeline)
+{
+	if (pipeline == NULL) {
+		return;
+	}
+	if (pipeline->bus_watch != NULL) {
+		g_source_destroy(pipeline->bus_watch);
+		g_source_unref(pipeline->bus_watch);
+	}
+	if (pipeline->bin != NULL) {
+		/* Waits for the streaming threads, so no callback runs afterwards. */
+		gst_element_set_state(pipeline->bin, GST_STATE_NULL);
+		gst_object_unref(pipeline->bin);
+	}
+	gst_caps_replace(&pipeline->caps, NULL);
+	g_free(pipeline->codec);
+	g_free(pipeline->decoder);
+	g_free((char *)pipeline->config.uri);
+	g_free((char *)pipeline->config.user);
+	g_free((char *)pipeline->config.password);
+	g_mutex_clear(&pipeline->lock);
+	g_free(pipeline);
+}
+
+void pipeline_get_info(struct pipeline *pipeline, struct pipeline_info *info)
+{
+	g_mutex_lock(&pipeline->lock);
+	info->codec = g_strdup(pipeline->codec);
+	info->decoder = g_strdup(pipeline->decoder);
+	info->width_px = pipeline->caps_ok ? (uint32_t)GST_VIDEO_INFO_WIDTH(&pipeline->info) : 0;
+	info->height_px = pipeline->caps_ok ? (uint32_t)GST_VIDEO_INFO_HEIGHT(&pipeline->info) : 0;
+	info->bytes_in = pipeline->bytes_in;
+	info->frames = pipeline->frames;
+	info->answered = pipeline->answered;
+	g_mutex_unlock(&pipeline->lock);
+}
+
+void pipeline_info_clear(struct pipeline_info *info)
+{
+	g_free(info->codec);
+	g_free(info->decoder);
+	info->codec = NULL;
+	info->decoder = NULL;
+}

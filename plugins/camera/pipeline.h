@@ -1,0 +1,95 @@
+/*
+ * One connection to one stream: uridecodebin into an appsink that hands
+ * out decoded I420 or NV12 frames without copying them. The camera owns
+ * one or two of these (two while it switches between main and sub) and
+ * decides what to do with their frames and failures.
+ */
+#ifndef CAMERA_PIPELINE_H
+#define CAMERA_PIPELINE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <wall/plugin.h>
+
+enum transport {
+	TRANSPORT_INVALID = 0,
+	TRANSPORT_TCP,
+	TRANSPORT_UDP,
+	TRANSPORT_AUTO,
+};
+
+struct pipeline;
+
+struct pipeline_config {
+	/** Without credentials; they travel in user and password. */
+	const char *uri;
+	/** NULL when not set. */
+	const char *user;
+	const char *password;
+	enum transport transport;
+	unsigned latency_ms;
+};
+
+struct pipeline_callbacks {
+	/**
+	 * A decoded frame, on a streaming thread. The callee owns frame's
+	 * planes: it pushes the frame to the host or calls
+	 * frame->release(frame->release_data) itself.
+	 */
+	void (*frame)(void *user, struct pipeline *pipeline, const struct wall_frame *frame);
+	/**
+	 * The stream failed or ended, on the thread that owns context; reason
+	 * is in the user's words ("connection refused"), detail is
+	 * GStreamer's, already scrubbed of credentials. Called at most once.
+	 * The callee may destroy pipeline.
+	 */
+	void (*failed)(void *user, struct pipeline *pipeline, const char *reason,
+		       const char *detail);
+};
+
+/** What a pipeline has seen so far, copied out. */
+struct pipeline_info {
+	/** Owned by the caller: g_free. NULL until known. */
+	char *codec;
+	char *decoder;
+	uint32_t width_px;
+	uint32_t height_px;
+	/** Compressed bytes that reached the decoder. */
+	uint64_t bytes_in;
+	/** Decoded frames handed out. */
+	uint64_t frames;
+	/** The server described a stream (we got past connecting). */
+	bool answered;
+};
+
+/** Once per process: GStreamer and the decoder ranks. Any thread. */
+bool pipeline_global_init(char **error_text);
+
+/**
+ * Build the pipeline and set it playing. Its bus is watched on context,
+ * where failed() is called. Must be called on the thread that runs
+ * context. Returns NULL with *error_text set (g_free it) when a needed
+ * GStreamer element is missing.
+ */
+struct pipeline *pipeline_start(const struct pipeline_config *config, GMainContext *context,
+				const struct pipeline_callbacks *callbacks, void *user,
+				char **error_text);
+
+/**
+ * Stop and free. After it returns no callback runs for this pipeline.
+ * Frames already handed out stay valid until released. Call on the
+ * context's thread, never on a streaming thread. Accepts NULL.
+ */
+void pipeline_destroy(struct pipeline *pipeline);
+
+void pipeline_get_info(struct pipeline *pipeline, struct pipeline_info *info);
+void pipeline_info_clear(struct pipeline_info *info);
+
+/**
+ * A copy of text with credentials removed: "scheme://user:pw@host" loses
+ * its user information, and password (when not NULL or empty) is masked.
+ */
+char *pipeline_scrub(const char *text, const char *password);
+
+#endif
