@@ -1,7 +1,9 @@
 #include "compositor.h"
 
 #include <glib.h>
+#include <string.h>
 
+#include "control/protocol.h"
 #include "label.h"
 #include "log.h"
 #include "slate.h"
@@ -11,6 +13,12 @@
 #define LETTERBOX_ARGB 0xff000000u
 #define DIM_ARGB 0x99000000u
 #define LABEL_BOX_ARGB 0xb0101418u
+#define ALARM_ARGB 0xffe02020u
+/* The alarm border flashes at 1 Hz: on half a second, off half a second. */
+#define ALARM_FLASH_US 500000
+#define DEFAULT_ALARM_US (30 * G_USEC_PER_SEC)
+/* How long tile fps is averaged over. */
+#define FPS_WINDOW_US G_USEC_PER_SEC
 
 /* One running source and the picture it shows now. */
 struct source_slot {
@@ -25,6 +33,13 @@ struct source_slot {
 	struct wall_source_health health;
 	uint64_t health_generation;
 	bool visible;
+	/* Set while collecting: some tile, tour or warm list still wants it. */
+	bool wanted;
+	/* When the last new picture arrived (monotonic), and fps over the last window. */
+	int64_t last_frame_us;
+	int64_t fps_window_us;
+	uint32_t fps_window_frames;
+	double fps;
 };
 
 /* A Cairo-drawn picture the wall lays over tiles: label, slate, badge. */
@@ -36,7 +51,24 @@ struct overlay {
 
 struct tile {
 	const struct wall_layout_tile *config;
+	/* The source shown now (see the top of compositor.h), and its slot. */
+	const struct wall_layout_source *shown;
 	struct source_slot *slot;
+	const struct wall_layout_source *pinned;
+	/* Tour tiles: the stop shown, and when to move on. */
+	guint tour_index;
+	bool tour_running;
+	bool tour_paused;
+	int64_t tour_deadline_us;
+	int64_t tour_left_us;
+	/* An alarm sits on this tile; its border is lit in this phase. */
+	struct alarm_entry *alarm;
+	bool alarm_lit;
+	/* Redraw whatever the look says: its source changed. */
+	bool dirty;
+	/* What the last tile event said, to send one only on change. */
+	const struct wall_layout_source *reported_source;
+	enum wall_source_state reported_state;
 	struct wall_slate slate;
 	char *slate_key;
 	struct overlay label;
@@ -46,17 +78,47 @@ struct tile {
 	uint64_t *shown_counter;
 };
 
+/* A scene change in progress: the old picture over or beside the new one. */
+struct transition {
+	enum wall_transition_kind kind;
+	int64_t start_us;
+	int64_t duration_us;
+	/* The canvas as it was when the change came. */
+	struct wall_texture snapshot;
+	bool active;
+};
+
+struct alarm_entry {
+	const struct wall_layout_source *source;
+	char *tile_id;
+	int64_t duration_us;
+	int priority;
+	uint64_t seq;
+	/* While shown: when it ends, and the tile it sits on. */
+	int64_t start_us;
+	int64_t end_us;
+	struct tile *tile;
+};
+
 struct wall_compositor {
 	struct wall_renderer *renderer;
 	struct wall_plugin_registry *registry;
 	struct wall_stats *stats;
 	const struct wall_layout *layout;
 	const struct wall_layout_scene *scene;
-	/* Source name -> struct source_slot *. */
+	/* Source name -> struct source_slot *: shown, preloaded or warm. */
 	GHashTable *slots;
 	/* struct tile *, in drawing order (z). */
 	GPtrArray *tiles;
 	bool full_damage;
+	struct transition transition;
+	/* The alarm shown, or NULL, and the ones waiting (struct alarm_entry *). */
+	struct alarm_entry *alarm;
+	GPtrArray *alarm_queue;
+	uint64_t alarm_seq;
+	char **warm;
+	/* JSON texts for wall_compositor_take_events(). */
+	GPtrArray *events;
 };
 
 static void overlay_set(struct overlay *overlay, cairo_surface_t *surface)
@@ -122,13 +184,23 @@ static void slot_destroy(struct source_slot *slot, struct wall_renderer *rendere
 }
 
 /* Take the newest picture and health; note what changed. */
-static void slot_poll(struct source_slot *slot)
+static void slot_poll(struct source_slot *slot, int64_t now_us)
 {
 	struct wall_frame_ref *ref = wall_source_take_frame(slot->source);
 	slot->fresh = ref != NULL;
 	if (ref != NULL) {
 		wall_frame_ref_unref(slot->pending);
 		slot->pending = ref;
+		slot->last_frame_us = now_us;
+		slot->fps_window_frames++;
+	}
+	if (slot->fps_window_us == 0) {
+		slot->fps_window_us = now_us;
+	} else if (now_us - slot->fps_window_us >= FPS_WINDOW_US) {
+		slot->fps = slot->fps_window_frames * (double)G_USEC_PER_SEC /
+			    (double)(now_us - slot->fps_window_us);
+		slot->fps_window_us = now_us;
+		slot->fps_window_frames = 0;
 	}
 	uint64_t generation = wall_source_health_generation(slot->source);
 	if (generation != slot->health_generation) {
@@ -170,7 +242,16 @@ static void tile_destroy(struct tile *tile, struct wall_renderer *renderer)
 	g_free(tile);
 }
 
-static cairo_surface_t *render_label(const struct wall_layout_tile *config)
+/* The tile's own label, else the label of the source it shows. */
+static const char *tile_label(const struct tile *tile)
+{
+	if (tile->config->label_own != NULL || tile->shown == tile->config->source) {
+		return tile->config->label;
+	}
+	return tile->shown->label;
+}
+
+static cairo_surface_t *render_label(const struct wall_layout_tile *config, const char *text)
 {
 	double size_px = wall_label_size_px(config->rect.height);
 	struct wall_text_style style = {
@@ -180,23 +261,15 @@ static cairo_surface_t *render_label(const struct wall_layout_tile *config)
 		.padding_px = (int)(size_px * 0.3),
 		.max_width_px = config->rect.width - 2 * config->border_px,
 	};
-	return wall_text_render(config->label, &style);
+	return wall_text_render(text, &style);
 }
 
-static struct tile *tile_create(struct wall_compositor *compositor,
-				const struct wall_layout_tile *config, struct source_slot *slot)
+static struct tile *tile_create(const struct wall_layout_tile *config)
 {
 	struct tile *tile = g_new0(struct tile, 1);
 	tile->config = config;
-	tile->slot = slot;
-	if (config->label != NULL && config->label[0] != '\0') {
-		overlay_set(&tile->label, render_label(config));
-	}
-	if (compositor->stats != NULL) {
-		tile->shown_counter = wall_stats_tile_counter(compositor->stats,
-							      compositor->scene->name, config->id,
-							      config->source->name);
-	}
+	tile->tour_running = config->tour != NULL && config->tour->len > 1;
+	tile->reported_state = WALL_SOURCE_STATE_INVALID;
 	return tile;
 }
 
@@ -210,6 +283,8 @@ struct wall_compositor *wall_compositor_create(struct wall_renderer *renderer,
 	compositor->stats = stats;
 	compositor->slots = g_hash_table_new(g_str_hash, g_str_equal);
 	compositor->tiles = g_ptr_array_new();
+	compositor->alarm_queue = g_ptr_array_new();
+	compositor->events = g_ptr_array_new_with_free_func(g_free);
 	compositor->full_damage = true;
 	return compositor;
 }
@@ -222,11 +297,28 @@ static void destroy_tiles(struct wall_compositor *compositor)
 	g_ptr_array_set_size(compositor->tiles, 0);
 }
 
+static void alarm_free(struct alarm_entry *alarm)
+{
+	if (alarm != NULL) {
+		g_free(alarm->tile_id);
+		g_free(alarm);
+	}
+}
+
+static void transition_end(struct wall_compositor *compositor)
+{
+	struct transition *transition = &compositor->transition;
+	compositor->renderer->impl->texture_finish(compositor->renderer, &transition->snapshot);
+	transition->active = false;
+	compositor->full_damage = true;
+}
+
 void wall_compositor_destroy(struct wall_compositor *compositor)
 {
 	if (compositor == NULL) {
 		return;
 	}
+	transition_end(compositor);
 	destroy_tiles(compositor);
 	g_ptr_array_free(compositor->tiles, TRUE);
 	GHashTableIter iter;
@@ -236,26 +328,180 @@ void wall_compositor_destroy(struct wall_compositor *compositor)
 		slot_destroy(value, compositor->renderer);
 	}
 	g_hash_table_destroy(compositor->slots);
+	alarm_free(compositor->alarm);
+	for (guint i = 0; i < compositor->alarm_queue->len; i++) {
+		alarm_free(compositor->alarm_queue->pdata[i]);
+	}
+	g_ptr_array_free(compositor->alarm_queue, TRUE);
+	g_ptr_array_free(compositor->events, TRUE);
+	g_strfreev(compositor->warm);
 	g_free(compositor);
 }
 
-/* Each source learns the largest tile it is shown in, to pick a stream. */
-static void tell_view_sizes(struct wall_compositor *compositor)
+static void add_event(struct wall_compositor *compositor, JsonBuilder *builder)
 {
+	json_builder_end_object(builder);
+	JsonNode *root = json_builder_get_root(builder);
+	g_ptr_array_add(compositor->events, json_to_string(root, FALSE));
+	json_node_unref(root);
+	g_object_unref(builder);
+}
+
+static JsonBuilder *event_begin(const char *name)
+{
+	JsonBuilder *builder = json_builder_new();
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "event");
+	json_builder_add_string_value(builder, name);
+	return builder;
+}
+
+static void add_string(JsonBuilder *builder, const char *name, const char *value)
+{
+	json_builder_set_member_name(builder, name);
+	if (value != NULL) {
+		json_builder_add_string_value(builder, value);
+	} else {
+		json_builder_add_null_value(builder);
+	}
+}
+
+static const char *state_word(enum wall_source_state state)
+{
+	switch (state) {
+	case WALL_SOURCE_STATE_CONNECTING:
+		return "connecting";
+	case WALL_SOURCE_STATE_LIVE:
+		return "live";
+	case WALL_SOURCE_STATE_STALLED:
+		return "stalled";
+	case WALL_SOURCE_STATE_OFFLINE:
+		return "offline";
+	case WALL_SOURCE_STATE_ERROR:
+		return "error";
+	default:
+		return "unknown";
+	}
+}
+
+static const struct wall_layout_source *tour_stop(const struct tile *tile, guint index)
+{
+	return tile->config->tour->pdata[index % tile->config->tour->len];
+}
+
+/* What the tile should show now; see the top of compositor.h. */
+static const struct wall_layout_source *tile_want(const struct tile *tile)
+{
+	if (tile->alarm != NULL) {
+		return tile->alarm->source;
+	}
+	if (tile->pinned != NULL) {
+		return tile->pinned;
+	}
+	if (tile->config->tour != NULL) {
+		return tour_stop(tile, tile->tour_index);
+	}
+	return tile->config->source;
+}
+
+static struct source_slot *want_slot(struct wall_compositor *compositor,
+				     const struct wall_layout_source *config)
+{
+	struct source_slot *slot = g_hash_table_lookup(compositor->slots, config->name);
+	if (slot != NULL && slot->config != config) {
+		/* Same name, other definition (a reload changed it): start anew. */
+		g_hash_table_remove(compositor->slots, config->name);
+		slot_destroy(slot, compositor->renderer);
+		slot = NULL;
+	}
+	if (slot == NULL) {
+		slot = slot_create(config, compositor->registry);
+		g_hash_table_insert(compositor->slots, (char *)config->name, slot);
+	}
+	slot->wanted = true;
+	return slot;
+}
+
+/* Each source learns the largest tile it is shown in (or will be), to pick a stream. */
+static void tell_view_size(GHashTable *largest, struct source_slot *slot,
+			   const struct wall_layout_tile *config)
+{
+	const struct wall_layout_tile *best = g_hash_table_lookup(largest, slot);
+	const struct wall_rect *rect = &config->rect;
+	if (best == NULL ||
+	    (int64_t)rect->width * rect->height > (int64_t)best->rect.width * best->rect.height) {
+		g_hash_table_insert(largest, slot, (void *)config);
+	}
+}
+
+/*
+ * Give every tile the slot of the source it should show, keep the slots
+ * that tours will show next and the warm ones, and stop every other.
+ * Call after anything that changes what a tile shows.
+ */
+static void sync_slots(struct wall_compositor *compositor)
+{
+	GHashTableIter iter;
+	void *value;
+	g_hash_table_iter_init(&iter, compositor->slots);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		((struct source_slot *)value)->wanted = false;
+	}
 	GHashTable *largest = g_hash_table_new(NULL, NULL);
+	GHashTable *shown = g_hash_table_new(NULL, NULL);
 	for (guint i = 0; i < compositor->tiles->len; i++) {
 		struct tile *tile = compositor->tiles->pdata[i];
-		const struct wall_layout_tile *best = g_hash_table_lookup(largest, tile->slot);
-		const struct wall_rect *rect = &tile->config->rect;
-		if (best == NULL ||
-		    (int64_t)rect->width * rect->height > (int64_t)best->rect.width * best->rect.height) {
-			g_hash_table_insert(largest, tile->slot, (void *)tile->config);
+		const struct wall_layout_source *want = tile_want(tile);
+		struct source_slot *slot = want_slot(compositor, want);
+		if (slot != tile->slot) {
+			tile->slot = slot;
+			tile->shown = want;
+			tile->dirty = true;
+			g_clear_pointer(&tile->slate_key, g_free);
+			const char *label = tile_label(tile);
+			overlay_set(&tile->label, label != NULL && label[0] != '\0'
+							  ? render_label(tile->config, label)
+							  : NULL);
+			tile->shown_counter =
+				compositor->stats == NULL
+					? NULL
+					: wall_stats_tile_counter(compositor->stats,
+								  compositor->scene->name,
+								  tile->config->id, want->name);
+		}
+		g_hash_table_add(shown, slot);
+		tell_view_size(largest, slot, tile->config);
+		/* Preload the tour's next stop so the change shows no slate. */
+		if (tile->config->tour != NULL && tile->tour_running && tile->pinned == NULL) {
+			struct source_slot *next =
+				want_slot(compositor, tour_stop(tile, tile->tour_index + 1));
+			tell_view_size(largest, next, tile->config);
 		}
 	}
-	GHashTableIter iter;
-	void *key;
-	void *value;
+	for (char **name = compositor->warm; name != NULL && *name != NULL; name++) {
+		const struct wall_layout_source *config =
+			wall_layout_find_source(compositor->layout, *name);
+		if (config != NULL) {
+			want_slot(compositor, config);
+		}
+	}
+
+	g_hash_table_iter_init(&iter, compositor->slots);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		struct source_slot *slot = value;
+		if (!slot->wanted) {
+			g_hash_table_iter_remove(&iter);
+			slot_destroy(slot, compositor->renderer);
+			continue;
+		}
+		bool visible = g_hash_table_contains(shown, slot);
+		if (visible != slot->visible) {
+			wall_source_set_visible(slot->source, visible);
+			slot->visible = visible;
+		}
+	}
 	g_hash_table_iter_init(&iter, largest);
+	void *key;
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
 		struct source_slot *slot = key;
 		const struct wall_layout_tile *config = value;
@@ -263,58 +509,388 @@ static void tell_view_sizes(struct wall_compositor *compositor)
 					  (uint32_t)config->rect.height);
 	}
 	g_hash_table_destroy(largest);
+	g_hash_table_destroy(shown);
+}
+
+static struct tile *find_tile(struct wall_compositor *compositor, const char *id)
+{
+	for (guint i = 0; i < compositor->tiles->len; i++) {
+		struct tile *tile = compositor->tiles->pdata[i];
+		if (strcmp(tile->config->id, id) == 0) {
+			return tile;
+		}
+	}
+	return NULL;
+}
+
+/* An alarm goes on its own tile if the scene has it, else on the largest. */
+static struct tile *alarm_tile(struct wall_compositor *compositor, const char *id)
+{
+	struct tile *tile = id != NULL ? find_tile(compositor, id) : NULL;
+	if (tile != NULL) {
+		return tile;
+	}
+	int64_t best = -1;
+	for (guint i = 0; i < compositor->tiles->len; i++) {
+		struct tile *t = compositor->tiles->pdata[i];
+		int64_t area = (int64_t)t->config->rect.width * t->config->rect.height;
+		if (area > best) {
+			best = area;
+			tile = t;
+		}
+	}
+	return tile;
+}
+
+static void alarm_event(struct wall_compositor *compositor, const struct alarm_entry *alarm,
+			const char *state)
+{
+	JsonBuilder *builder = event_begin("alarm");
+	add_string(builder, "state", state);
+	add_string(builder, "source", alarm->source->name);
+	add_string(builder, "tile", alarm->tile != NULL ? alarm->tile->config->id : alarm->tile_id);
+	add_event(compositor, builder);
+}
+
+/* Put the shown alarm on a tile of the scene on screen. */
+static void alarm_place(struct wall_compositor *compositor)
+{
+	struct alarm_entry *alarm = compositor->alarm;
+	if (alarm == NULL || compositor->tiles->len == 0) {
+		return;
+	}
+	alarm->tile = alarm_tile(compositor, alarm->tile_id);
+	alarm->tile->alarm = alarm;
+	alarm->tile->dirty = true;
+}
+
+static void alarm_unplace(struct wall_compositor *compositor)
+{
+	struct alarm_entry *alarm = compositor->alarm;
+	if (alarm != NULL && alarm->tile != NULL) {
+		alarm->tile->alarm = NULL;
+		alarm->tile->dirty = true;
+		alarm->tile = NULL;
+	}
+}
+
+/* Show the first queued alarm, if any, from now_us. */
+static void alarm_next(struct wall_compositor *compositor, int64_t now_us)
+{
+	if (compositor->alarm_queue->len == 0) {
+		return;
+	}
+	struct alarm_entry *alarm = g_ptr_array_steal_index(compositor->alarm_queue, 0);
+	compositor->alarm = alarm;
+	alarm->start_us = now_us;
+	alarm->end_us = now_us + alarm->duration_us;
+	alarm_place(compositor);
+	alarm_event(compositor, alarm, "start");
+}
+
+static void build_tiles(struct wall_compositor *compositor)
+{
+	for (guint i = 0; i < compositor->scene->tiles->len; i++) {
+		g_ptr_array_add(compositor->tiles, tile_create(compositor->scene->tiles->pdata[i]));
+	}
+}
+
+static void start_tours(struct wall_compositor *compositor, int64_t now_us)
+{
+	for (guint i = 0; i < compositor->tiles->len; i++) {
+		struct tile *tile = compositor->tiles->pdata[i];
+		if (tile->tour_running) {
+			tile->tour_deadline_us = now_us + tile->config->dwell_ms * 1000;
+		}
+	}
+}
+
+static void switch_scene(struct wall_compositor *compositor, const struct wall_layout *layout,
+			 const struct wall_layout_scene *scene, int64_t now_us)
+{
+	alarm_unplace(compositor);
+	destroy_tiles(compositor);
+	compositor->layout = layout;
+	compositor->scene = scene;
+	build_tiles(compositor);
+	start_tours(compositor, now_us);
+	alarm_place(compositor);
+	sync_slots(compositor);
+	compositor->full_damage = true;
 }
 
 void wall_compositor_set_scene(struct wall_compositor *compositor,
 			       const struct wall_layout *layout,
 			       const struct wall_layout_scene *scene)
 {
-	destroy_tiles(compositor);
-	compositor->layout = layout;
-	compositor->scene = scene;
+	wall_compositor_show_scene(compositor, layout, scene, WALL_TRANSITION_CUT, 0,
+				   g_get_monotonic_time());
+}
 
+void wall_compositor_show_scene(struct wall_compositor *compositor,
+				const struct wall_layout *layout,
+				const struct wall_layout_scene *scene,
+				enum wall_transition_kind transition, int64_t duration_ms,
+				int64_t now_us)
+{
+	struct wall_renderer *renderer = compositor->renderer;
+	bool animate = (transition == WALL_TRANSITION_FADE || transition == WALL_TRANSITION_WIPE) &&
+		       duration_ms > 0 && compositor->scene != NULL &&
+		       renderer->impl->snapshot != NULL;
+	if (compositor->transition.active) {
+		/* Cut the running one short where it stands: the canvas holds
+		 * its last mixed picture, which the new snapshot takes over. */
+		transition_end(compositor);
+	}
+	if (animate && renderer->impl->snapshot(renderer, &compositor->transition.snapshot)) {
+		compositor->transition.kind = transition;
+		compositor->transition.start_us = now_us;
+		compositor->transition.duration_us = duration_ms * 1000;
+		compositor->transition.active = true;
+	}
+	switch_scene(compositor, layout, scene, now_us);
+}
+
+/* Same plugin, same options: the running instance can stay. */
+static bool same_source(const struct wall_layout_source *a, const struct wall_layout_source *b)
+{
+	if (g_strcmp0(a->plugin, b->plugin) != 0 || a->options->len != b->options->len) {
+		return false;
+	}
+	for (guint i = 0; i < a->options->len; i++) {
+		const struct wall_layout_option *x = a->options->pdata[i];
+		const struct wall_layout_option *y = b->options->pdata[i];
+		if (g_strcmp0(x->name, y->name) != 0 || g_strcmp0(x->value, y->value) != 0) {
+			return false;
+		}
+	}
+	return g_strcmp0(a->plugin_error, b->plugin_error) == 0;
+}
+
+void wall_compositor_set_layout(struct wall_compositor *compositor,
+				const struct wall_layout *layout,
+				const struct wall_layout_scene *scene)
+{
+	/* Slots point at the old layout's sources: move the ones that did
+	 * not change over to the new definitions, drop the others. */
 	GHashTable *old_slots = compositor->slots;
 	compositor->slots = g_hash_table_new(g_str_hash, g_str_equal);
-	for (guint i = 0; i < scene->tiles->len; i++) {
-		const struct wall_layout_tile *config = scene->tiles->pdata[i];
-		const char *name = config->source->name;
-		struct source_slot *slot = g_hash_table_lookup(compositor->slots, name);
-		if (slot == NULL) {
-			slot = g_hash_table_lookup(old_slots, name);
-			if (slot != NULL && slot->config == config->source) {
-				g_hash_table_remove(old_slots, name);
-			} else {
-				slot = slot_create(config->source, compositor->registry);
-			}
-			g_hash_table_insert(compositor->slots, (char *)slot->config->name, slot);
-		}
-		g_ptr_array_add(compositor->tiles, tile_create(compositor, config, slot));
-	}
-
-	/* Sources the new scene does not use stop. */
 	GHashTableIter iter;
 	void *value;
 	g_hash_table_iter_init(&iter, old_slots);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		slot_destroy(value, compositor->renderer);
-	}
-	g_hash_table_destroy(old_slots);
-
-	tell_view_sizes(compositor);
-	g_hash_table_iter_init(&iter, compositor->slots);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		struct source_slot *slot = value;
-		if (!slot->visible) {
-			wall_source_set_visible(slot->source, true);
-			slot->visible = true;
+		const struct wall_layout_source *config =
+			wall_layout_find_source(layout, slot->config->name);
+		if (config != NULL && same_source(slot->config, config)) {
+			slot->config = config;
+			g_hash_table_insert(compositor->slots, (char *)config->name, slot);
+		} else {
+			slot_destroy(slot, compositor->renderer);
 		}
 	}
-	compositor->full_damage = true;
+	g_hash_table_destroy(old_slots);
+	/* Queued alarms name sources of the old layout. */
+	if (compositor->alarm != NULL) {
+		alarm_event(compositor, compositor->alarm, "end");
+	}
+	alarm_unplace(compositor);
+	g_clear_pointer(&compositor->alarm, alarm_free);
+	for (guint i = 0; i < compositor->alarm_queue->len; i++) {
+		alarm_free(compositor->alarm_queue->pdata[i]);
+	}
+	g_ptr_array_set_size(compositor->alarm_queue, 0);
+	for (guint i = 0; i < compositor->tiles->len; i++) {
+		/* Their slots may be gone already: forget them before destroy. */
+		((struct tile *)compositor->tiles->pdata[i])->slot = NULL;
+	}
+	if (compositor->transition.active) {
+		transition_end(compositor);
+	}
+	switch_scene(compositor, layout, scene, g_get_monotonic_time());
 }
 
 const struct wall_layout_scene *wall_compositor_get_scene(const struct wall_compositor *compositor)
 {
 	return compositor->scene;
+}
+
+bool wall_compositor_pin(struct wall_compositor *compositor, const char *tile_id,
+			 const struct wall_layout_source *source)
+{
+	struct tile *tile = find_tile(compositor, tile_id);
+	if (tile == NULL) {
+		return false;
+	}
+	tile->pinned = source;
+	sync_slots(compositor);
+	return true;
+}
+
+void wall_compositor_foreach_pin(struct wall_compositor *compositor, wall_compositor_pin_fn fn,
+				 void *user)
+{
+	for (guint i = 0; i < compositor->tiles->len; i++) {
+		struct tile *tile = compositor->tiles->pdata[i];
+		if (tile->pinned != NULL) {
+			fn(user, tile->config->id, tile->pinned->name);
+		}
+	}
+}
+
+enum wall_tour_result wall_compositor_tour(struct wall_compositor *compositor,
+					   const char *tile_id, int action, int64_t now_us)
+{
+	struct tile *tile = find_tile(compositor, tile_id);
+	if (tile == NULL) {
+		return WALL_TOUR_RESULT_NO_TILE;
+	}
+	if (tile->config->tour == NULL) {
+		return WALL_TOUR_RESULT_NOT_A_TOUR;
+	}
+	int64_t dwell_us = tile->config->dwell_ms * 1000;
+	switch ((enum wall_tour_action)action) {
+	case WALL_TOUR_START:
+		tile->tour_running = true;
+		tile->tour_paused = false;
+		tile->tour_deadline_us = now_us + dwell_us;
+		break;
+	case WALL_TOUR_STOP:
+		tile->tour_running = false;
+		tile->tour_paused = false;
+		tile->tour_index = 0;
+		break;
+	case WALL_TOUR_PAUSE:
+		if (tile->tour_running && !tile->tour_paused) {
+			tile->tour_paused = true;
+			tile->tour_left_us = MAX(tile->tour_deadline_us - now_us, 0);
+		}
+		break;
+	case WALL_TOUR_RESUME:
+		if (tile->tour_running && tile->tour_paused) {
+			tile->tour_paused = false;
+			tile->tour_deadline_us = now_us + tile->tour_left_us;
+		}
+		break;
+	case WALL_TOUR_NEXT:
+		tile->tour_index = (tile->tour_index + 1) % tile->config->tour->len;
+		tile->tour_deadline_us = now_us + dwell_us;
+		tile->tour_left_us = dwell_us;
+		break;
+	default:
+		return WALL_TOUR_RESULT_INVALID;
+	}
+	sync_slots(compositor);
+	return WALL_TOUR_RESULT_OK;
+}
+
+int wall_compositor_alarm(struct wall_compositor *compositor, const struct wall_alarm *alarm,
+			  int64_t now_us)
+{
+	struct alarm_entry *entry = g_new0(struct alarm_entry, 1);
+	entry->source = alarm->source;
+	entry->tile_id = g_strdup(alarm->tile_id);
+	entry->duration_us = alarm->duration_ms > 0 ? alarm->duration_ms * 1000 : DEFAULT_ALARM_US;
+	entry->priority = alarm->priority;
+	entry->seq = ++compositor->alarm_seq;
+	/* By priority, then first come first served. */
+	guint at = 0;
+	while (at < compositor->alarm_queue->len &&
+	       ((struct alarm_entry *)compositor->alarm_queue->pdata[at])->priority >=
+		       entry->priority) {
+		at++;
+	}
+	g_ptr_array_insert(compositor->alarm_queue, (gint)at, entry);
+	if (compositor->alarm == NULL) {
+		alarm_next(compositor, now_us);
+		sync_slots(compositor);
+		return 0;
+	}
+	alarm_event(compositor, entry, "queued");
+	return (int)at + 1;
+}
+
+int wall_compositor_alarm_clear(struct wall_compositor *compositor)
+{
+	int count = (int)compositor->alarm_queue->len;
+	for (guint i = 0; i < compositor->alarm_queue->len; i++) {
+		alarm_free(compositor->alarm_queue->pdata[i]);
+	}
+	g_ptr_array_set_size(compositor->alarm_queue, 0);
+	if (compositor->alarm != NULL) {
+		count++;
+		alarm_event(compositor, compositor->alarm, "end");
+		alarm_unplace(compositor);
+		g_clear_pointer(&compositor->alarm, alarm_free);
+		sync_slots(compositor);
+	}
+	return count;
+}
+
+void wall_compositor_set_warm(struct wall_compositor *compositor, const char *const *names)
+{
+	g_strfreev(compositor->warm);
+	compositor->warm = g_strdupv((char **)names);
+	if (compositor->scene != NULL) {
+		sync_slots(compositor);
+	}
+}
+
+void wall_compositor_describe(struct wall_compositor *compositor, JsonBuilder *builder,
+			      int64_t now_us)
+{
+	json_builder_set_member_name(builder, "tiles");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < compositor->tiles->len; i++) {
+		struct tile *tile = compositor->tiles->pdata[i];
+		struct source_slot *slot = tile->slot;
+		json_builder_begin_object(builder);
+		add_string(builder, "id", tile->config->id);
+		add_string(builder, "source", tile->shown->name);
+		add_string(builder, "state", state_word(slot->health.state));
+		add_string(builder, "reason", slot->health.reason);
+		json_builder_set_member_name(builder, "fps");
+		json_builder_add_double_value(builder, (double)(int64_t)(slot->fps * 10.0 + 0.5) / 10.0);
+		json_builder_set_member_name(builder, "age_ms");
+		if (slot->last_frame_us != 0) {
+			json_builder_add_int_value(builder, (now_us - slot->last_frame_us) / 1000);
+		} else {
+			json_builder_add_null_value(builder);
+		}
+		add_string(builder, "pinned", tile->pinned != NULL ? tile->pinned->name : NULL);
+		json_builder_set_member_name(builder, "alarm");
+		json_builder_add_boolean_value(builder, tile->alarm != NULL);
+		if (tile->config->tour != NULL) {
+			json_builder_set_member_name(builder, "tour");
+			json_builder_begin_object(builder);
+			json_builder_set_member_name(builder, "index");
+			json_builder_add_int_value(builder, tile->tour_index);
+			json_builder_set_member_name(builder, "length");
+			json_builder_add_int_value(builder, tile->config->tour->len);
+			json_builder_set_member_name(builder, "running");
+			json_builder_add_boolean_value(builder, tile->tour_running);
+			json_builder_set_member_name(builder, "paused");
+			json_builder_add_boolean_value(builder, tile->tour_paused);
+			json_builder_set_member_name(builder, "dwell_ms");
+			json_builder_add_int_value(builder, tile->config->dwell_ms);
+			add_string(builder, "next", tour_stop(tile, tile->tour_index + 1)->name);
+			json_builder_end_object(builder);
+		}
+		json_builder_end_object(builder);
+	}
+	json_builder_end_array(builder);
+}
+
+GPtrArray *wall_compositor_take_events(struct wall_compositor *compositor)
+{
+	GPtrArray *events = compositor->events;
+	compositor->events = g_ptr_array_new_with_free_func(g_free);
+	return events;
+}
+
+bool wall_compositor_in_transition(const struct wall_compositor *compositor)
+{
+	return compositor->transition.active;
 }
 
 /* Decide what the tile shows now; true when its look changed. */
@@ -447,6 +1023,21 @@ static void draw_border(const struct wall_layout_tile *config, struct wall_rende
 	}
 }
 
+static void draw_alarm_border(const struct tile *tile, struct wall_renderer *renderer)
+{
+	const struct wall_rect *r = &tile->config->rect;
+	int b = MAX(4, MIN(r->width, r->height) / 40);
+	struct wall_rect edges[4] = {
+		{r->x, r->y, r->width, b},
+		{r->x, r->y + r->height - b, r->width, b},
+		{r->x, r->y + b, b, r->height - 2 * b},
+		{r->x + r->width - b, r->y + b, b, r->height - 2 * b},
+	};
+	for (int i = 0; i < 4; i++) {
+		renderer->impl->fill(renderer, &edges[i], ALARM_ARGB);
+	}
+}
+
 static void draw_tile(struct tile *tile, struct wall_renderer *renderer)
 {
 	const struct wall_rect *rect = &tile->config->rect;
@@ -470,25 +1061,119 @@ static void draw_tile(struct tile *tile, struct wall_renderer *renderer)
 			     rect->y + rect->height - height - inset);
 	}
 	draw_border(tile->config, renderer);
+	if (tile->alarm != NULL && tile->alarm_lit) {
+		draw_alarm_border(tile, renderer);
+	}
+}
+
+/* Move tours on and end alarms whose time is up. */
+static void advance_clock(struct wall_compositor *compositor, int64_t now_us)
+{
+	bool changed = false;
+	for (guint i = 0; i < compositor->tiles->len; i++) {
+		struct tile *tile = compositor->tiles->pdata[i];
+		if (tile->tour_running && !tile->tour_paused && now_us >= tile->tour_deadline_us) {
+			tile->tour_index = (tile->tour_index + 1) % tile->config->tour->len;
+			int64_t dwell_us = tile->config->dwell_ms * 1000;
+			tile->tour_deadline_us += dwell_us;
+			/* After a long stall, do not race through the stops. */
+			if (tile->tour_deadline_us <= now_us) {
+				tile->tour_deadline_us = now_us + dwell_us;
+			}
+			changed = true;
+		}
+	}
+	struct alarm_entry *alarm = compositor->alarm;
+	if (alarm != NULL && now_us >= alarm->end_us) {
+		alarm_event(compositor, alarm, "end");
+		alarm_unplace(compositor);
+		g_clear_pointer(&compositor->alarm, alarm_free);
+		alarm_next(compositor, now_us);
+		changed = true;
+	}
+	if (changed) {
+		sync_slots(compositor);
+	}
+	alarm = compositor->alarm;
+	if (alarm != NULL && alarm->tile != NULL) {
+		bool lit = (now_us - alarm->start_us) / ALARM_FLASH_US % 2 == 0;
+		if (lit != alarm->tile->alarm_lit) {
+			alarm->tile->alarm_lit = lit;
+			alarm->tile->dirty = true;
+		}
+	}
+}
+
+/* A tile event when what a tile shows or its state changed. */
+static void report_tile(struct wall_compositor *compositor, struct tile *tile)
+{
+	enum wall_source_state state = tile->slot->health.state;
+	if (tile->reported_source == tile->shown && tile->reported_state == state) {
+		return;
+	}
+	tile->reported_source = tile->shown;
+	tile->reported_state = state;
+	JsonBuilder *builder = event_begin("tile");
+	add_string(builder, "tile", tile->config->id);
+	add_string(builder, "source", tile->shown->name);
+	add_string(builder, "state", state_word(state));
+	add_event(compositor, builder);
+}
+
+/* Lay the old picture over the new scene, as far as the transition has come. */
+static void draw_transition(struct wall_compositor *compositor, int64_t now_us)
+{
+	struct transition *transition = &compositor->transition;
+	struct wall_renderer *renderer = compositor->renderer;
+	double t = (double)(now_us - transition->start_us) / (double)transition->duration_us;
+	t = CLAMP(t, 0.0, 1.0);
+	int32_t width = renderer->width_px;
+	int32_t height = renderer->height_px;
+	if (transition->kind == WALL_TRANSITION_FADE) {
+		struct wall_crop crop = {0, 0, width, height};
+		struct wall_rect dest = {0, 0, width, height};
+		renderer->impl->draw(renderer, &transition->snapshot, &crop, &dest,
+				     (float)(1.0 - t));
+	} else {
+		/* The new scene sweeps in from the left: the old one keeps the right. */
+		int32_t edge = (int32_t)(t * width + 0.5);
+		struct wall_crop crop = {edge, 0, width - edge, height};
+		struct wall_rect dest = {edge, 0, width - edge, height};
+		if (edge < width) {
+			renderer->impl->draw(renderer, &transition->snapshot, &crop, &dest, 1.0f);
+		}
+	}
 }
 
 bool wall_compositor_render(struct wall_compositor *compositor, int64_t now_us)
 {
 	struct wall_renderer *renderer = compositor->renderer;
+	advance_clock(compositor, now_us);
 	GHashTableIter iter;
 	void *value;
 	g_hash_table_iter_init(&iter, compositor->slots);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		slot_poll(value);
+		slot_poll(value, now_us);
 	}
 
-	bool any = compositor->full_damage;
+	bool transition = compositor->transition.active;
+	if (transition && now_us - compositor->transition.start_us >=
+				  compositor->transition.duration_us) {
+		/* Done: one last full frame draws the new scene alone. */
+		transition_end(compositor);
+		transition = false;
+	}
+	/* The old picture covers the canvas: everything under it redraws. */
+	bool full = compositor->full_damage || transition;
+	bool any = full;
 	for (guint i = 0; i < compositor->tiles->len; i++) {
 		struct tile *tile = compositor->tiles->pdata[i];
 		bool look_changed = tile_update_look(tile, now_us);
-		tile->damaged = compositor->full_damage || look_changed ||
+		tile->damaged = full || look_changed || tile->dirty ||
 				(tile->slate.show_frame && tile->slot->fresh);
+		tile->dirty = false;
 		any = any || tile->damaged;
+		report_tile(compositor, tile);
 	}
 	if (!any) {
 		return false;
@@ -496,7 +1181,7 @@ bool wall_compositor_render(struct wall_compositor *compositor, int64_t now_us)
 	close_damage(compositor);
 
 	renderer->impl->begin(renderer);
-	if (compositor->full_damage) {
+	if (full) {
 		struct wall_rect canvas = {0, 0, renderer->width_px, renderer->height_px};
 		renderer->impl->fill(renderer, &canvas, compositor->layout->background_argb);
 	}
@@ -505,6 +1190,9 @@ bool wall_compositor_render(struct wall_compositor *compositor, int64_t now_us)
 		if (tile->damaged) {
 			draw_tile(tile, renderer);
 		}
+	}
+	if (transition) {
+		draw_transition(compositor, now_us);
 	}
 	renderer->impl->end(renderer);
 	compositor->full_damage = false;

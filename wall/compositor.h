@@ -6,15 +6,23 @@
  * tile shows (picture, dimmed picture, or a slate saying why not), and
  * redraws only the tiles whose picture or overlay changed, plus the tiles
  * above them (damage tracking). A wall of still tiles costs nearly nothing.
+ *
+ * What a tile shows is, first to last: an alarm popped onto it, a source
+ * pinned to it, the current stop of its tour, its layout source. Scene
+ * changes may fade or wipe from the old picture, kept as a snapshot of the
+ * canvas. Everything here runs on the render thread.
  */
 #ifndef WALL_COMPOSITOR_H
 #define WALL_COMPOSITOR_H
 
+#include <glib.h>
+#include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "layout.h"
 #include "render/renderer.h"
+#include "transition.h"
 
 struct wall_plugin_registry;
 struct wall_stats;
@@ -28,15 +36,102 @@ struct wall_compositor *wall_compositor_create(struct wall_renderer *renderer,
 void wall_compositor_destroy(struct wall_compositor *compositor);
 
 /**
- * Show scene, from layout (which must outlive its use here). Sources the
- * new scene shares with the old one keep running untouched; the others
- * stop. The next render redraws the whole canvas.
+ * Show scene, from layout (which must outlive its use here), with a cut.
+ * Sources the new scene shares with the old one keep running untouched;
+ * the others stop. Pins end; alarms move to the new scene. The next
+ * render redraws the whole canvas.
  */
 void wall_compositor_set_scene(struct wall_compositor *compositor,
 			       const struct wall_layout *layout,
 			       const struct wall_layout_scene *scene);
 
+/**
+ * Same, going from the picture on screen now to the new scene by
+ * transition over duration_ms, starting at now_us. A transition still
+ * running ends where it is: the new one starts from the picture shown.
+ */
+void wall_compositor_show_scene(struct wall_compositor *compositor,
+				const struct wall_layout *layout,
+				const struct wall_layout_scene *scene,
+				enum wall_transition_kind transition, int64_t duration_ms,
+				int64_t now_us);
+
+/**
+ * Move to a new layout (after a reload) on scene, a scene of layout.
+ * Sources whose definition did not change keep running. The old layout
+ * may be freed once this returns.
+ */
+void wall_compositor_set_layout(struct wall_compositor *compositor,
+				const struct wall_layout *layout,
+				const struct wall_layout_scene *scene);
+
 const struct wall_layout_scene *wall_compositor_get_scene(const struct wall_compositor *compositor);
+
+/** Show source on the tile called tile_id, or with NULL its own again. False: no such tile. */
+bool wall_compositor_pin(struct wall_compositor *compositor, const char *tile_id,
+			 const struct wall_layout_source *source);
+typedef void (*wall_compositor_pin_fn)(void *user, const char *tile_id, const char *source);
+/** Every pin of the scene shown, in tile order. */
+void wall_compositor_foreach_pin(struct wall_compositor *compositor, wall_compositor_pin_fn fn,
+				 void *user);
+
+enum wall_tour_result {
+	WALL_TOUR_RESULT_INVALID = 0,
+	WALL_TOUR_RESULT_OK,
+	WALL_TOUR_RESULT_NO_TILE,
+	WALL_TOUR_RESULT_NOT_A_TOUR,
+};
+
+/**
+ * action is an enum wall_tour_action (control/protocol.h): START runs
+ * the tour from where it stands, STOP ends it and goes back to its first
+ * source, PAUSE holds the source shown, RESUME goes on with the time
+ * left, NEXT moves on at once.
+ */
+enum wall_tour_result wall_compositor_tour(struct wall_compositor *compositor,
+					   const char *tile_id, int action, int64_t now_us);
+
+struct wall_alarm {
+	const struct wall_layout_source *source;
+	/** Tile to pop onto; NULL (or one the scene lacks) for the scene's largest. */
+	const char *tile_id;
+	int64_t duration_ms;
+	/** Higher goes first; equal ones go in order of arrival. */
+	int priority;
+};
+
+/**
+ * Pop alarm->source onto the wall with a flashing red border for
+ * alarm->duration_ms, then revert. While one shows, others queue. Returns
+ * the alarm's place in the queue: 0 when it shows now.
+ */
+int wall_compositor_alarm(struct wall_compositor *compositor, const struct wall_alarm *alarm,
+			  int64_t now_us);
+/** End the alarm shown and drop the queue. Returns how many there were. */
+int wall_compositor_alarm_clear(struct wall_compositor *compositor);
+
+/**
+ * Sources to keep running though no tile shows them, so recalling a
+ * preset that uses them shows a picture at once (NULL-terminated names,
+ * copied; NULL for none). The camera plugin's warm limit plugs in here.
+ */
+void wall_compositor_set_warm(struct wall_compositor *compositor, const char *const *names);
+
+/**
+ * Add "tiles": [{id, source, state, reason, fps, age_ms, pinned, tour,
+ * alarm}, ...] to builder, which is inside an object.
+ */
+void wall_compositor_describe(struct wall_compositor *compositor, JsonBuilder *builder,
+			      int64_t now_us);
+
+/**
+ * Events since the last call, as JSON object texts: tile source and state
+ * changes, alarms starting and ending. The caller owns the array.
+ */
+GPtrArray *wall_compositor_take_events(struct wall_compositor *compositor);
+
+/** True while a transition is running. */
+bool wall_compositor_in_transition(const struct wall_compositor *compositor);
 
 /**
  * Compose one frame at time now_us (monotonic). Returns true when the

@@ -444,6 +444,7 @@ static void source_free(void *data)
 	g_free(source->label);
 	g_ptr_array_unref(source->options);
 	g_free(source->plugin_error);
+	g_free(source->dir);
 	g_free(source);
 }
 
@@ -472,6 +473,7 @@ static bool parse_source(struct loader *ld, const node_t *name, const node_t *ma
 		return false;
 	}
 	struct wall_layout_source *source = g_new0(struct wall_layout_source, 1);
+	source->dir = g_strdup(ld->dir);
 	source->name = g_strdup(name->text);
 	source->options = g_ptr_array_new_with_free_func(option_free);
 	source->mark = mark_of(name);
@@ -516,6 +518,9 @@ static void tile_free(void *data)
 	struct wall_layout_tile *tile = data;
 	g_free(tile->id);
 	g_free(tile->label_own);
+	if (tile->tour != NULL) {
+		g_ptr_array_unref(tile->tour);
+	}
 	g_free(tile);
 }
 
@@ -690,20 +695,76 @@ static void insert_by_z(GPtrArray *tiles, struct wall_layout_tile *tile)
 	g_ptr_array_insert(tiles, (gint)i, tile);
 }
 
+/* A tour's shortest dwell: faster than this, nobody can read a tile. */
+#define MIN_DWELL_MS 1000
+#define DEFAULT_DWELL_MS 10000
+
+static bool parse_tour(struct loader *ld, const node_t *map, const node_t *tour,
+		       struct wall_layout_tile *tile)
+{
+	if (tour->kind != WALL_YAML_KIND_SEQUENCE || tour->items->len == 0) {
+		return fail_got(ld, tour, "a tour: a list of source names, like [cam-a, cam-b]");
+	}
+	tile->tour = g_ptr_array_new();
+	for (guint i = 0; i < tour->items->len; i++) {
+		const node_t *item = g_ptr_array_index(tour->items, i);
+		if (!want_text(ld, item, "a source name")) {
+			return false;
+		}
+		const struct wall_layout_source *source =
+			wall_layout_find_source(ld->layout, item->text);
+		if (source == NULL) {
+			return fail(ld, item, "no source named \"%s\"; define it under sources",
+				    item->text);
+		}
+		g_ptr_array_add(tile->tour, (void *)source);
+	}
+	tile->source = g_ptr_array_index(tile->tour, 0);
+	tile->dwell_ms = DEFAULT_DWELL_MS;
+	const node_t *dwell = wall_yaml_mapping_get(map, "dwell");
+	if (dwell != NULL) {
+		if (!is_scalar(dwell) || !wall_parse_duration_ms(dwell->text, &tile->dwell_ms)) {
+			return fail_got(ld, dwell, "a dwell time like 10s or 1m");
+		}
+		if (tile->dwell_ms < MIN_DWELL_MS) {
+			return fail(ld, dwell, "a dwell of %s is too short to read; use at least 1s",
+				    dwell->text);
+		}
+	}
+	return true;
+}
+
 static bool parse_tile_fields(struct loader *ld, const struct grid *grid, const node_t *map,
 			      const char *where, struct wall_layout_tile *tile)
 {
-	static const char *const keys[] = {"id",  "source", "cell",   "span",  "rect",
-					   "z",   "fit",    "border", "label", NULL};
-	const node_t *source, *node;
-	if (!check_keys(ld, map, keys, where) || !require(ld, map, "source", where, &source) ||
-	    !want_text(ld, source, "a source name")) {
+	static const char *const keys[] = {"id",  "source", "tour",   "dwell", "cell", "span",
+					   "rect", "z",     "fit",    "border", "label", NULL};
+	const node_t *source = wall_yaml_mapping_get(map, "source");
+	const node_t *tour = wall_yaml_mapping_get(map, "tour");
+	const node_t *node;
+	if (!check_keys(ld, map, keys, where)) {
 		return false;
 	}
-	tile->source = wall_layout_find_source(ld->layout, source->text);
-	if (tile->source == NULL) {
-		return fail(ld, source, "no source named \"%s\"; define it under sources",
-			    source->text);
+	if (source != NULL && tour != NULL) {
+		return fail(ld, tour, "%s has both source and tour; give one", where);
+	}
+	if (tour != NULL) {
+		if (!parse_tour(ld, map, tour, tile)) {
+			return false;
+		}
+	} else {
+		if ((node = wall_yaml_mapping_get(map, "dwell")) != NULL) {
+			return fail(ld, node, "dwell only applies to a tile with a tour");
+		}
+		if (!require(ld, map, "source", where, &source) ||
+		    !want_text(ld, source, "a source name")) {
+			return false;
+		}
+		tile->source = wall_layout_find_source(ld->layout, source->text);
+		if (tile->source == NULL) {
+			return fail(ld, source, "no source named \"%s\"; define it under sources",
+				    source->text);
+		}
 	}
 	if (!place_tile(ld, grid, map, where, &tile->rect)) {
 		return false;
@@ -1087,6 +1148,18 @@ const struct wall_layout_scene *wall_layout_find_scene(const struct wall_layout 
 		const struct wall_layout_scene *scene = g_ptr_array_index(layout->scenes, i);
 		if (strcmp(scene->name, name) == 0) {
 			return scene;
+		}
+	}
+	return NULL;
+}
+
+const struct wall_layout_tile *wall_layout_find_tile(const struct wall_layout_scene *scene,
+						     const char *id)
+{
+	for (guint i = 0; i < scene->tiles->len; i++) {
+		const struct wall_layout_tile *tile = g_ptr_array_index(scene->tiles, i);
+		if (strcmp(tile->id, id) == 0) {
+			return tile;
 		}
 	}
 	return NULL;

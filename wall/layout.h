@@ -58,14 +58,29 @@ struct wall_layout_source {
 	 * source still runs, as an error slate. wall --check reports it.
 	 */
 	char *plugin_error;
+	/**
+	 * The layout file's folder, absolute, for plugins that resolve paths
+	 * found inside other options; NULL for sources made by hand.
+	 */
+	char *dir;
 	struct wall_mark mark;
 	struct wall_mark plugin_mark;
 };
 
 struct wall_layout_tile {
 	char *id;
-	/** Points into wall_layout.sources. */
+	/**
+	 * Points into wall_layout.sources. For a tour tile, the first source
+	 * of the tour: what the tile shows when the tour starts.
+	 */
 	const struct wall_layout_source *source;
+	/**
+	 * A tour (轮巡): const struct wall_layout_source *, into
+	 * wall_layout.sources, shown in turn for dwell_ms each. NULL for a
+	 * tile with one source.
+	 */
+	GPtrArray *tour;
+	int64_t dwell_ms;
 	struct wall_rect rect;
 	int z;
 	enum wall_fit fit;
@@ -136,6 +151,10 @@ const struct wall_layout_scene *wall_layout_find_preset(const struct wall_layout
 							int number);
 const struct wall_layout_option *wall_layout_source_option(const struct wall_layout_source *source,
 							  const char *name);
+
+/** The tile called id in scene, or NULL. */
+const struct wall_layout_tile *wall_layout_find_tile(const struct wall_layout_scene *scene,
+						     const char *id);
 
 /** Parse "#rrggbb" or "#rrggbbaa" into 0xAARRGGBB. */
 bool wall_parse_color(const char *text, uint32_t *argb);

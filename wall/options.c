@@ -43,6 +43,20 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		 "Display to use with --fullscreen (default 0)", "N"},
 		{"scene", 0, 0, G_OPTION_ARG_STRING, &options->start_scene,
 		 "Scene to start on (default: the layout's start scene)", "NAME"},
+		{"control", 0, 0, G_OPTION_ARG_FILENAME, &options->control_path,
+		 "Control socket (default: wall.sock in $XDG_RUNTIME_DIR)", "PATH"},
+		{"listen", 0, 0, G_OPTION_ARG_STRING, &options->listen,
+		 "Take control commands on TCP too, e.g. 127.0.0.1:9900", "HOST:PORT"},
+		{"token-file", 0, 0, G_OPTION_ARG_FILENAME, &options->token_file,
+		 "TCP clients must send AUTH with the token in FILE (required beyond "
+		 "loopback)",
+		 "FILE"},
+		{"state", 0, 0, G_OPTION_ARG_FILENAME, &options->state_path,
+		 "Saved presets, audit log and last scene (default: "
+		 "$XDG_STATE_HOME/wall/state.sqlite)",
+		 "FILE"},
+		{"no-control", 0, 0, G_OPTION_ARG_NONE, &options->no_control,
+		 "No control socket and no state file", NULL},
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose, "Log more", NULL},
 		{"quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet, "Log only errors", NULL},
 		{"version", 0, 0, G_OPTION_ARG_NONE, &options->version, "Print the version",
@@ -90,6 +104,12 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 			    "--frames must not be negative");
 		goto out;
 	}
+	if (options->no_control && (options->control_path != NULL || options->listen != NULL ||
+				    options->token_file != NULL)) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--no-control cannot go with --control, --listen or --token-file");
+		goto out;
+	}
 	if (options->version) {
 		ok = true;
 		goto out;
@@ -120,5 +140,9 @@ void wall_options_finish(struct wall_options *options)
 	g_free(options->screenshot_path);
 	g_free(options->plugin_path);
 	g_free(options->start_scene);
+	g_free(options->control_path);
+	g_free(options->listen);
+	g_free(options->token_file);
+	g_free(options->state_path);
 	*options = (struct wall_options){0};
 }

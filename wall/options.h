@@ -18,6 +18,15 @@ struct wall_options {
 	char *screenshot_path;
 	char *plugin_path;
 	char *start_scene;
+	/** Control socket path; NULL for the default in $XDG_RUNTIME_DIR. */
+	char *control_path;
+	/** "HOST:PORT" for a TCP control listener, or NULL. */
+	char *listen;
+	char *token_file;
+	/** SQLite state file; NULL for the default under the XDG state dir. */
+	char *state_path;
+	/** No control socket, no state file: a plain player. */
+	bool no_control;
 	int display_index;
 	bool check;
 	bool stats;

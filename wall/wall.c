@@ -7,6 +7,7 @@
 
 #include "backend/backend.h"
 #include "compositor.h"
+#include "control/control.h"
 #include "layout.h"
 #include "log.h"
 #include "paths.h"
@@ -152,6 +153,8 @@ struct frame_loop {
 	struct wall_renderer *renderer;
 	struct wall_compositor *compositor;
 	struct wall_stats *stats;
+	/* NULL with --no-control. */
+	struct wall_control *control;
 	int64_t frame_limit;
 };
 
@@ -169,10 +172,23 @@ static void run_frames(struct frame_loop *loop)
 			break;
 		}
 		int64_t start_us = g_get_monotonic_time();
+		if (loop->control != NULL) {
+			/* Commands land on the frame about to be drawn. */
+			uint64_t frame = wall_stats_frames(loop->stats) + 1;
+			wall_control_begin_frame(loop->control, frame, start_us);
+			int key;
+			while (backend->impl->take_key != NULL &&
+			       (key = backend->impl->take_key(backend)) != 0) {
+				wall_control_key(loop->control, key, start_us);
+			}
+		}
 		wall_compositor_render(loop->compositor, start_us);
 		int64_t rendered_us = g_get_monotonic_time();
 		backend->impl->present(backend, loop->renderer);
 		int64_t presented_us = g_get_monotonic_time();
+		if (loop->control != NULL) {
+			wall_control_end_frame(loop->control);
+		}
 
 		bool late;
 		if (backend->has_vsync) {
@@ -262,6 +278,28 @@ int wall_run(const struct wall_options *options)
 		goto out_layout;
 	}
 
+	/* Borrowed once the control owns the layout. */
+	const struct wall_layout *shown = layout;
+	struct wall_control *control = NULL;
+	if (!options->no_control) {
+		struct wall_control_options control_options = {
+			.socket_path = options->control_path,
+			.listen = options->listen,
+			.token_file = options->token_file,
+			.state_path = options->state_path,
+			.registry = registry,
+		};
+		control = wall_control_create(&control_options, layout, &error);
+		if (control == NULL) {
+			fprintf(stderr, "wall: %s\n", error->message);
+			g_error_free(error);
+			status = WALL_EXIT_USAGE;
+			goto out_layout;
+		}
+		/* The control owns the layout now: a reload replaces it. */
+		layout = NULL;
+	}
+
 	const char *backend_name = options->backend;
 	if (backend_name == NULL) {
 		backend_name = wall_sdl_display_available() ? "sdl" : "headless";
@@ -270,8 +308,8 @@ int wall_run(const struct wall_options *options)
 							   : "no display found");
 	}
 	struct wall_backend_options backend_options = {
-		.canvas_width_px = layout->canvas_width_px,
-		.canvas_height_px = layout->canvas_height_px,
+		.canvas_width_px = shown->canvas_width_px,
+		.canvas_height_px = shown->canvas_height_px,
 		.fullscreen = options->fullscreen,
 		.display_index = options->display_index,
 		.fps = options->fps,
@@ -281,21 +319,29 @@ int wall_run(const struct wall_options *options)
 		open_output(options, &backend_options, backend_name, &backend);
 	if (renderer == NULL) {
 		status = WALL_EXIT_NO_OUTPUT;
-		goto out_layout;
+		goto out_control;
 	}
 
 	install_signal_handlers();
 	struct wall_stats *stats = wall_stats_create();
 	struct wall_compositor *compositor = wall_compositor_create(renderer, registry, stats);
-	wall_compositor_set_scene(compositor, layout, scene);
-	wall_info("showing %s, scene %s, on a %dx%d canvas", layout->path, scene->name,
-		  layout->canvas_width_px, layout->canvas_height_px);
+	if (control != NULL) {
+		/* Without --scene, come back to what showed before a restart. */
+		scene = wall_control_start(control, compositor, renderer, scene,
+					   options->start_scene == NULL);
+		shown = wall_control_layout(control);
+	} else {
+		wall_compositor_set_scene(compositor, layout, scene);
+	}
+	wall_info("showing %s, scene %s, on a %dx%d canvas", shown->path, scene->name,
+		  shown->canvas_width_px, shown->canvas_height_px);
 
 	struct frame_loop loop = {
 		.backend = backend,
 		.renderer = renderer,
 		.compositor = compositor,
 		.stats = stats,
+		.control = control,
 		.frame_limit = options->frames,
 	};
 	run_frames(&loop);
@@ -306,10 +352,15 @@ int wall_run(const struct wall_options *options)
 	if (options->stats) {
 		wall_stats_print(stats, stdout);
 	}
+	/* The control thread goes first: nothing may reach the compositor after. */
+	wall_control_destroy(control);
+	control = NULL;
 	wall_compositor_destroy(compositor);
 	wall_stats_destroy(stats);
 	wall_renderer_destroy(renderer);
 	wall_backend_destroy(backend);
+out_control:
+	wall_control_destroy(control);
 out_layout:
 	wall_layout_destroy(layout);
 out_registry:

@@ -78,6 +78,15 @@ struct wall_renderer_impl {
 
 	/** Copy the whole canvas into a new Cairo ARGB32 image surface (screenshots). */
 	cairo_surface_t *(*read_canvas)(struct wall_renderer *renderer);
+
+	/**
+	 * Make tex a copy of the canvas as it stands, to draw later with
+	 * draw() (scene transitions fade or wipe it over the new scene). The
+	 * copy stays on the renderer's side (a GPU texture on gl), owned by
+	 * tex until texture_finish(). Call outside begin()/end(). Returns
+	 * false when it cannot. May be NULL: transitions then cut.
+	 */
+	bool (*snapshot)(struct wall_renderer *renderer, struct wall_texture *tex);
 };
 
 struct wall_renderer {

@@ -51,6 +51,8 @@ struct soft_texture {
 	/** RGBA frames converted to premultiplied BGRA, at source size. */
 	struct scratch premul;
 	bool premul_stale;
+	/** A copy of the canvas that frame points at (snapshot()). */
+	struct scratch own;
 };
 
 /* Planes of a YUV picture; NV12 keeps its interleaved chroma in u. */
@@ -531,6 +533,7 @@ static void soft_texture_finish(struct wall_renderer *renderer, struct wall_text
 		scratch_free(&st->split);
 		scratch_free(&st->argb);
 		scratch_free(&st->premul);
+		scratch_free(&st->own);
 		g_free(st);
 	}
 	*tex = (struct wall_texture){0};
@@ -597,6 +600,34 @@ static cairo_surface_t *soft_read_canvas(struct wall_renderer *renderer)
 	return copy;
 }
 
+static bool soft_snapshot(struct wall_renderer *renderer, struct wall_texture *tex)
+{
+	struct soft_renderer *r = soft_from(renderer);
+	struct soft_texture *st = tex->priv;
+	if (st == NULL) {
+		st = g_new0(struct soft_texture, 1);
+		tex->priv = st;
+	}
+	int stride = r->base.width_px * 4;
+	uint8_t *copy = scratch_reserve(&st->own, (size_t)stride * r->base.height_px);
+	cairo_surface_flush(r->canvas);
+	ARGBCopy(r->canvas_data, r->canvas_stride, copy, stride, r->base.width_px,
+	         r->base.height_px);
+	/* The canvas is opaque, so as BGRA it is premultiplied already. */
+	st->frame = (struct wall_frame){
+	        .format = WALL_PIXEL_FORMAT_BGRA,
+	        .width_px = (uint32_t)r->base.width_px,
+	        .height_px = (uint32_t)r->base.height_px,
+	        .planes = {copy},
+	        .strides = {(uint32_t)stride},
+	};
+	st->premul_stale = true;
+	tex->width_px = st->frame.width_px;
+	tex->height_px = st->frame.height_px;
+	tex->format = WALL_PIXEL_FORMAT_BGRA;
+	return true;
+}
+
 static void soft_destroy(struct wall_renderer *renderer)
 {
 	struct soft_renderer *r = soft_from(renderer);
@@ -615,6 +646,7 @@ static const struct wall_renderer_impl soft_impl = {
         .texture_finish = soft_texture_finish,
         .end = soft_end,
         .read_canvas = soft_read_canvas,
+        .snapshot = soft_snapshot,
 };
 
 struct wall_renderer *wall_soft_renderer_create(int32_t width_px, int32_t height_px)

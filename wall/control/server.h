@@ -1,0 +1,51 @@
+/*
+ * The control thread: a GLib main loop of its own that owns the sockets
+ * (Unix and TCP), reads request lines under per-connection limits, checks
+ * tokens, watches the layout file, and writes state and audit rows to
+ * SQLite. Requests for the render thread go into a queue it drains at
+ * each frame; its answers come back through wall_server_report().
+ */
+#ifndef WALL_CONTROL_SERVER_H
+#define WALL_CONTROL_SERVER_H
+
+#include <glib.h>
+
+#include "request.h"
+
+struct wall_server;
+struct wall_state;
+struct wall_plugin_registry;
+
+struct wall_server_options {
+	/** Unix socket path; NULL for none. */
+	const char *socket_path;
+	/** The socket path was not asked for: give it up quietly when taken. */
+	bool socket_is_default;
+	/** "HOST:PORT", or NULL. */
+	const char *listen;
+	/** The token, or NULL when none was given. */
+	const char *token;
+	int idle_s;
+	/** Watched, and reloaded on RELOAD. */
+	const char *layout_path;
+	struct wall_plugin_registry *registry;
+	/** Used only on the control thread once started. */
+	struct wall_state *state;
+};
+
+/**
+ * Bind the sockets and start the thread. Requests go into inbox (a
+ * GAsyncQueue of struct wall_request *). NULL with error set when a socket
+ * cannot be bound.
+ */
+struct wall_server *wall_server_start(const struct wall_server_options *options,
+				      GAsyncQueue *inbox, GError **error);
+/** Stop the thread and close everything. Accepts NULL. */
+void wall_server_stop(struct wall_server *server);
+
+/** Render thread: hand over a frame's answers and events; takes report. */
+void wall_server_report(struct wall_server *server, struct wall_frame_report *report);
+
+const char *wall_server_socket_path(struct wall_server *server);
+
+#endif
