@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "datastore.h"
 #include "log.h"
 #include "metrics.h"
 #include "plugin_registry.h"
@@ -359,6 +360,39 @@ static const char *source_name(struct wall_source *source)
 	return source != NULL ? source->config.name : NULL;
 }
 
+static bool read_metric(struct wall_source *source, const char *name, double *value)
+{
+	if (name == NULL || value == NULL) {
+		return false;
+	}
+	return wall_metrics_get(name, value);
+}
+
+static bool read_data(struct wall_source *source, const char *key, uint64_t known_generation,
+		      void (*receive)(void *user, const char *json, uint64_t generation),
+		      void *user)
+{
+	if (key == NULL) {
+		return false;
+	}
+	uint64_t generation = 0;
+	char *json = wall_data_get(key, &generation);
+	if (json == NULL) {
+		return false;
+	}
+	/* The text is ours, so the plugin never frees host memory. */
+	if (generation != known_generation && receive != NULL) {
+		receive(user, json, generation);
+	}
+	g_free(json);
+	return true;
+}
+
+static const char *layout_dir(struct wall_source *source)
+{
+	return source != NULL ? source->config.dir : NULL;
+}
+
 /*
  * The one table every instance gets. It is static, so it outlives every
  * instance, as the ABI promises.
@@ -376,6 +410,9 @@ static const struct wall_host host = {
 	.publish_metric = publish_metric,
 	.emit_event = emit_event,
 	.source_name = source_name,
+	.read_metric = read_metric,
+	.read_data = read_data,
+	.layout_dir = layout_dir,
 };
 
 /* Frames. */
@@ -407,6 +444,7 @@ static void copy_config(struct wall_layout_source *copy, const struct wall_layou
 	copy->plugin = g_strdup(config->plugin);
 	copy->label = g_strdup(config->label);
 	copy->plugin_error = g_strdup(config->plugin_error);
+	copy->dir = g_strdup(config->dir);
 	copy->options = g_ptr_array_new();
 	if (config->options == NULL) {
 		return;
@@ -434,6 +472,7 @@ static void free_config(struct wall_layout_source *config)
 	g_free(config->plugin);
 	g_free(config->label);
 	g_free(config->plugin_error);
+	g_free(config->dir);
 }
 
 struct wall_source *wall_source_create(const struct wall_layout_source *config,

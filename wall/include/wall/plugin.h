@@ -231,6 +231,47 @@ struct wall_host {
 
 	/** The source's name in the layout file. */
 	const char *(*source_name)(struct wall_source *source);
+
+	/*
+	 * Appended after ABI 1 first shipped: check WALL_HOST_HAS() before
+	 * calling any field below.
+	 */
+
+	/**
+	 * Read a figure published with publish_metric() by any source, or by
+	 * the wall itself: "health.online_rate", "cam-01.fps". Any thread;
+	 * it takes a short lock and never blocks on I/O. Returns true and
+	 * stores the figure in *value; returns false, leaving *value alone,
+	 * when nothing of that name was ever published.
+	 */
+	bool (*read_metric)(struct wall_source *source, const char *name, double *value);
+
+	/**
+	 * Read the JSON document last pushed under key (the control
+	 * command "DATA <key> <json>"). Any thread; it takes a short lock
+	 * and never blocks on I/O.
+	 *
+	 * Every push gives the key a new generation, never 0. When the
+	 * key's generation equals known_generation the document is not
+	 * copied and receive is not called. Otherwise receive(user, json,
+	 * generation) is called once, on the caller's thread, before
+	 * read_data returns; json is host memory valid only during that
+	 * call, so the plugin copies what it keeps and never frees it.
+	 * Pass 0 as known_generation to always receive the document.
+	 * Returns false when nothing was ever pushed under key.
+	 */
+	bool (*read_data)(struct wall_source *source, const char *key, uint64_t known_generation,
+			  void (*receive)(void *user, const char *json, uint64_t generation),
+			  void *user);
+
+	/**
+	 * The absolute folder of the layout file that declares the source,
+	 * for resolving relative paths the plugin finds inside options that
+	 * are not of type PATH ("data: file:ranking.json"). NULL when the
+	 * source did not come from a file. Any thread; the string lives as
+	 * long as the instance.
+	 */
+	const char *(*layout_dir)(struct wall_source *source);
 };
 
 /** True when the host is new enough to offer the service named field. */
