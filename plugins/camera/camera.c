@@ -740,6 +740,17 @@ static gboolean on_watchdog(gpointer user)
 static gboolean start(gpointer user)
 {
 	struct camera *camera = user;
+	/*
+	 * GStreamer starts here, not in create(): loading its registry can take
+	 * seconds on a cold cache, and the render thread must not wait for it.
+	 */
+	char *error = NULL;
+	if (!pipeline_global_init(&error)) {
+		camera->host->log(camera->source, WALL_LOG_ERROR, "%s", error);
+		change_state(camera, WALL_SOURCE_STATE_ERROR, "video support is not installed");
+		g_free(error);
+		return G_SOURCE_REMOVE;
+	}
 	camera->host->publish_metric(camera->source, "online", 0.0);
 	camera->host->publish_metric(camera->source, "online_s", 0.0);
 	post(camera, on_watchdog, WATCHDOG_INTERVAL_MS, &camera->watchdog);
@@ -881,12 +892,6 @@ static void camera_free(struct camera *camera)
 
 static void *camera_create(const struct wall_host *host, struct wall_source *source)
 {
-	char *error = NULL;
-	if (!pipeline_global_init(&error)) {
-		host->log(source, WALL_LOG_ERROR, "%s", error);
-		g_free(error);
-		return NULL;
-	}
 	struct camera *camera = g_new0(struct camera, 1);
 	camera->host = host;
 	camera->source = source;

@@ -25,6 +25,8 @@ struct pipeline {
 	uint64_t bytes_in;
 	uint64_t frames;
 	bool answered;
+	/* A key frame reached the decoder; until then, nothing else may. */
+	bool keyed;
 	/* The caps the last frame came with, and what they say. */
 	GstCaps *caps;
 	GstVideoInfo info;
@@ -94,22 +96,28 @@ char *pipeline_scrub(const char *text, const char *password)
 	if (text == NULL) {
 		return NULL;
 	}
-	static GRegex *userinfo = NULL;
-	if (g_once_init_enter(&userinfo)) {
-		GRegex *regex = g_regex_new("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]*@", 0, 0, NULL);
-		g_once_init_leave(&userinfo, regex);
+	/* Every "://user:pw@" loses what lies between "://" and "@". */
+	GString *scrubbed = g_string_new(NULL);
+	const char *rest = text;
+	const char *scheme_end;
+	while ((scheme_end = strstr(rest, "://")) != NULL) {
+		const char *authority = scheme_end + 3;
+		size_t length = strcspn(authority, "/@ \t\r\n");
+		g_string_append_len(scrubbed, rest, authority - rest);
+		rest = authority;
+		if (authority[length] == '@') {
+			rest = authority + length + 1;
+		}
 	}
-	char *scrubbed = g_regex_replace(userinfo, text, -1, 0, "\\1", 0, NULL);
-	if (scrubbed == NULL) {
-		return g_strdup("(text withheld)");
-	}
-	if (password != NULL && *password != '\0' && strstr(scrubbed, password) != NULL) {
-		char **parts = g_strsplit(scrubbed, password, -1);
-		g_free(scrubbed);
-		scrubbed = g_strjoinv("***", parts);
+	g_string_append(scrubbed, rest);
+	if (password != NULL && *password != '\0' && strstr(scrubbed->str, password) != NULL) {
+		char **parts = g_strsplit(scrubbed->str, password, -1);
+		char *masked = g_strjoinv("***", parts);
 		g_strfreev(parts);
+		g_string_assign(scrubbed, masked);
+		g_free(masked);
 	}
-	return scrubbed;
+	return g_string_free(scrubbed, FALSE);
 }
 
 /* Errors into the user's words. */
@@ -319,10 +327,18 @@ static GstPadProbeReturn on_decoder_input(GstPad *pad, GstPadProbeInfo *info, gp
 {
 	struct pipeline *pipeline = user;
 	uint64_t bytes = 0;
+	bool key = false;
 	if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-		bytes = gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info));
+		GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+		bytes = gst_buffer_get_size(buffer);
+		key = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
 	} else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-		bytes = gst_buffer_list_calculate_size(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+		GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+		bytes = gst_buffer_list_calculate_size(list);
+		for (guint i = 0; i < gst_buffer_list_length(list) && !key; i++) {
+			key = !GST_BUFFER_FLAG_IS_SET(gst_buffer_list_get(list, i),
+						      GST_BUFFER_FLAG_DELTA_UNIT);
+		}
 	} else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
 		GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
 		if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
@@ -338,8 +354,17 @@ static GstPadProbeReturn on_decoder_input(GstPad *pad, GstPadProbeInfo *info, gp
 	}
 	g_mutex_lock(&pipeline->lock);
 	pipeline->bytes_in += bytes;
+	pipeline->keyed = pipeline->keyed || key;
+	bool keyed = pipeline->keyed;
 	g_mutex_unlock(&pipeline->lock);
-	return GST_PAD_PROBE_OK;
+	/*
+	 * A stream joined mid-GOP starts with frames that refer to a key
+	 * frame never received; decoded, they come out black or smeared, and
+	 * not every decoder flags them as corrupt. They are dropped before the
+	 * decoder, so a tile keeps its slate or its old stream until the first
+	 * whole picture.
+	 */
+	return keyed ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
 }
 
 static bool is_video_decoder(GstElementFactory *factory)
@@ -348,18 +373,38 @@ static bool is_video_decoder(GstElementFactory *factory)
 	return klass != NULL && strstr(klass, "Decoder") != NULL && strstr(klass, "Video") != NULL;
 }
 
+static bool has_property(GstElement *element, const char *name)
+{
+	return g_object_class_find_property(G_OBJECT_GET_CLASS(element), name) != NULL;
+}
+
 static void on_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user)
 {
 	struct pipeline *pipeline = user;
 	GstElementFactory *factory = gst_element_get_factory(element);
-	if (factory == NULL || !is_video_decoder(factory)) {
+	if (factory == NULL) {
+		return;
+	}
+	if (has_property(element, "wait-for-keyframe")) {
+		/*
+		 * A lost or late packet (the jitter buffer drops what comes after
+		 * latency_ms) leaves a picture with missing slices; the decoder
+		 * does not always flag it. The depayloader drops everything up to
+		 * the next key frame instead, and asks the camera for one.
+		 */
+		g_object_set(element, "wait-for-keyframe", TRUE, NULL);
+		if (has_property(element, "request-keyframe")) {
+			g_object_set(element, "request-keyframe", TRUE, NULL);
+		}
+	}
+	if (!is_video_decoder(factory)) {
 		return;
 	}
 	/*
 	 * A decoder that joins mid-GOP would show grey smears until the next
 	 * key frame; a tile keeps its last good picture instead.
 	 */
-	if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), "output-corrupt") != NULL) {
+	if (has_property(element, "output-corrupt")) {
 		g_object_set(element, "output-corrupt", FALSE, NULL);
 	}
 	GstPad *pad = gst_element_get_static_pad(element, "sink");
