@@ -22,7 +22,32 @@
 
 #define STALL_MS 2000
 
+/*
+ * Sanitized builds run several times slower; their time limits stretch by
+ * this much. The figures the issue promises are checked unstretched in
+ * the plain build.
+ */
+#ifdef __SANITIZE_ADDRESS__
+#define SLOW 4
+#else
+#define SLOW 1
+#endif
+
 static struct wall_plugin_registry *registry;
+
+/*
+ * Under ASan, stacks of allocations are walked fully rather than by frame
+ * pointers, which GLib is built without: only a full stack reaches the
+ * load-time constructor that tests/lsan.supp names, for the quark block
+ * GLib drops on purpose once GStreamer has registered enough quarks.
+ * Read only by sanitized builds.
+ */
+#define FULL_UNWIND "fast_unwind_on_malloc=0"
+const char *__asan_default_options(void);
+__attribute__((visibility("default"))) const char *__asan_default_options(void)
+{
+	return FULL_UNWIND;
+}
 
 /* The demo camera server, as a child process. */
 
@@ -226,7 +251,7 @@ static int64_t wait_state(struct wall_source *source, enum wall_source_state sta
 			  int64_t timeout_ms, struct watch *watch)
 {
 	int64_t start = g_get_monotonic_time();
-	while (g_get_monotonic_time() - start < timeout_ms * 1000) {
+	while (g_get_monotonic_time() - start < timeout_ms * SLOW * 1000) {
 		take_frames(source, watch);
 		if (state_of(source, NULL) == state) {
 			return (g_get_monotonic_time() - start) / 1000;
@@ -284,16 +309,16 @@ static void test_first_frame(void)
 	struct wall_source *source = camera_source("first", "url", url, NULL);
 	int64_t create_ms = (g_get_monotonic_time() - start) / 1000;
 	/* create() only starts a thread: it must not wait for the network. */
-	g_assert_cmpint(create_ms, <, 100);
+	g_assert_cmpint(create_ms, <, 100 * SLOW);
 
 	struct watch watch = {0};
 	int64_t live_ms = wait_state(source, WALL_SOURCE_STATE_LIVE, 10000, &watch);
 	g_test_message("time to first frame: %" G_GINT64_FORMAT " ms", live_ms);
 	g_assert_cmpint(live_ms, >=, 0);
-	g_assert_cmpint(live_ms, <, 2000);
+	g_assert_cmpint(live_ms, <, 2000 * SLOW);
 
 	watch_for(source, 1500, &watch);
-	g_assert_cmpuint(watch.frames, >, 20);
+	g_assert_cmpuint(watch.frames, >, 20 / SLOW);
 	g_assert_cmpuint(watch.black, ==, 0);
 	g_assert_cmpuint(watch.width_px, ==, 640);
 
@@ -399,7 +424,7 @@ static void test_server_killed(void)
 	g_test_message("server killed: stalled after %" G_GINT64_FORMAT " ms, offline after "
 		       "%" G_GINT64_FORMAT " ms (stall_ms %d)",
 		       stalled_ms, offline_ms, STALL_MS);
-	g_assert_cmpint(offline_ms, <=, STALL_MS + 1000);
+	g_assert_cmpint(offline_ms, <=, STALL_MS + 1000 * SLOW);
 
 	/* Let a few reconnects fail, so the backoff has grown. */
 	g_usleep(3 * G_USEC_PER_SEC);
@@ -411,7 +436,7 @@ static void test_server_killed(void)
 		       live_ms >= 0 ? (g_get_monotonic_time() - back) / 1000 : -1);
 	g_assert_cmpint(live_ms, >=, 0);
 	/* Three failures so far: the next try comes within 4 s + 25%. */
-	g_assert_cmpint(live_ms, <, 5000 + 2000);
+	g_assert_cmpint(live_ms, <, 5000 + 2000 * SLOW);
 
 	GHashTable *status = status_of(source);
 	g_assert_cmpint(atoi(g_hash_table_lookup(status, "reconnects")), >=, 1);
@@ -441,7 +466,7 @@ static void test_frozen(void)
 	g_test_message("frozen stream: stalled after %" G_GINT64_FORMAT " ms (stall_ms %d)",
 		       stalled_ms, STALL_MS);
 	g_assert_cmpint(stalled_ms, >=, STALL_MS - 500);
-	g_assert_cmpint(stalled_ms, <=, STALL_MS + 1000);
+	g_assert_cmpint(stalled_ms, <=, STALL_MS + 1000 * SLOW);
 
 	camserver_command(server, "thaw 1");
 	int64_t live_ms = wait_state(source, WALL_SOURCE_STATE_LIVE, 3000, &watch);
@@ -521,7 +546,7 @@ static void test_failures(void)
 	double seconds = (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
 	double fps = (double)(watch.frames - frames_before) / seconds;
 	g_test_message("good camera at %.1f fps while four others failed", fps);
-	g_assert_cmpfloat(fps, >, 20.0);
+	g_assert_cmpfloat(fps, >, 20.0 / SLOW);
 	g_assert_cmpint(state_of(good, NULL), ==, WALL_SOURCE_STATE_LIVE);
 	g_assert_cmpint(wait_state(goodauth, WALL_SOURCE_STATE_LIVE, 10000, NULL), >=, 0);
 
@@ -585,8 +610,10 @@ static void test_failures_in_wall(void)
 	double seconds = (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
 	g_test_message("100 frames at 25 fps took %.2f s with three failing cameras", seconds);
 	/* 4 s of frames, plus start-up; a blocked render thread would show. */
-	g_assert_cmpfloat(seconds, <, 6.0);
-	g_assert_nonnull(strstr(out, "frames late: 0\n"));
+	g_assert_cmpfloat(seconds, <, 4.0 + 2.0 * SLOW);
+	if (SLOW == 1) {
+		g_assert_nonnull(strstr(out, "frames late: 0\n"));
+	}
 	g_free(out);
 	g_free(layout);
 	g_free(layout_path);
@@ -631,7 +658,7 @@ static void test_sub_to_main(void)
 		       switch_ms, watch.longest_gap_us / 1000);
 	g_assert_cmpint(switch_ms, >=, 0);
 	g_assert_cmpuint(watch.black, ==, 0);
-	g_assert_cmpint(watch.longest_gap_us, <, 500 * 1000);
+	g_assert_cmpint(watch.longest_gap_us, <, 500 * 1000 * SLOW);
 	GHashTable *status = status_of(source);
 	g_assert_cmpstr(g_hash_table_lookup(status, "stream"), ==, "main");
 	g_hash_table_unref(status);
@@ -760,10 +787,22 @@ static void test_reconnect_cycles(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	/* The wall and server processes the tests start walk stacks fully too. */
+	const char *asan = g_getenv("ASAN_OPTIONS");
+	char *asan_options = asan != NULL && *asan != '\0' ? g_strconcat(asan, ":" FULL_UNWIND, NULL)
+							  : g_strdup(FULL_UNWIND);
+	g_setenv("ASAN_OPTIONS", asan_options, TRUE);
+	g_free(asan_options);
 	/* The camera plugin from this build, found by name like the wall does. */
 	char *plugins = wall_test_build_path("plugins");
 	const char *dirs[] = {plugins, NULL};
 	registry = wall_plugin_registry_create(dirs);
+	/* Loaded up front, so create() is timed alone. */
+	const char *why = NULL;
+	if (wall_plugin_registry_get(registry, "camera", &why) == NULL) {
+		g_printerr("camera plugin: %s\n", why);
+		return 1;
+	}
 
 	g_test_add_func("/camera/first-frame", test_first_frame);
 	g_test_add_func("/camera/picture", test_picture);
