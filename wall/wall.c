@@ -7,6 +7,7 @@
 
 #include "backend/backend.h"
 #include "compositor.h"
+#include "health.h"
 #include "control/control.h"
 #include "layout.h"
 #include "log.h"
@@ -156,7 +157,21 @@ struct frame_loop {
 	/* NULL with --no-control. */
 	struct wall_control *control;
 	int64_t frame_limit;
+	int64_t started_us;
+	int64_t health_updated_us;
+	struct wall_health_figures health;
 };
+
+/* The camera figures change with camera states, which plugins report at
+ * their own pace; once a second is as fresh as anyone reads them. */
+static void update_health(struct frame_loop *loop, int64_t now_us, bool force)
+{
+	if (!force && now_us - loop->health_updated_us < G_USEC_PER_SEC) {
+		return;
+	}
+	wall_health_update((now_us - loop->started_us) / (double)G_USEC_PER_SEC, &loop->health);
+	loop->health_updated_us = now_us;
+}
 
 static void run_frames(struct frame_loop *loop)
 {
@@ -201,6 +216,7 @@ static void run_frames(struct frame_loop *loop)
 		}
 		last_present_us = presented_us;
 		wall_stats_add_frame(loop->stats, (rendered_us - start_us) / 1000.0, late);
+		update_health(loop, presented_us, false);
 		if (loop->frame_limit > 0 &&
 		    wall_stats_frames(loop->stats) >= (uint64_t)loop->frame_limit) {
 			break;
@@ -343,6 +359,7 @@ int wall_run(const struct wall_options *options)
 		.stats = stats,
 		.control = control,
 		.frame_limit = options->frames,
+		.started_us = g_get_monotonic_time(),
 	};
 	run_frames(&loop);
 
@@ -351,6 +368,8 @@ int wall_run(const struct wall_options *options)
 	}
 	if (options->stats) {
 		wall_stats_print(stats, stdout);
+		update_health(&loop, g_get_monotonic_time(), true);
+		wall_health_print(&loop.health, stdout);
 	}
 	/* The control thread goes first: nothing may reach the compositor after. */
 	wall_control_destroy(control);
