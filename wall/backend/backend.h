@@ -43,6 +43,11 @@ struct wall_backend_impl {
 	bool (*dispatch)(struct wall_backend *backend);
 	/** Free everything. */
 	void (*destroy)(struct wall_backend *backend);
+	/**
+	 * The last digit key pressed ('0'..'9') since the previous call, or 0.
+	 * dispatch() collects the keys. May be NULL: the backend has no keyboard.
+	 */
+	int (*take_key)(struct wall_backend *backend);
 };
 
 struct wall_backend {
