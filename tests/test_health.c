@@ -18,7 +18,9 @@ static void test_no_cameras(void)
 	struct wall_health_figures figures;
 	wall_health_update(10, &figures);
 	g_assert_cmpint(figures.cameras_total, ==, 0);
-	g_assert_cmpfloat(metric("health.online_rate"), ==, 0);
+	g_assert_cmpfloat(metric("health.cameras_total"), ==, 0);
+	double rate;
+	g_assert_false(wall_metrics_get("health.online_rate", &rate));
 }
 
 static void test_rates(void)

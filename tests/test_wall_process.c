@@ -194,7 +194,7 @@ static void test_unknown_scene(void)
 static void check_clean_exit_on(int signal_number)
 {
 	char *wall = wall_test_build_path("wall/wall");
-	char *layout = wall_test_source_path("layouts/demo.yaml");
+	char *layout = wall_test_source_path("tests/layouts/moving.yaml");
 	/* soft: LeakSanitizer checks this exit (see tests/support.c). */
 	char *argv[] = {wall, "--backend", "headless", "--renderer", "soft", "--fps", "30", layout,
 			NULL};

@@ -44,6 +44,13 @@ void wall_health_update(double uptime_s, struct wall_health_figures *figures)
 	}
 	wall_metrics_set("health.cameras_total", figures->cameras_total);
 	wall_metrics_set("health.cameras_online", figures->cameras_online);
+	if (tally.total == 0) {
+		/* No cameras is not 0 % online: a panel should say it has no
+		 * figure rather than show a red gauge. */
+		wall_metrics_remove("health.online_rate");
+		wall_metrics_remove("health.online_rate_by_time");
+		return;
+	}
 	wall_metrics_set("health.online_rate", figures->online_rate);
 	wall_metrics_set("health.online_rate_by_time", figures->online_rate_by_time);
 }

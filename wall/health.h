@@ -8,6 +8,7 @@
  * camera and drone plugins do. The figures are published as metrics:
  * health.cameras_total, health.cameras_online, health.online_rate and
  * health.online_rate_by_time, rates in percent, for panels (wall:NAME).
+ * With no cameras the two rates are not published at all.
  */
 #ifndef WALL_HEALTH_H
 #define WALL_HEALTH_H
