@@ -370,8 +370,9 @@ static void test_picture(void)
 				       server->port);
 	g_assert_true(g_file_set_contents(layout_path, layout, -1, NULL));
 	/* 50 frames at 25 fps: the picture must be up within 2 s. */
+	char *frames = g_strdup_printf("--frames=%d", 50 * SLOW);
 	const char *wall_args[] = {"--backend=headless", "--renderer=soft", "--fps=25",
-				   "--frames=50", "--screenshot", shot_path, layout_path, NULL};
+				   frames, "--screenshot", shot_path, layout_path, NULL};
 	g_assert_cmpint(wall_test_run_wall(wall_args, NULL, NULL), ==, 0);
 
 	cairo_surface_t *shot = cairo_image_surface_create_from_png(shot_path);
@@ -393,6 +394,7 @@ static void test_picture(void)
 		g_assert_true(found);
 	}
 	cairo_surface_destroy(shot);
+	g_free(frames);
 	g_free(layout);
 	g_free(layout_path);
 	g_free(shot_path);
