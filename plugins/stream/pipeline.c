@@ -14,6 +14,8 @@ struct pipeline {
 	GstElement *bin;
 	GstElement *decode;
 	GstElement *sink;
+	/* The KLV metadata sink, once a metadata stream showed up. */
+	GstElement *klv_sink;
 	GSource *bus_watch;
 	/* Set once failed() was called. Context thread only. */
 	bool failed;
@@ -421,12 +423,23 @@ static void on_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, 
 	g_mutex_unlock(&pipeline->lock);
 }
 
-/* Only video streams of an RTSP session are set up at all. */
+/*
+ * Only video streams of an RTSP session are set up at all, and metadata
+ * ones when they are wanted.
+ */
 static gboolean on_select_stream(GstElement *source, guint index, GstCaps *caps, gpointer user)
 {
+	struct pipeline *pipeline = user;
 	GstStructure *structure = gst_caps_get_structure(caps, 0);
 	const char *media = gst_structure_get_string(structure, "media");
-	return media == NULL || g_str_equal(media, "video");
+	return media == NULL || g_str_equal(media, "video") ||
+	       (pipeline->config.metadata && g_str_equal(media, "application"));
+}
+
+static bool is_klv(GstCaps *caps)
+{
+	return caps != NULL && gst_caps_get_size(caps) > 0 &&
+	       gst_structure_has_name(gst_caps_get_structure(caps, 0), "meta/x-klv");
 }
 
 static void on_source_setup(GstElement *decode, GstElement *source, gpointer user)
@@ -462,12 +475,57 @@ static void on_source_setup(GstElement *decode, GstElement *source, gpointer use
 	}
 }
 
-/* Audio is left undecoded and thrown away. */
+/*
+ * Audio is left undecoded and thrown away. KLV has no decoder: it is
+ * exposed as it is, or decodebin would call it an unknown stream.
+ */
 static gboolean on_autoplug_continue(GstElement *decode, GstPad *pad, GstCaps *caps,
 				     gpointer user)
 {
 	GstStructure *structure = gst_caps_get_structure(caps, 0);
-	return !g_str_has_prefix(gst_structure_get_name(structure), "audio/");
+	return !g_str_has_prefix(gst_structure_get_name(structure), "audio/") && !is_klv(caps);
+}
+
+static GstFlowReturn on_klv_sample(GstAppSink *sink, gpointer user)
+{
+	struct pipeline *pipeline = user;
+	GstSample *sample = gst_app_sink_pull_sample(sink);
+	if (sample == NULL) {
+		return GST_FLOW_EOS;
+	}
+	GstBuffer *buffer = gst_sample_get_buffer(sample);
+	GstMapInfo map;
+	if (buffer != NULL && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+		pipeline->callbacks.klv(pipeline->user, pipeline, map.data, map.size);
+		gst_buffer_unmap(buffer, &map);
+	}
+	gst_sample_unref(sample);
+	return GST_FLOW_OK;
+}
+
+/* Links a metadata pad to its own sink; false when it is not wanted. */
+static bool link_klv(struct pipeline *pipeline, GstPad *pad)
+{
+	if (!pipeline->config.metadata || pipeline->callbacks.klv == NULL ||
+	    pipeline->klv_sink != NULL) {
+		return false;
+	}
+	GstElement *sink = gst_element_factory_make("appsink", NULL);
+	if (sink == NULL) {
+		return false;
+	}
+	/* Metadata is read as it comes, never held back for the clock. */
+	g_object_set(sink, "sync", FALSE, "async", FALSE, "max-buffers", 8u, "drop", TRUE,
+		     "enable-last-sample", FALSE, NULL);
+	GstAppSinkCallbacks sink_callbacks = {.new_sample = on_klv_sample};
+	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &sink_callbacks, pipeline, NULL);
+	gst_bin_add(GST_BIN(pipeline->bin), sink);
+	gst_element_sync_state_with_parent(sink);
+	GstPad *sink_pad = gst_element_get_static_pad(sink, "sink");
+	bool linked = gst_pad_link(pad, sink_pad) == GST_PAD_LINK_OK;
+	gst_object_unref(sink_pad);
+	pipeline->klv_sink = sink;
+	return linked;
 }
 
 static void on_pad_added(GstElement *decode, GstPad *pad, gpointer user)
@@ -483,7 +541,11 @@ static void on_pad_added(GstElement *decode, GstPad *pad, gpointer user)
 	}
 	bool video = g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(caps, 0)),
 				      "video/");
+	bool klv = is_klv(caps);
 	gst_caps_unref(caps);
+	if (klv && link_klv(pipeline, pad)) {
+		return;
+	}
 
 	GstPad *sink_pad = gst_element_get_static_pad(pipeline->sink, "sink");
 	if (video && !gst_pad_is_linked(sink_pad)) {
@@ -517,6 +579,7 @@ struct pipeline *pipeline_start(const struct pipeline_config *config, GMainConte
 	pipeline->config.password = g_strdup(config->password);
 	pipeline->config.transport = config->transport;
 	pipeline->config.latency_ms = config->latency_ms;
+	pipeline->config.metadata = config->metadata;
 	pipeline->callbacks = *callbacks;
 	pipeline->user = user;
 	g_mutex_init(&pipeline->lock);

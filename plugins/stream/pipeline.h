@@ -1,11 +1,12 @@
 /*
  * One connection to one stream: uridecodebin into an appsink that hands
- * out decoded I420 or NV12 frames without copying them. The camera owns
- * one or two of these (two while it switches between main and sub) and
- * decides what to do with their frames and failures.
+ * out decoded I420 or NV12 frames without copying them, and optionally a
+ * second appsink for KLV metadata. A stream owns one or two of these (two
+ * while it switches between main and sub) and decides what to do with
+ * their frames and failures.
  */
-#ifndef CAMERA_PIPELINE_H
-#define CAMERA_PIPELINE_H
+#ifndef WALL_STREAM_PIPELINE_H
+#define WALL_STREAM_PIPELINE_H
 
 #include <glib.h>
 #include <stdbool.h>
@@ -29,6 +30,8 @@ struct pipeline_config {
 	const char *password;
 	enum transport transport;
 	unsigned latency_ms;
+	/** Hand out KLV metadata (meta/x-klv) through callbacks.klv. */
+	bool metadata;
 };
 
 struct pipeline_callbacks {
@@ -46,6 +49,11 @@ struct pipeline_callbacks {
 	 */
 	void (*failed)(void *user, struct pipeline *pipeline, const char *reason,
 		       const char *detail);
+	/**
+	 * One KLV metadata unit, on a streaming thread, when config.metadata
+	 * is set; data is valid during the call only.
+	 */
+	void (*klv)(void *user, struct pipeline *pipeline, const uint8_t *data, size_t size);
 };
 
 /** What a pipeline has seen so far, copied out. */
