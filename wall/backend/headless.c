@@ -66,7 +66,7 @@ static EGLDisplay surfaceless_display(void)
 	if (display != EGL_NO_DISPLAY &&
 	    !has_extension(eglQueryString(display, EGL_EXTENSIONS),
 			   "EGL_KHR_surfaceless_context")) {
-		eglTerminate(display);
+		/* Left initialised: see headless_destroy() for why it is never terminated. */
 		return EGL_NO_DISPLAY;
 	}
 	return display;
@@ -140,7 +140,6 @@ err_pbuffer:
 	eglDestroyContext(hb->display, hb->context);
 	hb->context = EGL_NO_CONTEXT;
 err_config:
-	eglTerminate(hb->display);
 	hb->display = EGL_NO_DISPLAY;
 err_display:
 	return false;
@@ -186,7 +185,12 @@ static void headless_destroy(struct wall_backend *backend)
 			eglDestroySurface(hb->display, hb->pbuffer);
 		}
 		eglDestroyContext(hb->display, hb->context);
-		eglTerminate(hb->display);
+		/*
+		 * No eglTerminate(): an EGLDisplay is one per platform and process,
+		 * shared with anyone else who opened it (SDL's offscreen driver
+		 * does), and terminating it would pull it out from under them.
+		 * EGL frees it at exit.
+		 */
 		eglReleaseThread();
 	}
 	g_free(hb);
