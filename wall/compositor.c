@@ -40,6 +40,16 @@ struct source_slot {
 	int64_t fps_window_us;
 	uint32_t fps_window_frames;
 	double fps;
+	/*
+	 * The source's own overlay (push_overlay: a HUD, a map), drawn over
+	 * its picture or slate: the one uploaded, and a newer one (NULL when
+	 * removed) while overlay_waiting. It changes on its own clock.
+	 */
+	struct wall_frame_ref *overlay_current;
+	struct wall_frame_ref *overlay_pending;
+	struct wall_texture overlay_texture;
+	bool overlay_waiting;
+	bool overlay_fresh;
 };
 
 /* A Cairo-drawn picture the wall lays over tiles: label, slate, badge. */
@@ -179,6 +189,9 @@ static void slot_destroy(struct source_slot *slot, struct wall_renderer *rendere
 	renderer->impl->texture_finish(renderer, &slot->texture);
 	wall_frame_ref_unref(slot->current);
 	wall_frame_ref_unref(slot->pending);
+	renderer->impl->texture_finish(renderer, &slot->overlay_texture);
+	wall_frame_ref_unref(slot->overlay_current);
+	wall_frame_ref_unref(slot->overlay_pending);
 	g_free(slot->health.reason);
 	g_free(slot);
 }
@@ -201,6 +214,13 @@ static void slot_poll(struct source_slot *slot, int64_t now_us)
 			    (double)(now_us - slot->fps_window_us);
 		slot->fps_window_us = now_us;
 		slot->fps_window_frames = 0;
+	}
+	struct wall_frame_ref *overlay = NULL;
+	slot->overlay_fresh = wall_source_take_overlay(slot->source, &overlay);
+	if (slot->overlay_fresh) {
+		wall_frame_ref_unref(slot->overlay_pending);
+		slot->overlay_pending = overlay;
+		slot->overlay_waiting = true;
 	}
 	uint64_t generation = wall_source_health_generation(slot->source);
 	if (generation != slot->health_generation) {
@@ -230,6 +250,30 @@ static void slot_upload(struct source_slot *slot, struct wall_renderer *renderer
 	wall_frame_ref_unref(slot->current);
 	slot->current = slot->pending;
 	slot->pending = NULL;
+}
+
+/* Draw the source's overlay over the whole tile, uploading it once. */
+static void draw_source_overlay(struct source_slot *slot, const struct wall_rect *rect,
+				struct wall_renderer *renderer)
+{
+	if (slot->overlay_waiting) {
+		slot->overlay_waiting = false;
+		if (slot->overlay_pending != NULL) {
+			renderer->impl->upload(renderer, &slot->overlay_texture,
+					       &slot->overlay_pending->frame);
+		} else {
+			renderer->impl->texture_finish(renderer, &slot->overlay_texture);
+		}
+		/* As for pictures: soft reads the planes at draw time. */
+		wall_frame_ref_unref(slot->overlay_current);
+		slot->overlay_current = g_steal_pointer(&slot->overlay_pending);
+	}
+	if (slot->overlay_current == NULL) {
+		return;
+	}
+	const struct wall_frame *frame = &slot->overlay_current->frame;
+	struct wall_crop crop = {0, 0, frame->width_px, frame->height_px};
+	renderer->impl->draw(renderer, &slot->overlay_texture, &crop, rect, 1.0f);
 }
 
 static void tile_destroy(struct tile *tile, struct wall_renderer *renderer)
@@ -1050,6 +1094,7 @@ static void draw_tile(struct tile *tile, struct wall_renderer *renderer)
 	} else {
 		draw_slate(tile, renderer);
 	}
+	draw_source_overlay(tile->slot, rect, renderer);
 	if (tile->badge.surface != NULL) {
 		int width = cairo_image_surface_get_width(tile->badge.surface);
 		overlay_draw(&tile->badge, renderer, rect->x + rect->width - width - inset,
@@ -1170,7 +1215,8 @@ bool wall_compositor_render(struct wall_compositor *compositor, int64_t now_us)
 		struct tile *tile = compositor->tiles->pdata[i];
 		bool look_changed = tile_update_look(tile, now_us);
 		tile->damaged = full || look_changed || tile->dirty ||
-				(tile->slate.show_frame && tile->slot->fresh);
+				(tile->slate.show_frame && tile->slot->fresh) ||
+				tile->slot->overlay_fresh;
 		tile->dirty = false;
 		any = any || tile->damaged;
 		report_tile(compositor, tile);

@@ -35,6 +35,13 @@ struct wall_source {
 	uint64_t dropped;
 	/* Set once the first malformed frame has been logged. */
 	bool malformed_logged;
+	/*
+	 * The newest overlay, kept apart from frames so each updates on its
+	 * own clock; overlay_changed says whether the render thread has seen
+	 * it (NULL with overlay_changed set means "removed").
+	 */
+	struct wall_frame_ref *overlay;
+	bool overlay_changed;
 
 	enum wall_source_state state;
 	char *reason;
@@ -245,6 +252,41 @@ static bool push_frame(struct wall_source *source, const struct wall_frame *fram
 	return true;
 }
 
+static bool push_overlay(struct wall_source *source, const struct wall_frame *frame)
+{
+	if (source == NULL) {
+		if (frame != NULL && frame->release != NULL) {
+			frame->release(frame->release_data);
+		}
+		return false;
+	}
+	struct wall_frame_ref *ref = NULL;
+	if (frame != NULL) {
+		const char *problem = frame->format != WALL_PIXEL_FORMAT_BGRA
+					      ? "overlays must be BGRA"
+					      : frame_problem(frame);
+		if (problem != NULL) {
+			if (frame->release != NULL) {
+				frame->release(frame->release_data);
+			}
+			log_prefixed(WALL_LOG_WARNING, source->config.name,
+				     "refused an overlay (%s)", problem);
+			return false;
+		}
+		ref = g_new0(struct wall_frame_ref, 1);
+		ref->frame = *frame;
+		ref->refcount = 1;
+	}
+	g_mutex_lock(&source->lock);
+	struct wall_frame_ref *replaced = source->overlay;
+	source->overlay = ref;
+	source->overlay_changed = true;
+	g_mutex_unlock(&source->lock);
+	/* Outside the lock, as for frames: release is plugin code. */
+	wall_frame_ref_unref(replaced);
+	return true;
+}
+
 static void host_log(struct wall_source *source, enum wall_log_level level, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -413,6 +455,7 @@ static const struct wall_host host = {
 	.read_metric = read_metric,
 	.read_data = read_data,
 	.layout_dir = layout_dir,
+	.push_overlay = push_overlay,
 };
 
 /* Frames. */
@@ -506,10 +549,12 @@ struct wall_source *wall_source_create(const struct wall_layout_source *config,
 		/* Anything it pushed before giving up is of no use now. */
 		g_mutex_lock(&source->lock);
 		struct wall_frame_ref *pending = g_steal_pointer(&source->pending);
+		struct wall_frame_ref *overlay = g_steal_pointer(&source->overlay);
 		char *reason = g_strdup(source->last_error != NULL ? source->last_error
 								   : "plugin failed to start");
 		g_mutex_unlock(&source->lock);
 		wall_frame_ref_unref(pending);
+		wall_frame_ref_unref(overlay);
 		set_state(source, WALL_SOURCE_STATE_ERROR, reason);
 		g_free(reason);
 	}
@@ -527,6 +572,7 @@ void wall_source_destroy(struct wall_source *source)
 		source->instance = NULL;
 	}
 	wall_frame_ref_unref(source->pending);
+	wall_frame_ref_unref(source->overlay);
 	free_config(&source->config);
 	g_free(source->reason);
 	g_free(source->last_error);
@@ -542,6 +588,16 @@ const char *wall_source_get_name(const struct wall_source *source)
 const struct wall_layout_source *wall_source_get_config(const struct wall_source *source)
 {
 	return &source->config;
+}
+
+bool wall_source_take_overlay(struct wall_source *source, struct wall_frame_ref **overlay)
+{
+	g_mutex_lock(&source->lock);
+	bool changed = source->overlay_changed;
+	source->overlay_changed = false;
+	*overlay = changed && source->overlay != NULL ? wall_frame_ref_ref(source->overlay) : NULL;
+	g_mutex_unlock(&source->lock);
+	return changed;
 }
 
 struct wall_frame_ref *wall_source_take_frame(struct wall_source *source)

@@ -63,6 +63,14 @@ const struct wall_layout_source *wall_source_get_config(const struct wall_source
  */
 struct wall_frame_ref *wall_source_take_frame(struct wall_source *source);
 
+/**
+ * Render thread: when the overlay changed since the last call, returns
+ * true and stores a reference to the newest one in *overlay (the caller
+ * owns it), or NULL when the plugin removed it. Returns false, leaving
+ * *overlay NULL, when nothing changed.
+ */
+bool wall_source_take_overlay(struct wall_source *source, struct wall_frame_ref **overlay);
+
 /** Copy out the current health. Free health->reason. */
 void wall_source_get_health(struct wall_source *source, struct wall_source_health *health);
 uint64_t wall_source_health_generation(struct wall_source *source);

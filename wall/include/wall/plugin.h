@@ -272,6 +272,20 @@ struct wall_host {
 	 * long as the instance.
 	 */
 	const char *(*layout_dir)(struct wall_source *source);
+
+	/**
+	 * Lay a picture over the tiles that show this source, stretched to
+	 * each tile: a HUD, a map, figures that change on their own clock
+	 * while the picture under them comes from a decoder. It is drawn over
+	 * the source's frame, and over its slate when the frame is missing,
+	 * so it stays readable while the video is offline. Only
+	 * WALL_PIXEL_FORMAT_BGRA (premultiplied) is accepted; render it at
+	 * the size set_view_size() gave. The newest overlay wins and stays
+	 * until the next one; pass NULL to remove it. Ownership of the planes
+	 * passes to the host as with push_frame(). Any thread. Returns false,
+	 * after releasing the frame, when it is malformed or not BGRA.
+	 */
+	bool (*push_overlay)(struct wall_source *source, const struct wall_frame *frame);
 };
 
 /** True when the host is new enough to offer the service named field. */
