@@ -1,5 +1,6 @@
 #include "support.h"
 
+#include <gio/gio.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -241,6 +242,25 @@ int wall_test_run_wall(const char *const *args, char **out, char **err)
 		g_free(captured_err);
 	}
 	return status;
+}
+
+int wall_test_free_port(int socket_type)
+{
+	GSocketType type = (GSocketType)socket_type;
+	GSocket *socket = g_socket_new(G_SOCKET_FAMILY_IPV4, type,
+				       type == G_SOCKET_TYPE_STREAM ? G_SOCKET_PROTOCOL_TCP
+								    : G_SOCKET_PROTOCOL_UDP,
+				       NULL);
+	GInetAddress *loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	GSocketAddress *address = g_inet_socket_address_new(loopback, 0);
+	g_assert_true(g_socket_bind(socket, address, FALSE, NULL));
+	GSocketAddress *bound = g_socket_get_local_address(socket, NULL);
+	int port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	g_object_unref(bound);
+	g_object_unref(address);
+	g_object_unref(loopback);
+	g_object_unref(socket);
+	return port;
 }
 
 static char *temp_dir;

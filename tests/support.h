@@ -39,6 +39,12 @@ bool wall_test_color_near(uint32_t a, uint32_t b, int tolerance);
  */
 int wall_test_run_wall(const char *const *args, char **out, char **err);
 
+/**
+ * A loopback port of this type (G_SOCKET_TYPE_STREAM or _DATAGRAM) that
+ * nobody listened on a moment ago, for a server a test starts.
+ */
+int wall_test_free_port(int socket_type);
+
 /** A path in a fresh temporary folder removed at exit. g_free it. */
 char *wall_test_temp_path(const char *name);
 

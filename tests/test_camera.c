@@ -142,23 +142,6 @@ static char *stream_url(int port, const char *path)
 	return g_strdup_printf("rtsp://127.0.0.1:%d/%s", port, path);
 }
 
-/* A loopback port nobody listens on (free a moment ago). */
-static int free_port(void)
-{
-	GSocket *socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-				       G_SOCKET_PROTOCOL_TCP, NULL);
-	GInetAddress *loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	GSocketAddress *address = g_inet_socket_address_new(loopback, 0);
-	g_assert_true(g_socket_bind(socket, address, FALSE, NULL));
-	GSocketAddress *bound = g_socket_get_local_address(socket, NULL);
-	int port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-	g_object_unref(bound);
-	g_object_unref(address);
-	g_object_unref(loopback);
-	g_object_unref(socket);
-	return port;
-}
-
 /* Sources through the core. */
 
 /* Options as name, value pairs, then NULL. */
@@ -503,7 +486,7 @@ static void test_failures(void)
 	struct camserver *secure = camserver_start(0, secure_args);
 
 	char *good_url = stream_url(server->port, "cam01");
-	char *refused_url = stream_url(free_port(), "cam01");
+	char *refused_url = stream_url(wall_test_free_port(G_SOCKET_TYPE_STREAM), "cam01");
 	char *missing_url = stream_url(server->port, "no-such-camera");
 	char *nohost_url = g_strdup_printf("rtsp://no-such-host.invalid:%d/cam01", server->port);
 	char *secure_url = stream_url(secure->port, "cam01");
@@ -603,7 +586,7 @@ static void test_failures_in_wall(void)
 		"      - {id: b, source: refused, cell: [1, 0]}\n"
 		"      - {id: c, source: missing, cell: [0, 1]}\n"
 		"      - {id: d, source: nohost, cell: [1, 1]}\n",
-		server->port, free_port(), server->port);
+		server->port, wall_test_free_port(G_SOCKET_TYPE_STREAM), server->port);
 	g_assert_true(g_file_set_contents(layout_path, layout, -1, NULL));
 	const char *wall_args[] = {"--backend=headless", "--renderer=soft", "--fps=25",
 				   "--frames=100", "--stats", layout_path, NULL};
