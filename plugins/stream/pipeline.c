@@ -359,6 +359,10 @@ static GstPadProbeReturn on_decoder_input(GstPad *pad, GstPadProbeInfo *info, gp
 	pipeline->keyed = pipeline->keyed || key;
 	bool keyed = pipeline->keyed;
 	g_mutex_unlock(&pipeline->lock);
+	if (pipeline->config.keyframes_only && !key) {
+		/* A key frame decodes alone: a thumbnail needs nothing else. */
+		return GST_PAD_PROBE_DROP;
+	}
 	/*
 	 * A stream joined mid-GOP starts with frames that refer to a key
 	 * frame never received; decoded, they come out black or smeared, and
@@ -367,6 +371,24 @@ static GstPadProbeReturn on_decoder_input(GstPad *pad, GstPadProbeInfo *info, gp
 	 * whole picture.
 	 */
 	return keyed ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
+/*
+ * Decoders running in this process, for sizing their threads: a wall of
+ * many streams already keeps every core busy with one thread each, and
+ * frame threads on top only add switches, memory and a frame of latency
+ * per thread.
+ */
+static gint running_pipelines;
+
+/* Threads for a software decoder; 0 leaves the decoder's own choice. */
+static int decoder_threads(const struct pipeline *pipeline)
+{
+	if (pipeline->config.keyframes_only) {
+		/* Each frame thread holds a picture back: one GOP late each. */
+		return 1;
+	}
+	return g_atomic_int_get(&running_pipelines) >= (gint)g_get_num_processors() ? 1 : 0;
 }
 
 static bool is_video_decoder(GstElementFactory *factory)
@@ -408,6 +430,9 @@ static void on_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, 
 	 */
 	if (has_property(element, "output-corrupt")) {
 		g_object_set(element, "output-corrupt", FALSE, NULL);
+	}
+	if (has_property(element, "max-threads") && decoder_threads(pipeline) > 0) {
+		g_object_set(element, "max-threads", decoder_threads(pipeline), NULL);
 	}
 	GstPad *pad = gst_element_get_static_pad(element, "sink");
 	if (pad != NULL) {
@@ -579,10 +604,12 @@ struct pipeline *pipeline_start(const struct pipeline_config *config, GMainConte
 	pipeline->config.password = g_strdup(config->password);
 	pipeline->config.transport = config->transport;
 	pipeline->config.latency_ms = config->latency_ms;
+	pipeline->config.keyframes_only = config->keyframes_only;
 	pipeline->config.metadata = config->metadata;
 	pipeline->callbacks = *callbacks;
 	pipeline->user = user;
 	g_mutex_init(&pipeline->lock);
+	g_atomic_int_inc(&running_pipelines);
 
 	pipeline->bin = gst_pipeline_new(NULL);
 	pipeline->decode = gst_element_factory_make("uridecodebin", NULL);
@@ -669,6 +696,7 @@ void pipeline_destroy(struct pipeline *pipeline)
 	g_free((char *)pipeline->config.uri);
 	g_free((char *)pipeline->config.user);
 	g_free((char *)pipeline->config.password);
+	g_atomic_int_add(&running_pipelines, -1);
 	g_mutex_clear(&pipeline->lock);
 	g_free(pipeline);
 }

@@ -32,6 +32,11 @@ struct pipeline_config {
 	unsigned latency_ms;
 	/** Hand out KLV metadata (meta/x-klv) through callbacks.klv. */
 	bool metadata;
+	/**
+	 * Decode key frames only: every other frame is dropped before the
+	 * decoder, for thumbnails that change once a GOP.
+	 */
+	bool keyframes_only;
 };
 
 struct pipeline_callbacks {

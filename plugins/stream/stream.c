@@ -68,6 +68,7 @@ struct stream {
 	char *password;
 	enum transport transport;
 	unsigned latency_ms;
+	bool keyframes_only;
 	int64_t stall_ms;
 	uint32_t sub_below_px;
 
@@ -234,6 +235,7 @@ static struct pipeline *start_pipeline(struct stream *stream, enum stream_kind k
 		.transport = stream->transport,
 		.latency_ms = stream->latency_ms,
 		.metadata = stream->params.klv != NULL,
+		.keyframes_only = stream->keyframes_only,
 	};
 	char *error = NULL;
 	struct pipeline *pipeline =
@@ -819,6 +821,7 @@ static bool read_options(struct stream *stream)
 								: TRANSPORT_TCP;
 	stream->latency_ms = (unsigned)CLAMP(host->config_int(source, "latency_ms", 200), 0, 5000);
 	stream->stall_ms = CLAMP(host->config_int(source, "stall_ms", 3000), 200, 600000);
+	stream->keyframes_only = host->config_int(source, "keyframes_only", 0) != 0;
 	stream->sub_below_px = (uint32_t)CLAMP(host->config_int(source, "sub_below", 540), 1, 8640);
 	return true;
 }

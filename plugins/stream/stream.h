@@ -53,6 +53,12 @@ struct stream;
 		.help = "jitter buffer, in milliseconds; later packets are dropped",       \
 	},                                                                                 \
 	{                                                                                  \
+		.name = "keyframes_only",                                                  \
+		.type = WALL_OPTION_BOOL,                                                  \
+		.default_value = "false",                                                  \
+		.help = "decode key frames only (a picture a GOP): cheap thumbnails",      \
+	},                                                                                 \
+	{                                                                                  \
 		.name = "stall_ms",                                                        \
 		.type = WALL_OPTION_INT,                                                   \
 		.default_value = "3000",                                                   \
