@@ -74,7 +74,8 @@ static void token_free(void *data)
 }
 
 /* Split into words; a double-quoted word may hold spaces and escapes. */
-static GPtrArray *tokenize(const char *line, size_t length, size_t from, GError **error)
+static GPtrArray *tokenize(const char *line, size_t length, size_t from, guint max_tokens,
+			   GError **error)
 {
 	GPtrArray *tokens = g_ptr_array_new_with_free_func(token_free);
 	size_t i = from;
@@ -82,6 +83,14 @@ static GPtrArray *tokenize(const char *line, size_t length, size_t from, GError 
 		if (is_space(line[i])) {
 			i++;
 			continue;
+		}
+		if (tokens->len == max_tokens) {
+			/* The rest of the line is one raw token (DATA's JSON). */
+			struct token *rest = g_new0(struct token, 1);
+			rest->start = i;
+			rest->text = g_strndup(line + i, length - i);
+			g_ptr_array_add(tokens, rest);
+			break;
 		}
 		struct token *token = g_new0(struct token, 1);
 		token->start = i;
@@ -350,7 +359,7 @@ static bool parse_list(GPtrArray *tokens, struct wall_command *command, GError *
 static bool parse_data(GPtrArray *tokens, const char *line, size_t length,
 		       struct wall_command *command, GError **error)
 {
-	if (tokens->len < 3) {
+	if (tokens->len != 3) {
 		return usage(error, "DATA <key> <json>");
 	}
 	const char *key = word(tokens, 1);
@@ -494,7 +503,13 @@ bool wall_protocol_parse(const char *line, size_t length, struct wall_command *c
 		command->tag = g_strndup(line + at + 1, tag_length);
 		at = end;
 	}
-	GPtrArray *tokens = tokenize(line, length, at, error);
+	/* DATA's JSON keeps its own quotes: split off only the first two words. */
+	size_t word_end = at;
+	while (word_end < length && !is_space(line[word_end])) {
+		word_end++;
+	}
+	bool data = word_end - at == 4 && g_ascii_strncasecmp(line + at, "DATA", 4) == 0;
+	GPtrArray *tokens = tokenize(line, length, at, data ? 2 : G_MAXUINT, error);
 	if (tokens == NULL) {
 		return false;
 	}

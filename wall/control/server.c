@@ -815,6 +815,11 @@ static gboolean deliver_report(gpointer data)
 	struct delivery *delivery = data;
 	struct wall_server *server = delivery->server;
 	struct wall_frame_report *report = delivery->report;
+	/* On disk before anyone hears OK: a SIGKILL right after a reply
+	 * still comes back on the scene that reply announced. */
+	if (report->last_state != NULL) {
+		wall_state_set_last(server->state, report->last_state);
+	}
 	for (guint i = 0; i < report->replies->len; i++) {
 		finish_reply(server, report->replies->pdata[i]);
 	}
@@ -826,9 +831,6 @@ static gboolean deliver_report(gpointer data)
 	}
 	for (guint i = 0; i < report->events->len; i++) {
 		broadcast(server, report->events->pdata[i]);
-	}
-	if (report->last_state != NULL) {
-		wall_state_set_last(server->state, report->last_state);
 	}
 	return G_SOURCE_REMOVE;
 }

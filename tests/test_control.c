@@ -1,0 +1,913 @@
+/*
+ * The control socket end to end: a real headless wall process, driven
+ * over its real socket (and TCP), checked through replies, screenshots
+ * and its state file.
+ */
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <string.h>
+
+#include "support.h"
+
+#define FPS 30
+
+/* Canvas 320x180: main shows red left, blue right; other is all green. */
+#define RED 0xffc03030u
+#define BLUE 0xff3050c0u
+#define GREEN 0xff30c050u
+#define GREY 0xff808080u
+#define ALARM 0xffe02020u
+
+struct wall_process {
+	GSubprocess *process;
+	char *socket_path;
+	char *state_path;
+	char *layout_path;
+};
+
+struct client {
+	GSocketConnection *conn;
+	GDataInputStream *in;
+	GOutputStream *out;
+};
+
+static int counter;
+
+static char *copy_layout(void)
+{
+	char *from = wall_test_source_path("tests/layouts/control.yaml");
+	char *text;
+	gsize length;
+	g_assert_true(g_file_get_contents(from, &text, &length, NULL));
+	char *name = g_strdup_printf("control-%d.yaml", ++counter);
+	char *path = wall_test_temp_path(name);
+	g_assert_true(g_file_set_contents(path, text, (gssize)length, NULL));
+	g_free(name);
+	g_free(text);
+	g_free(from);
+	return path;
+}
+
+static bool client_open(struct client *client, const char *socket_path)
+{
+	GSocketClient *sc = g_socket_client_new();
+	GSocketAddress *address = g_unix_socket_address_new(socket_path);
+	client->conn = g_socket_client_connect(sc, G_SOCKET_CONNECTABLE(address), NULL, NULL);
+	g_object_unref(address);
+	g_object_unref(sc);
+	if (client->conn == NULL) {
+		return false;
+	}
+	/* A wall that stops answering fails the test instead of hanging it. */
+	g_socket_set_timeout(g_socket_connection_get_socket(client->conn), 20);
+	client->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(client->conn)));
+	client->out = g_io_stream_get_output_stream(G_IO_STREAM(client->conn));
+	return true;
+}
+
+static void client_open_tcp(struct client *client, guint16 port)
+{
+	GSocketClient *sc = g_socket_client_new();
+	client->conn = g_socket_client_connect_to_host(sc, "127.0.0.1", port, NULL, NULL);
+	g_object_unref(sc);
+	g_assert_nonnull(client->conn);
+	g_socket_set_timeout(g_socket_connection_get_socket(client->conn), 20);
+	client->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(client->conn)));
+	client->out = g_io_stream_get_output_stream(G_IO_STREAM(client->conn));
+}
+
+static void client_close(struct client *client)
+{
+	g_clear_object(&client->in);
+	g_clear_object(&client->conn);
+}
+
+static void client_send_raw(struct client *client, const void *data, gsize length)
+{
+	g_assert_true(g_output_stream_write_all(client->out, data, length, NULL, NULL, NULL));
+}
+
+/* The next line, or NULL when the wall closed the connection. */
+static char *client_read(struct client *client)
+{
+	gsize length;
+	return g_data_input_stream_read_line(client->in, &length, NULL, NULL);
+}
+
+static char *ask(struct client *client, const char *line)
+{
+	char *text = g_strdup_printf("%s\n", line);
+	client_send_raw(client, text, strlen(text));
+	g_free(text);
+	char *reply = client_read(client);
+	g_assert_nonnull(reply);
+	return reply;
+}
+
+/* Send line, expect OK, return its JSON object (unref it). */
+static JsonObject *ask_ok(struct client *client, const char *line)
+{
+	char *reply = ask(client, line);
+	if (!g_str_has_prefix(reply, "OK ")) {
+		g_printerr("%s -> %s\n", line, reply);
+	}
+	g_assert_true(g_str_has_prefix(reply, "OK "));
+	JsonNode *node = json_from_string(reply + 3, NULL);
+	g_assert_nonnull(node);
+	JsonObject *object = json_object_ref(json_node_get_object(node));
+	json_node_unref(node);
+	g_free(reply);
+	return object;
+}
+
+static void ask_err(struct client *client, const char *line, const char *code)
+{
+	char *reply = ask(client, line);
+	char *want = g_strdup_printf("ERR %s ", code);
+	if (!g_str_has_prefix(reply, want)) {
+		g_printerr("%s -> %s\n", line, reply);
+	}
+	g_assert_true(g_str_has_prefix(reply, want));
+	g_free(want);
+	g_free(reply);
+}
+
+static int64_t frame_of(JsonObject *object)
+{
+	return json_object_get_int_member(object, "frame");
+}
+
+static int64_t status_frame(struct client *client)
+{
+	JsonObject *status = ask_ok(client, "STATUS");
+	int64_t frame = frame_of(status);
+	json_object_unref(status);
+	return frame;
+}
+
+static struct wall_process *wall_start_full(const char *layout_path, const char *state_path,
+					    const char *const *extra)
+{
+	struct wall_process *wall = g_new0(struct wall_process, 1);
+	char *name = g_strdup_printf("wall-%d.sock", ++counter);
+	wall->socket_path = wall_test_temp_path(name);
+	g_free(name);
+	wall->layout_path = g_strdup(layout_path);
+	wall->state_path = g_strdup(state_path);
+	char *fps = g_strdup_printf("%d", FPS);
+	GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(argv, wall_test_build_path("wall/wall"));
+	const char *args[] = {"--backend", "headless", "--renderer", "soft", "--fps", fps,
+			      "--control", wall->socket_path, "--state", state_path, NULL};
+	for (int i = 0; args[i] != NULL; i++) {
+		g_ptr_array_add(argv, g_strdup(args[i]));
+	}
+	for (int i = 0; extra != NULL && extra[i] != NULL; i++) {
+		g_ptr_array_add(argv, g_strdup(extra[i]));
+	}
+	g_ptr_array_add(argv, g_strdup(layout_path));
+	g_ptr_array_add(argv, NULL);
+	GError *error = NULL;
+	wall->process = g_subprocess_newv((const char *const *)argv->pdata,
+					  G_SUBPROCESS_FLAGS_NONE, &error);
+	g_assert_no_error(error);
+	g_ptr_array_unref(argv);
+	g_free(fps);
+	/* Ready when the socket answers. */
+	for (int i = 0; i < 200; i++) {
+		struct client probe = {0};
+		if (client_open(&probe, wall->socket_path)) {
+			client_close(&probe);
+			return wall;
+		}
+		g_usleep(50000);
+	}
+	g_error("the wall never opened %s", wall->socket_path);
+	return NULL;
+}
+
+static struct wall_process *wall_start(void)
+{
+	char *layout = copy_layout();
+	char *name = g_strdup_printf("state-%d.sqlite", ++counter);
+	char *state = wall_test_temp_path(name);
+	struct wall_process *wall = wall_start_full(layout, state, NULL);
+	g_free(name);
+	g_free(state);
+	g_free(layout);
+	return wall;
+}
+
+static void wall_stop(struct wall_process *wall, bool kill)
+{
+	if (kill) {
+		g_subprocess_force_exit(wall->process);
+	} else {
+		g_subprocess_send_signal(wall->process, SIGTERM);
+	}
+	g_assert_true(g_subprocess_wait(wall->process, NULL, NULL));
+	if (!kill) {
+		g_assert_true(g_subprocess_get_if_exited(wall->process));
+		g_assert_cmpint(g_subprocess_get_exit_status(wall->process), ==, 0);
+	}
+	g_object_unref(wall->process);
+	g_free(wall->socket_path);
+	g_free(wall->state_path);
+	g_free(wall->layout_path);
+	g_free(wall);
+}
+
+static cairo_surface_t *screenshot(struct client *client, int64_t *frame)
+{
+	char *path = wall_test_temp_path("shot.png");
+	char *line = g_strdup_printf("SCREENSHOT %s", path);
+	JsonObject *reply = ask_ok(client, line);
+	if (frame != NULL) {
+		*frame = frame_of(reply);
+	}
+	json_object_unref(reply);
+	cairo_surface_t *surface = cairo_image_surface_create_from_png(path);
+	g_assert_cmpint(cairo_surface_status(surface), ==, CAIRO_STATUS_SUCCESS);
+	g_unlink(path);
+	g_free(line);
+	g_free(path);
+	return surface;
+}
+
+static void assert_pixel(cairo_surface_t *surface, int x, int y, uint32_t want)
+{
+	uint32_t got = wall_test_pixel(surface, x, y);
+	if (!wall_test_color_near(got, want, 6)) {
+		g_printerr("pixel %d,%d is %08x, want %08x\n", x, y, got, want);
+	}
+	g_assert_true(wall_test_color_near(got, want, 6));
+}
+
+static void assert_screen(struct client *client, uint32_t left, uint32_t right)
+{
+	cairo_surface_t *shot = screenshot(client, NULL);
+	assert_pixel(shot, 80, 60, left);
+	assert_pixel(shot, 240, 60, right);
+	cairo_surface_destroy(shot);
+}
+
+static const char *tile_source(JsonObject *status, const char *id)
+{
+	JsonArray *tiles = json_object_get_array_member(status, "tiles");
+	for (guint i = 0; i < json_array_get_length(tiles); i++) {
+		JsonObject *tile = json_array_get_object_element(tiles, i);
+		if (strcmp(json_object_get_string_member(tile, "id"), id) == 0) {
+			return json_object_get_string_member(tile, "source");
+		}
+	}
+	return NULL;
+}
+
+/* ---- Tests ---- */
+
+static void test_basics(void)
+{
+	struct wall_process *wall = wall_start();
+	struct client c = {0};
+	g_assert_true(client_open(&c, wall->socket_path));
+
+	char *reply = ask(&c, "PING");
+	g_assert_cmpstr(reply, ==, "OK {\"pong\":true}");
+	g_free(reply);
+	reply = ask(&c, "#abc-1 ping\r");
+	g_assert_cmpstr(reply, ==, "#abc-1 OK {\"pong\":true}");
+	g_free(reply);
+	reply = ask(&c, "#t9 NOSUCH thing");
+	g_assert_true(g_str_has_prefix(reply, "#t9 ERR unknown "));
+	g_free(reply);
+
+	JsonObject *help = ask_ok(&c, "HELP");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(help, "commands")), >,
+			 10);
+	json_object_unref(help);
+
+	JsonObject *list = ask_ok(&c, "LIST SCENES");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(list, "scenes")), ==, 3);
+	json_object_unref(list);
+	list = ask_ok(&c, "list sources");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(list, "sources")), ==,
+			 4);
+	json_object_unref(list);
+	list = ask_ok(&c, "LIST PRESETS");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(list, "presets")), ==,
+			 2);
+	json_object_unref(list);
+	list = ask_ok(&c, "LIST TILES");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(list, "tiles")), ==, 2);
+	json_object_unref(list);
+
+	JsonObject *status = ask_ok(&c, "STATUS");
+	g_assert_cmpstr(json_object_get_string_member(status, "scene"), ==, "main");
+	g_assert_cmpstr(tile_source(status, "t1"), ==, "red");
+	int64_t before = frame_of(status);
+	json_object_unref(status);
+	assert_screen(&c, RED, BLUE);
+
+	/* A scene change lands on a later frame, and the screenshot shows it. */
+	JsonObject *scene = ask_ok(&c, "SCENE other");
+	int64_t landed = frame_of(scene);
+	g_assert_cmpint(landed, >, before);
+	json_object_unref(scene);
+	int64_t shot_frame;
+	cairo_surface_t *shot = screenshot(&c, &shot_frame);
+	g_assert_cmpint(shot_frame, >=, landed);
+	assert_pixel(shot, 160, 90, GREEN);
+	cairo_surface_destroy(shot);
+
+	ask_err(&c, "SCENE nowhere", "not-found");
+	ask_err(&c, "SCENE", "usage");
+	ask_err(&c, "SCENE main TRANSITION dissolve", "usage");
+	ask_err(&c, "SCENE main TRANSITION fade 99999", "usage");
+
+	/* Presets from the layout, saved ones, and deleting them. */
+	JsonObject *preset = ask_ok(&c, "PRESET 1");
+	g_assert_cmpstr(json_object_get_string_member(preset, "scene"), ==, "main");
+	json_object_unref(preset);
+	assert_screen(&c, RED, BLUE);
+	json_object_unref(ask_ok(&c, "TILE t1 SOURCE green"));
+	assert_screen(&c, GREEN, BLUE);
+	json_object_unref(ask_ok(&c, "PRESET SAVE 7 早会 布局"));
+	json_object_unref(ask_ok(&c, "PRESET 2"));
+	assert_screen(&c, GREEN, GREEN);
+	preset = ask_ok(&c, "PRESET 7");
+	g_assert_cmpstr(json_object_get_string_member(preset, "scene"), ==, "main");
+	json_object_unref(preset);
+	assert_screen(&c, GREEN, BLUE);
+	list = ask_ok(&c, "LIST PRESETS");
+	JsonArray *presets = json_object_get_array_member(list, "presets");
+	g_assert_cmpuint(json_array_get_length(presets), ==, 3);
+	JsonObject *seven = json_array_get_object_element(presets, 2);
+	g_assert_cmpstr(json_object_get_string_member(seven, "name"), ==, "早会 布局");
+	json_object_unref(list);
+	json_object_unref(ask_ok(&c, "PRESET DELETE 7"));
+	ask_err(&c, "PRESET 7", "not-found");
+	ask_err(&c, "PRESET DELETE 7", "not-found");
+	ask_err(&c, "PRESET 0", "usage");
+	ask_err(&c, "PRESET many", "usage");
+
+	/* Pins. */
+	json_object_unref(ask_ok(&c, "TILE t1 RESET"));
+	assert_screen(&c, RED, BLUE);
+	ask_err(&c, "TILE t9 SOURCE green", "not-found");
+	ask_err(&c, "TILE t1 SOURCE nothing", "not-found");
+	ask_err(&c, "TILE t1 SOURCE", "usage");
+
+	/* A batch lands on one frame. */
+	json_object_unref(ask_ok(&c, "BEGIN"));
+	json_object_unref(ask_ok(&c, "SCENE other"));
+	json_object_unref(ask_ok(&c, "SCENE main"));
+	json_object_unref(ask_ok(&c, "TILE t2 SOURCE grey"));
+	reply = ask(&c, "#done COMMIT");
+	g_assert_true(g_str_has_prefix(reply, "#done OK {\"frame\":"));
+	g_free(reply);
+	assert_screen(&c, RED, GREY);
+	ask_err(&c, "COMMIT", "state");
+	json_object_unref(ask_ok(&c, "BEGIN"));
+	ask_err(&c, "BEGIN", "state");
+	ask_err(&c, "SUBSCRIBE", "state");
+	JsonObject *aborted = ask_ok(&c, "ABORT");
+	g_assert_cmpint(json_object_get_int_member(aborted, "aborted"), ==, 0);
+	json_object_unref(aborted);
+	/* A failing command stops the batch with ERR. */
+	json_object_unref(ask_ok(&c, "BEGIN"));
+	json_object_unref(ask_ok(&c, "SCENE nowhere"));
+	ask_err(&c, "COMMIT", "not-found");
+
+	/* Data for panels. */
+	JsonObject *data = ask_ok(&c, "DATA district.rank {\"rows\": [1, 2, 3]}");
+	g_assert_cmpstr(json_object_get_string_member(data, "key"), ==, "district.rank");
+	json_object_unref(data);
+	ask_err(&c, "DATA district.rank {not json", "usage");
+	ask_err(&c, "DATA", "usage");
+
+	/* The audit log has the changes, with frames. */
+	JsonObject *audit = ask_ok(&c, "AUDIT 100");
+	JsonArray *rows = json_object_get_array_member(audit, "audit");
+	g_assert_cmpuint(json_array_get_length(rows), >=, 10);
+	JsonObject *first = json_array_get_object_element(rows, 0);
+	g_assert_cmpstr(json_object_get_string_member(first, "command"), ==, "SCENE other");
+	g_assert_cmpstr(json_object_get_string_member(first, "result"), ==, "OK");
+	g_assert_cmpint(json_object_get_int_member(first, "frame"), ==, landed);
+	g_assert_true(g_str_has_prefix(json_object_get_string_member(first, "peer"), "uid:"));
+	json_object_unref(audit);
+
+	client_close(&c);
+	wall_stop(wall, false);
+}
+
+static void test_transitions(void)
+{
+	struct wall_process *wall = wall_start();
+	struct client c = {0};
+	g_assert_true(client_open(&c, wall->socket_path));
+
+	/* A long wipe: half way, the left half is new and the right half old. */
+	json_object_unref(ask_ok(&c, "SCENE other TRANSITION wipe 3000"));
+	g_usleep(1500 * 1000);
+	cairo_surface_t *shot = screenshot(&c, NULL);
+	assert_pixel(shot, 5, 90, GREEN);
+	assert_pixel(shot, 315, 90, BLUE);
+	cairo_surface_destroy(shot);
+	JsonObject *status = ask_ok(&c, "STATUS");
+	g_assert_true(json_object_get_boolean_member(status, "transition"));
+	json_object_unref(status);
+
+	/* Interrupted by a cut: it ends at once, cleanly. */
+	json_object_unref(ask_ok(&c, "SCENE main"));
+	assert_screen(&c, RED, BLUE);
+	status = ask_ok(&c, "STATUS");
+	g_assert_false(json_object_get_boolean_member(status, "transition"));
+	json_object_unref(status);
+
+	/* A fade mixes the two pictures, then settles on the new one. */
+	json_object_unref(ask_ok(&c, "SCENE other TRANSITION fade 3000"));
+	g_usleep(1500 * 1000);
+	shot = screenshot(&c, NULL);
+	uint32_t mid = wall_test_pixel(shot, 80, 60);
+	cairo_surface_destroy(shot);
+	g_assert_false(wall_test_color_near(mid, RED, 20));
+	g_assert_false(wall_test_color_near(mid, GREEN, 20));
+	/* Interrupted by another fade, which starts from the mixed picture. */
+	json_object_unref(ask_ok(&c, "SCENE main TRANSITION fade 200"));
+	g_usleep(600 * 1000);
+	assert_screen(&c, RED, BLUE);
+
+	client_close(&c);
+	wall_stop(wall, false);
+}
+
+static void test_tours_and_alarms(void)
+{
+	struct wall_process *wall = wall_start();
+	struct client c = {0};
+	g_assert_true(client_open(&c, wall->socket_path));
+
+	json_object_unref(ask_ok(&c, "SCENE touring"));
+	JsonObject *status = ask_ok(&c, "STATUS");
+	g_assert_cmpstr(tile_source(status, "tour"), ==, "red");
+	json_object_unref(status);
+	json_object_unref(ask_ok(&c, "TOUR tour PAUSE"));
+	json_object_unref(ask_ok(&c, "TOUR tour NEXT"));
+	assert_screen(&c, BLUE, GREY);
+	g_usleep(1300 * 1000);
+	/* Paused: still on blue after a dwell. */
+	assert_screen(&c, BLUE, GREY);
+	json_object_unref(ask_ok(&c, "TOUR tour RESUME"));
+	/* The dwell is 1 s: within 2.5 s it has moved on by itself. */
+	g_usleep(2500 * 1000);
+	status = ask_ok(&c, "STATUS");
+	g_assert_cmpstr(tile_source(status, "tour"), !=, "blue");
+	json_object_unref(status);
+	json_object_unref(ask_ok(&c, "TOUR tour STOP"));
+	assert_screen(&c, RED, GREY);
+	json_object_unref(ask_ok(&c, "TOUR tour START"));
+	ask_err(&c, "TOUR still NEXT", "state");
+	ask_err(&c, "TOUR nowhere NEXT", "not-found");
+	ask_err(&c, "TOUR tour JUMP", "usage");
+
+	/* An alarm pops green onto t2 with a red border, a second one queues. */
+	json_object_unref(ask_ok(&c, "SCENE main"));
+	JsonObject *alarm = ask_ok(&c, "ALARM green TILE t2 FOR 2");
+	g_assert_cmpint(json_object_get_int_member(alarm, "queued"), ==, 0);
+	json_object_unref(alarm);
+	alarm = ask_ok(&c, "ALARM grey FOR 1 PRIORITY 5");
+	g_assert_cmpint(json_object_get_int_member(alarm, "queued"), ==, 1);
+	json_object_unref(alarm);
+	cairo_surface_t *shot = screenshot(&c, NULL);
+	assert_pixel(shot, 240, 90, GREEN);
+	assert_pixel(shot, 80, 90, RED);
+	/* The border is lit for the first half second. */
+	assert_pixel(shot, 161, 90, ALARM);
+	cairo_surface_destroy(shot);
+	ask_err(&c, "ALARM nothing", "not-found");
+	ask_err(&c, "ALARM green TILE nowhere", "not-found");
+	ask_err(&c, "ALARM green FOR never", "usage");
+	/* After 2 s the queued one shows, on the largest tile, then all ends. */
+	g_usleep(2300 * 1000);
+	status = ask_ok(&c, "STATUS");
+	g_assert_cmpstr(tile_source(status, "t1"), ==, "grey");
+	json_object_unref(status);
+	JsonObject *cleared = ask_ok(&c, "ALARM CLEAR");
+	g_assert_cmpint(json_object_get_int_member(cleared, "cleared"), ==, 1);
+	json_object_unref(cleared);
+	assert_screen(&c, RED, BLUE);
+
+	client_close(&c);
+	wall_stop(wall, false);
+}
+
+static void test_events(void)
+{
+	struct wall_process *wall = wall_start();
+	struct client watcher = {0};
+	struct client c = {0};
+	g_assert_true(client_open(&watcher, wall->socket_path));
+	g_assert_true(client_open(&c, wall->socket_path));
+	json_object_unref(ask_ok(&watcher, "SUBSCRIBE"));
+	json_object_unref(ask_ok(&c, "PRESET 2"));
+	bool seen = false;
+	for (int i = 0; i < 20 && !seen; i++) {
+		char *line = client_read(&watcher);
+		g_assert_nonnull(line);
+		g_assert_true(g_str_has_prefix(line, "EVENT {"));
+		seen = strstr(line, "\"event\":\"scene\"") != NULL &&
+		       strstr(line, "\"scene\":\"other\"") != NULL &&
+		       strstr(line, "\"preset\":2") != NULL;
+		g_free(line);
+	}
+	g_assert_true(seen);
+	client_close(&watcher);
+	client_close(&c);
+	wall_stop(wall, false);
+}
+
+static void test_reload(void)
+{
+	struct wall_process *wall = wall_start();
+	struct client c = {0};
+	g_assert_true(client_open(&c, wall->socket_path));
+	char *good;
+	g_assert_true(g_file_get_contents(wall->layout_path, &good, NULL, NULL));
+
+	JsonObject *reloaded = ask_ok(&c, "RELOAD");
+	g_assert_cmpstr(json_object_get_string_member(reloaded, "scene"), ==, "main");
+	json_object_unref(reloaded);
+
+	/* A broken file: ERR with FILE:LINE:COL, and the old layout keeps running. */
+	char *bad = g_strdup_printf("%s      - {id: t3, source: nosuch, cell: [0, 0]}\n", good);
+	char *at = strstr(bad, "  other:");
+	g_assert_nonnull(at);
+	/* Put the bad tile at the end of scene main, before "other". */
+	GString *text = g_string_new_len(bad, at - bad);
+	g_string_append(text, "      - {id: t3, source: nosuch, cell: [0, 0]}\n");
+	g_string_append(text, strstr(good, "  other:"));
+	g_assert_true(g_file_set_contents(wall->layout_path, text->str, -1, NULL));
+	char *reply = ask(&c, "RELOAD");
+	char *want = g_strdup_printf("ERR layout %s:", wall->layout_path);
+	g_assert_true(g_str_has_prefix(reply, want));
+	g_assert_nonnull(strstr(reply, "nosuch"));
+	g_assert_true(g_regex_match_simple(":[0-9]+:[0-9]+: ", reply, 0, 0));
+	g_free(want);
+	g_free(reply);
+	assert_screen(&c, RED, BLUE);
+
+	/* Saving a good change reloads it by itself. */
+	char *grown = g_strdup_printf("%s  extra:\n    tiles:\n      - {id: x, source: grey, "
+				      "rect: [0, 0, 320, 180]}\n",
+				      good);
+	char *scenes_end = strstr(grown, "presets:");
+	GString *with_extra = g_string_new_len(good, strstr(good, "presets:") - good);
+	g_string_append(with_extra, "  extra:\n    tiles:\n      - {id: x, source: grey, rect: [0, "
+				    "0, 320, 180], label: false}\n");
+	g_string_append(with_extra, strstr(good, "presets:"));
+	(void)scenes_end;
+	g_assert_true(g_file_set_contents(wall->layout_path, with_extra->str, -1, NULL));
+	bool found = false;
+	for (int i = 0; i < 50 && !found; i++) {
+		g_usleep(100 * 1000);
+		JsonObject *list = ask_ok(&c, "LIST SCENES");
+		found = json_array_get_length(json_object_get_array_member(list, "scenes")) == 4;
+		json_object_unref(list);
+	}
+	g_assert_true(found);
+	json_object_unref(ask_ok(&c, "SCENE extra"));
+	assert_screen(&c, GREY, GREY);
+
+	g_string_free(with_extra, TRUE);
+	g_free(grown);
+	g_string_free(text, TRUE);
+	g_free(bad);
+	g_free(good);
+	client_close(&c);
+	wall_stop(wall, false);
+}
+
+struct flood {
+	const char *socket_path;
+	int ok;
+	int refused;
+};
+
+static gpointer connect_and_ping(gpointer data)
+{
+	struct flood *flood = data;
+	struct client c = {0};
+	if (!client_open(&c, flood->socket_path)) {
+		g_atomic_int_inc(&flood->refused);
+		return NULL;
+	}
+	client_send_raw(&c, "PING\n", 5);
+	char *reply = client_read(&c);
+	if (reply != NULL && strcmp(reply, "OK {\"pong\":true}") == 0) {
+		g_atomic_int_inc(&flood->ok);
+	} else {
+		g_atomic_int_inc(&flood->refused);
+	}
+	g_free(reply);
+	client_close(&c);
+	return NULL;
+}
+
+static void test_malformed(void)
+{
+	struct wall_process *wall = wall_start();
+	struct client c = {0};
+	g_assert_true(client_open(&c, wall->socket_path));
+	int64_t start_frame = status_frame(&c);
+	int64_t start_us = g_get_monotonic_time();
+
+	/* Binary garbage: ERR for each line, and the connection still works. */
+	static const unsigned char garbage[] = {0xff, 0xfe, 0x00, 0x01, 0x80, '\n'};
+	client_send_raw(&c, garbage, sizeof(garbage));
+	char *reply = client_read(&c);
+	g_assert_true(g_str_has_prefix(reply, "ERR syntax "));
+	g_free(reply);
+	ask_err(&c, "\x1b[A", "syntax");
+	ask_err(&c, "SCENE \"unclosed", "syntax");
+	ask_err(&c, "#", "syntax");
+	ask_err(&c, "FROBNICATE", "unknown");
+	ask_err(&c, "PING extra", "usage");
+	ask_err(&c, "LIST COLOURS", "usage");
+	ask_err(&c, "TOUR", "usage");
+	ask_err(&c, "ALARM", "usage");
+	ask_err(&c, "SCREENSHOT", "usage");
+	ask_err(&c, "AUDIT -1", "usage");
+	reply = ask(&c, "PING");
+	g_assert_cmpstr(reply, ==, "OK {\"pong\":true}");
+	g_free(reply);
+	client_close(&c);
+
+	/* A 10 MB line: ERR too-long, then the wall closes the connection. */
+	g_assert_true(client_open(&c, wall->socket_path));
+	gsize big = 10 * 1024 * 1024;
+	char *line = g_malloc(big);
+	memset(line, 'A', big);
+	/* The wall may close before all of it is sent; that is its right. */
+	g_output_stream_write_all(c.out, line, big, NULL, NULL, NULL);
+	g_free(line);
+	reply = client_read(&c);
+	g_assert_nonnull(reply);
+	g_assert_true(g_str_has_prefix(reply, "ERR too-long "));
+	g_free(reply);
+	g_assert_null(client_read(&c));
+	client_close(&c);
+
+	/* Half a line, then gone. */
+	g_assert_true(client_open(&c, wall->socket_path));
+	client_send_raw(&c, "SCENE oth", 9);
+	client_close(&c);
+
+	/* 200 connections at once: each is answered. */
+	struct flood flood = {.socket_path = wall->socket_path};
+	GThread *threads[200];
+	for (int i = 0; i < 200; i++) {
+		threads[i] = g_thread_new("flood", connect_and_ping, &flood);
+	}
+	for (int i = 0; i < 200; i++) {
+		g_thread_join(threads[i]);
+	}
+	g_assert_cmpint(flood.ok, ==, 200);
+
+	/* And the wall kept its frame rate through all of it. */
+	g_assert_true(client_open(&c, wall->socket_path));
+	g_usleep(1000 * 1000);
+	int64_t frames = status_frame(&c) - start_frame;
+	double seconds = (double)(g_get_monotonic_time() - start_us) / G_USEC_PER_SEC;
+	g_test_message("%.1f fps while attacked (target %d)", frames / seconds, FPS);
+	g_assert_cmpfloat(frames / seconds, >, FPS * 0.8);
+	client_close(&c);
+	wall_stop(wall, false);
+}
+
+static void test_latency(void)
+{
+	struct wall_process *wall = wall_start();
+	struct client c = {0};
+	g_assert_true(client_open(&c, wall->socket_path));
+	enum { N = 60 };
+	double ms[N];
+	int64_t last_frame = 0;
+	for (int i = 0; i < N; i++) {
+		int64_t t0 = g_get_monotonic_time();
+		JsonObject *reply = ask_ok(&c, i % 2 == 0 ? "SCENE other" : "SCENE main");
+		ms[i] = (double)(g_get_monotonic_time() - t0) / 1000.0;
+		g_assert_cmpint(frame_of(reply), >, last_frame);
+		last_frame = frame_of(reply);
+		json_object_unref(reply);
+	}
+	double sum = 0;
+	double worst = 0;
+	for (int i = 0; i < N; i++) {
+		sum += ms[i];
+		worst = MAX(worst, ms[i]);
+	}
+	double period_ms = 1000.0 / FPS;
+	g_test_message("command to presented frame: mean %.1f ms, worst %.1f ms at %d fps "
+		       "(one frame is %.1f ms)",
+		       sum / N, worst, FPS, period_ms);
+	/* Applied at the next frame start, answered after it is presented. */
+	g_assert_cmpfloat(sum / N, <, 2.5 * period_ms);
+	client_close(&c);
+	wall_stop(wall, false);
+}
+
+static void test_persistence(void)
+{
+	char *layout = copy_layout();
+	char *state = wall_test_temp_path("persist.sqlite");
+	struct wall_process *wall = wall_start_full(layout, state, NULL);
+	struct client c = {0};
+	g_assert_true(client_open(&c, wall->socket_path));
+	json_object_unref(ask_ok(&c, "SCENE main"));
+	json_object_unref(ask_ok(&c, "TILE t2 SOURCE green"));
+	json_object_unref(ask_ok(&c, "PRESET SAVE 4 green right"));
+	json_object_unref(ask_ok(&c, "SCENE touring"));
+	client_close(&c);
+	wall_stop(wall, true);
+
+	wall = wall_start_full(layout, state, NULL);
+	g_assert_true(client_open(&c, wall->socket_path));
+	JsonObject *status = ask_ok(&c, "STATUS");
+	g_assert_cmpstr(json_object_get_string_member(status, "scene"), ==, "touring");
+	json_object_unref(status);
+	json_object_unref(ask_ok(&c, "PRESET 4"));
+	assert_screen(&c, RED, GREEN);
+	JsonObject *audit = ask_ok(&c, "AUDIT 3");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(audit, "audit")), ==, 3);
+	json_object_unref(audit);
+	client_close(&c);
+	wall_stop(wall, false);
+
+	/* --scene wins over the saved state. */
+	const char *extra[] = {"--scene", "other", NULL};
+	wall = wall_start_full(layout, state, extra);
+	g_assert_true(client_open(&c, wall->socket_path));
+	status = ask_ok(&c, "STATUS");
+	g_assert_cmpstr(json_object_get_string_member(status, "scene"), ==, "other");
+	json_object_unref(status);
+	client_close(&c);
+	wall_stop(wall, false);
+	g_free(state);
+	g_free(layout);
+}
+
+static guint16 free_port(void)
+{
+	GSocket *socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+				       G_SOCKET_PROTOCOL_TCP, NULL);
+	GInetAddress *loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	GSocketAddress *address = g_inet_socket_address_new(loopback, 0);
+	g_assert_true(g_socket_bind(socket, address, TRUE, NULL));
+	GSocketAddress *bound = g_socket_get_local_address(socket, NULL);
+	guint16 port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	g_object_unref(bound);
+	g_object_unref(address);
+	g_object_unref(loopback);
+	g_object_unref(socket);
+	return port;
+}
+
+static void test_auth(void)
+{
+	char *layout = copy_layout();
+	char *state = wall_test_temp_path("auth.sqlite");
+	char *token_path = wall_test_temp_path("token");
+	g_assert_true(g_file_set_contents(token_path, "s3cret-token-42\n", -1, NULL));
+
+	/* Beyond loopback without a token: the wall refuses to start. */
+	const char *open_args[] = {"--backend", "headless", "--frames", "5",
+				   "--state", state, "--control", token_path /* unused path */,
+				   "--listen", "0.0.0.0:0", layout, NULL};
+	char *sock = wall_test_temp_path("refused.sock");
+	open_args[7] = sock;
+	char *err = NULL;
+	g_assert_cmpint(wall_test_run_wall(open_args, NULL, &err), ==, 2);
+	g_assert_nonnull(strstr(err, "--token-file"));
+	g_free(err);
+	g_free(sock);
+
+	guint16 port = free_port();
+	char *listen = g_strdup_printf("127.0.0.1:%u", port);
+	const char *extra[] = {"--listen", listen, "--token-file", token_path, NULL};
+	struct wall_process *wall = wall_start_full(layout, state, extra);
+	struct client c = {0};
+	client_open_tcp(&c, port);
+	/* PING and HELP need no token; the rest does. */
+	char *reply = ask(&c, "PING");
+	g_assert_cmpstr(reply, ==, "OK {\"pong\":true}");
+	g_free(reply);
+	ask_err(&c, "STATUS", "auth");
+	ask_err(&c, "SCENE other", "auth");
+	ask_err(&c, "AUTH wrong-token", "auth");
+	json_object_unref(ask_ok(&c, "AUTH s3cret-token-42"));
+	json_object_unref(ask_ok(&c, "SCENE other"));
+	client_close(&c);
+
+	/* Three wrong tokens and the wall hangs up. */
+	client_open_tcp(&c, port);
+	ask_err(&c, "AUTH a", "auth");
+	ask_err(&c, "AUTH b", "auth");
+	ask_err(&c, "AUTH c", "auth");
+	reply = client_read(&c);
+	g_assert_true(reply == NULL || g_str_has_prefix(reply, "ERR auth"));
+	g_free(reply);
+	client_close(&c);
+
+	/* The Unix socket needs no token: its file permissions guard it. */
+	g_assert_true(client_open(&c, wall->socket_path));
+	JsonObject *audit = ask_ok(&c, "AUDIT 10");
+	JsonArray *rows = json_object_get_array_member(audit, "audit");
+	bool refused_logged = false;
+	bool tcp_logged = false;
+	for (guint i = 0; i < json_array_get_length(rows); i++) {
+		JsonObject *row = json_array_get_object_element(rows, i);
+		const char *peer = json_object_get_string_member(row, "peer");
+		if (strcmp(json_object_get_string_member(row, "command"), "AUTH") == 0) {
+			refused_logged = true;
+		}
+		if (g_str_has_prefix(peer, "tcp:127.0.0.1:") &&
+		    strcmp(json_object_get_string_member(row, "command"), "SCENE other") == 0) {
+			tcp_logged = true;
+		}
+	}
+	g_assert_true(refused_logged);
+	g_assert_true(tcp_logged);
+	json_object_unref(audit);
+	client_close(&c);
+	wall_stop(wall, false);
+	g_free(listen);
+	g_free(token_path);
+	g_free(state);
+	g_free(layout);
+}
+
+static int run_wallctl(const char *const *args, char **out)
+{
+	GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(argv, wall_test_build_path("wall/wallctl"));
+	for (; *args != NULL; args++) {
+		g_ptr_array_add(argv, g_strdup(*args));
+	}
+	g_ptr_array_add(argv, NULL);
+	int wait_status = 0;
+	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+				   out, NULL, &wait_status, NULL));
+	g_ptr_array_unref(argv);
+	return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+}
+
+static void test_wallctl(void)
+{
+	struct wall_process *wall = wall_start();
+	const char *s = wall->socket_path;
+	char *out = NULL;
+	const char *ping[] = {"--socket", s, "ping", NULL};
+	g_assert_cmpint(run_wallctl(ping, &out), ==, 0);
+	g_assert_nonnull(strstr(out, "pong"));
+	g_free(out);
+	const char *preset[] = {"--socket", s, "--json", "preset", "2", NULL};
+	g_assert_cmpint(run_wallctl(preset, &out), ==, 0);
+	g_assert_true(g_str_has_prefix(out, "{\"frame\":"));
+	g_free(out);
+	const char *name[] = {"--socket", s, "preset", "save", "3", "night shift", NULL};
+	g_assert_cmpint(run_wallctl(name, NULL), ==, 0);
+	const char *missing[] = {"--socket", s, "scene", "nowhere", NULL};
+	g_assert_cmpint(run_wallctl(missing, NULL), ==, 1);
+	const char *usage[] = {"--socket", s, "scene", NULL};
+	g_assert_cmpint(run_wallctl(usage, NULL), ==, 2);
+	const char *none[] = {NULL};
+	g_assert_cmpint(run_wallctl(none, NULL), ==, 2);
+	char *gone = wall_test_temp_path("nobody.sock");
+	const char *unreachable[] = {"--socket", gone, "ping", NULL};
+	g_assert_cmpint(run_wallctl(unreachable, NULL), ==, 3);
+	g_free(gone);
+	const char *audit[] = {"--socket", s, "audit", NULL};
+	g_assert_cmpint(run_wallctl(audit, &out), ==, 0);
+	g_assert_nonnull(strstr(out, "save 3 \"night shift\""));
+	g_free(out);
+	wall_stop(wall, false);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/control/basics", test_basics);
+	g_test_add_func("/control/transitions", test_transitions);
+	g_test_add_func("/control/tours-and-alarms", test_tours_and_alarms);
+	g_test_add_func("/control/events", test_events);
+	g_test_add_func("/control/reload", test_reload);
+	g_test_add_func("/control/malformed", test_malformed);
+	g_test_add_func("/control/latency", test_latency);
+	g_test_add_func("/control/persistence", test_persistence);
+	g_test_add_func("/control/auth", test_auth);
+	g_test_add_func("/control/wallctl", test_wallctl);
+	return g_test_run();
+}
