@@ -668,7 +668,10 @@ static void test_sub_to_main(void)
 
 static void test_sixteen(void)
 {
-	const char *args[] = {"--cameras=16", "--main=640x360", "--fps=15", NULL};
+	/* Sanitized builds encode and decode sixteen streams on the same
+	 * two cores several times slower: they get smaller, slower ones. */
+	const char *args[] = {"--cameras=16", SLOW > 1 ? "--main=320x180" : "--main=640x360",
+			      SLOW > 1 ? "--fps=5" : "--fps=15", NULL};
 	struct camserver *server = camserver_start(0, args);
 	if (server == NULL) {
 		return;
