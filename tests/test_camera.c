@@ -302,7 +302,9 @@ static void test_first_frame(void)
 	g_assert_cmpint(live_ms, <, 2000 * SLOW);
 
 	watch_for(source, 1500, &watch);
-	g_assert_cmpuint(watch.frames, >, 20 / SLOW);
+	/* Frames keep flowing (25 fps sent; a loaded machine drops some,
+	 * a stuck pipeline drops all). The rate itself is the benchmark's. */
+	g_assert_cmpuint(watch.frames, >, 10 / SLOW);
 	g_assert_cmpuint(watch.black, ==, 0);
 	g_assert_cmpuint(watch.width_px, ==, 640);
 
@@ -532,7 +534,9 @@ static void test_failures(void)
 	double seconds = (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
 	double fps = (double)(watch.frames - frames_before) / seconds;
 	g_test_message("good camera at %.1f fps while four others failed", fps);
-	g_assert_cmpfloat(fps, >, 20.0 / SLOW);
+	/* 25 fps sent: a failing neighbour that blocked this camera would
+	 * bring it near zero; the margin is for a shared, noisy machine. */
+	g_assert_cmpfloat(fps, >, 15.0 / SLOW);
 	g_assert_cmpint(state_of(good, NULL), ==, WALL_SOURCE_STATE_LIVE);
 	g_assert_cmpint(wait_state(goodauth, WALL_SOURCE_STATE_LIVE, 10000, NULL), >=, 0);
 
