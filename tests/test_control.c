@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "support.h"
 
@@ -148,6 +149,11 @@ static int64_t status_frame(struct client *client)
 	return frame;
 }
 
+static void die_with_parent(gpointer user)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static struct wall_process *wall_start_full(const char *layout_path, const char *state_path,
 					    const char *const *extra)
 {
@@ -171,8 +177,13 @@ static struct wall_process *wall_start_full(const char *layout_path, const char 
 	g_ptr_array_add(argv, g_strdup(layout_path));
 	g_ptr_array_add(argv, NULL);
 	GError *error = NULL;
-	wall->process = g_subprocess_newv((const char *const *)argv->pdata,
-					  G_SUBPROCESS_FLAGS_NONE, &error);
+	GSubprocessLauncher *launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	/* A failed assertion must not leave a wall running, holding the
+	 * test log's pipe open until meson's timeout. */
+	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+	wall->process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata,
+						     &error);
+	g_object_unref(launcher);
 	g_assert_no_error(error);
 	g_ptr_array_unref(argv);
 	g_free(fps);
@@ -409,6 +420,16 @@ static void test_transitions(void)
 	struct client c = {0};
 	g_assert_true(client_open(&c, wall->socket_path));
 
+	/* Wait for the first picture, so the old one is known. */
+	for (int i = 0; i < 100; i++) {
+		cairo_surface_t *first = screenshot(&c, NULL);
+		bool ready = wall_test_color_near(wall_test_pixel(first, 315, 90), BLUE, 6);
+		cairo_surface_destroy(first);
+		if (ready) {
+			break;
+		}
+		g_usleep(100 * 1000);
+	}
 	/* A long wipe: half way, the left half is new and the right half old. */
 	json_object_unref(ask_ok(&c, "SCENE other TRANSITION wipe 3000"));
 	g_usleep(1500 * 1000);
