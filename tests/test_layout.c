@@ -689,6 +689,98 @@ static void test_broken_files(void)
 	g_error_free(error);
 }
 
+static void test_bad_warm(void)
+{
+	expect_error("wall:\n"
+		     "  canvas: 1920x1080\n"
+		     "  warm: lots\n",
+		     "3:9", "expected an integer from 0 to 256, got \"lots\"");
+	expect_error("wall: {canvas: 1920x1080, warm: -1}\n", "1:33",
+		     "expected an integer from 0 to 256, got \"-1\"");
+}
+
+/* Names of the sources of the warm tiles, joined by spaces. */
+static char *warm_names(const struct wall_layout *layout, const char *scene)
+{
+	GPtrArray *tiles = wall_layout_warm_tiles(
+		layout, scene != NULL ? wall_layout_find_scene(layout, scene) : NULL);
+	GString *names = g_string_new(NULL);
+	for (guint i = 0; i < tiles->len; i++) {
+		const struct wall_layout_tile *tile = tiles->pdata[i];
+		g_string_append_printf(names, "%s%s", i > 0 ? " " : "", tile->source->name);
+	}
+	g_ptr_array_free(tiles, TRUE);
+	return g_string_free(names, FALSE);
+}
+
+static void expect_warm(const struct wall_layout *layout, const char *scene, const char *want)
+{
+	char *names = warm_names(layout, scene);
+	g_assert_cmpstr(names, ==, want);
+	g_free(names);
+}
+
+/*
+ * Other presets' sources, nearest preset first (the one above on a tie),
+ * big tiles first, none twice, none the scene on screen shows, none whose
+ * plugin is missing, a tour by its first stop, and no more than the limit.
+ */
+static void test_warm_order(void)
+{
+	static const char *const text =
+		"wall: {canvas: 1000x1000, warm: %d}\n"
+		"sources:\n"
+		"  a: {plugin: pattern}\n"
+		"  b: {plugin: pattern}\n"
+		"  c: {plugin: pattern}\n"
+		"  d: {plugin: pattern}\n"
+		"  e: {plugin: pattern}\n"
+		"  f: {plugin: pattern}\n"
+		"  gone: {plugin: broken}\n"
+		"scenes:\n"
+		"  one: {tiles: [{id: t, source: a, rect: [0, 0, 10, 10]}]}\n"
+		"  two:\n"
+		"    tiles:\n"
+		"      - {id: s, source: b, rect: [0, 0, 10, 10]}\n"
+		"      - {id: l, source: c, rect: [0, 0, 500, 500]}\n"
+		"      - {id: g, source: gone, rect: [0, 0, 900, 900]}\n"
+		"  three: {tiles: [{id: t, source: a, rect: [0, 0, 10, 10]},\n"
+		"                  {id: u, tour: [d, e], rect: [0, 0, 10, 10]}]}\n"
+		"  four: {tiles: [{id: t, source: f, rect: [0, 0, 10, 10]}]}\n"
+		"  loose: {tiles: [{id: t, source: b, rect: [0, 0, 10, 10]}]}\n"
+		"presets: {1: one, 2: two, 3: three, 4: four}\n";
+	char *all = g_strdup_printf(text, 10);
+	struct wall_layout *layout = parse(all);
+	g_assert_cmpint(layout->warm_max, ==, 10);
+	/* From 1: two, three, four. */
+	expect_warm(layout, "one", "c b d f");
+	/* From 3: four and two tie, four wins; then one. */
+	expect_warm(layout, "three", "f c b");
+	/* From 2: three and one tie; a is in both. */
+	expect_warm(layout, "two", "a d f");
+	/* A scene no preset shows counts from preset 0. */
+	expect_warm(layout, "loose", "a c d f");
+	expect_warm(layout, NULL, "a c b d f");
+	wall_layout_destroy(layout);
+	g_free(all);
+
+	char *two = g_strdup_printf(text, 2);
+	layout = parse(two);
+	expect_warm(layout, "one", "c b");
+	wall_layout_destroy(layout);
+	g_free(two);
+
+	layout = parse("wall: {canvas: 100x100}\n"
+		       "sources: {a: {plugin: pattern}, b: {plugin: pattern}}\n"
+		       "scenes:\n"
+		       "  one: {tiles: [{id: t, source: a, rect: [0, 0, 10, 10]}]}\n"
+		       "  two: {tiles: [{id: t, source: b, rect: [0, 0, 10, 10]}]}\n"
+		       "presets: {1: one, 2: two}\n");
+	g_assert_cmpint(layout->warm_max, ==, 0);
+	expect_warm(layout, "one", "");
+	wall_layout_destroy(layout);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -717,6 +809,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/layout/error/preset-missing-scene", test_preset_missing_scene);
 	g_test_add_func("/layout/error/start-missing-scene", test_start_missing_scene);
 	g_test_add_func("/layout/error/no-scenes", test_no_scenes);
+	g_test_add_func("/layout/error/bad-warm", test_bad_warm);
+	g_test_add_func("/layout/warm-order", test_warm_order);
 	g_test_add_func("/layout/grid-geometry", test_grid_geometry);
 	g_test_add_func("/layout/rects", test_rects);
 	g_test_add_func("/layout/z-order", test_z_order);

@@ -423,13 +423,17 @@ static void test_visible_and_status(struct fixture *fixture, const void *data)
 	int hides = *fixture->hides;
 	int destroys = *fixture->destroys;
 
+	/* The first word always goes through: a source started hidden (warm)
+	 * must hear it; after that, changes only. */
 	wall_source_set_visible(source, false);
-	g_assert_cmpint(*fixture->hides, ==, hides);
+	g_assert_cmpint(*fixture->hides, ==, hides + 1);
+	wall_source_set_visible(source, false);
+	g_assert_cmpint(*fixture->hides, ==, hides + 1);
 	wall_source_set_visible(source, true);
 	wall_source_set_visible(source, true);
 	g_assert_cmpint(*fixture->shows, ==, shows + 1);
 	wall_source_set_visible(source, false);
-	g_assert_cmpint(*fixture->hides, ==, hides + 1);
+	g_assert_cmpint(*fixture->hides, ==, hides + 2);
 
 	/* The view size goes to the plugin only when it changes. */
 	int view_sizes = *fixture->view_sizes;

@@ -32,7 +32,6 @@ struct source_slot {
 	bool fresh;
 	struct wall_source_health health;
 	uint64_t health_generation;
-	bool visible;
 	/* Set while collecting: some tile, tour or warm list still wants it. */
 	bool wanted;
 	/* When the last new picture arrived (monotonic), and fps over the last window. */
@@ -126,7 +125,12 @@ struct wall_compositor {
 	struct alarm_entry *alarm;
 	GPtrArray *alarm_queue;
 	uint64_t alarm_seq;
-	char **warm;
+	/*
+	 * Tiles of other presets whose sources run hidden, so a recall shows
+	 * them at once (const struct wall_layout_tile *, into layout); from
+	 * wall_layout_warm_tiles() on every scene change.
+	 */
+	GPtrArray *warm;
 	/* JSON texts for wall_compositor_take_events(). */
 	GPtrArray *events;
 };
@@ -329,6 +333,7 @@ struct wall_compositor *wall_compositor_create(struct wall_renderer *renderer,
 	compositor->tiles = g_ptr_array_new();
 	compositor->alarm_queue = g_ptr_array_new();
 	compositor->events = g_ptr_array_new_with_free_func(g_free);
+	compositor->warm = g_ptr_array_new();
 	compositor->full_damage = true;
 	return compositor;
 }
@@ -378,7 +383,7 @@ void wall_compositor_destroy(struct wall_compositor *compositor)
 	}
 	g_ptr_array_free(compositor->alarm_queue, TRUE);
 	g_ptr_array_free(compositor->events, TRUE);
-	g_strfreev(compositor->warm);
+	g_ptr_array_free(compositor->warm, TRUE);
 	g_free(compositor);
 }
 
@@ -515,18 +520,28 @@ static void sync_slots(struct wall_compositor *compositor)
 		}
 		g_hash_table_add(shown, slot);
 		tell_view_size(largest, slot, tile->config);
-		/* Preload the tour's next stop so the change shows no slate. */
+		/*
+		 * Preload the tour's next stop so the change shows no slate. It
+		 * counts as shown: hidden, a stream decodes key frames only, and
+		 * the tour would show a still until the next key frame.
+		 */
 		if (tile->config->tour != NULL && tile->tour_running && tile->pinned == NULL) {
 			struct source_slot *next =
 				want_slot(compositor, tour_stop(tile, tile->tour_index + 1));
+			g_hash_table_add(shown, next);
 			tell_view_size(largest, next, tile->config);
 		}
 	}
-	for (char **name = compositor->warm; name != NULL && *name != NULL; name++) {
-		const struct wall_layout_source *config =
-			wall_layout_find_source(compositor->layout, *name);
-		if (config != NULL) {
-			want_slot(compositor, config);
+	/*
+	 * Warm sources run hidden, and learn the size of the tile their preset
+	 * shows them in, so a recall finds the right stream (main or sub)
+	 * already running.
+	 */
+	for (guint i = 0; i < compositor->warm->len; i++) {
+		const struct wall_layout_tile *config = compositor->warm->pdata[i];
+		struct source_slot *slot = want_slot(compositor, config->source);
+		if (!g_hash_table_contains(shown, slot)) {
+			tell_view_size(largest, slot, config);
 		}
 	}
 
@@ -538,11 +553,8 @@ static void sync_slots(struct wall_compositor *compositor)
 			slot_destroy(slot, compositor->renderer);
 			continue;
 		}
-		bool visible = g_hash_table_contains(shown, slot);
-		if (visible != slot->visible) {
-			wall_source_set_visible(slot->source, visible);
-			slot->visible = visible;
-		}
+		/* The source passes on changes only, and always the first. */
+		wall_source_set_visible(slot->source, g_hash_table_contains(shown, slot));
 	}
 	g_hash_table_iter_init(&iter, largest);
 	void *key;
@@ -656,6 +668,8 @@ static void switch_scene(struct wall_compositor *compositor, const struct wall_l
 	destroy_tiles(compositor);
 	compositor->layout = layout;
 	compositor->scene = scene;
+	g_ptr_array_free(compositor->warm, TRUE);
+	compositor->warm = wall_layout_warm_tiles(layout, scene);
 	build_tiles(compositor);
 	start_tours(compositor, now_us);
 	alarm_place(compositor);
@@ -871,13 +885,28 @@ int wall_compositor_alarm_clear(struct wall_compositor *compositor)
 	return count;
 }
 
-void wall_compositor_set_warm(struct wall_compositor *compositor, const char *const *names)
+static void add_status_pair(void *user, const char *key, const char *value)
 {
-	g_strfreev(compositor->warm);
-	compositor->warm = g_strdupv((char **)names);
-	if (compositor->scene != NULL) {
-		sync_slots(compositor);
+	add_string(user, key, value);
+}
+
+/* What the slot's source is doing: state, pictures and the plugin's own figures. */
+static void describe_slot(struct source_slot *slot, JsonBuilder *builder, int64_t now_us)
+{
+	add_string(builder, "state", state_word(slot->health.state));
+	add_string(builder, "reason", slot->health.reason);
+	json_builder_set_member_name(builder, "fps");
+	json_builder_add_double_value(builder, (double)(int64_t)(slot->fps * 10.0 + 0.5) / 10.0);
+	json_builder_set_member_name(builder, "age_ms");
+	if (slot->last_frame_us != 0) {
+		json_builder_add_int_value(builder, (now_us - slot->last_frame_us) / 1000);
+	} else {
+		json_builder_add_null_value(builder);
 	}
+	json_builder_set_member_name(builder, "status");
+	json_builder_begin_object(builder);
+	wall_source_status(slot->source, add_status_pair, builder);
+	json_builder_end_object(builder);
 }
 
 void wall_compositor_describe(struct wall_compositor *compositor, JsonBuilder *builder,
@@ -891,16 +920,7 @@ void wall_compositor_describe(struct wall_compositor *compositor, JsonBuilder *b
 		json_builder_begin_object(builder);
 		add_string(builder, "id", tile->config->id);
 		add_string(builder, "source", tile->shown->name);
-		add_string(builder, "state", state_word(slot->health.state));
-		add_string(builder, "reason", slot->health.reason);
-		json_builder_set_member_name(builder, "fps");
-		json_builder_add_double_value(builder, (double)(int64_t)(slot->fps * 10.0 + 0.5) / 10.0);
-		json_builder_set_member_name(builder, "age_ms");
-		if (slot->last_frame_us != 0) {
-			json_builder_add_int_value(builder, (now_us - slot->last_frame_us) / 1000);
-		} else {
-			json_builder_add_null_value(builder);
-		}
+		describe_slot(slot, builder, now_us);
 		add_string(builder, "pinned", tile->pinned != NULL ? tile->pinned->name : NULL);
 		json_builder_set_member_name(builder, "alarm");
 		json_builder_add_boolean_value(builder, tile->alarm != NULL);
@@ -920,6 +940,26 @@ void wall_compositor_describe(struct wall_compositor *compositor, JsonBuilder *b
 			add_string(builder, "next", tour_stop(tile, tile->tour_index + 1)->name);
 			json_builder_end_object(builder);
 		}
+		json_builder_end_object(builder);
+	}
+	json_builder_end_array(builder);
+
+	/* Warm sources no tile shows now: each with the preset tile it waits for. */
+	json_builder_set_member_name(builder, "warm");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < compositor->warm->len; i++) {
+		const struct wall_layout_tile *config = compositor->warm->pdata[i];
+		struct source_slot *slot = g_hash_table_lookup(compositor->slots, config->source->name);
+		bool shown = false;
+		for (guint j = 0; j < compositor->tiles->len && !shown; j++) {
+			shown = ((struct tile *)compositor->tiles->pdata[j])->slot == slot;
+		}
+		if (slot == NULL || shown) {
+			continue;
+		}
+		json_builder_begin_object(builder);
+		add_string(builder, "source", config->source->name);
+		describe_slot(slot, builder, now_us);
 		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);

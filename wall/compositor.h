@@ -38,8 +38,9 @@ void wall_compositor_destroy(struct wall_compositor *compositor);
 /**
  * Show scene, from layout (which must outlive its use here), with a cut.
  * Sources the new scene shares with the old one keep running untouched;
- * the others stop. Pins end; alarms move to the new scene. The next
- * render redraws the whole canvas.
+ * so do those the layout keeps warm for other presets (wall.warm, see
+ * wall_layout_warm_tiles), hidden; the others stop. Pins end; alarms
+ * move to the new scene. The next render redraws the whole canvas.
  */
 void wall_compositor_set_scene(struct wall_compositor *compositor,
 			       const struct wall_layout *layout,
@@ -111,15 +112,11 @@ int wall_compositor_alarm(struct wall_compositor *compositor, const struct wall_
 int wall_compositor_alarm_clear(struct wall_compositor *compositor);
 
 /**
- * Sources to keep running though no tile shows them, so recalling a
- * preset that uses them shows a picture at once (NULL-terminated names,
- * copied; NULL for none). The camera plugin's warm limit plugs in here.
- */
-void wall_compositor_set_warm(struct wall_compositor *compositor, const char *const *names);
-
-/**
- * Add "tiles": [{id, source, state, reason, fps, age_ms, pinned, tour,
- * alarm}, ...] to builder, which is inside an object.
+ * Add "tiles": [{id, source, state, reason, fps, age_ms, status, pinned,
+ * tour, alarm}, ...] and "warm": [{source, state, reason, fps, age_ms,
+ * status}, ...] (warm sources no tile shows) to builder, which is inside
+ * an object. fps and age_ms are the pictures the wall took; status holds
+ * the plugin's own pairs (a camera's decoder, bitrate, reconnects, ...).
  */
 void wall_compositor_describe(struct wall_compositor *compositor, JsonBuilder *builder,
 			      int64_t now_us);

@@ -12,6 +12,7 @@ G_DEFINE_QUARK(wall-layout-error-quark, wall_layout_error)
  * never overflow int32. */
 #define MAX_CANVAS_PX 65536
 #define MAX_PRESET 99
+#define MAX_WARM 256
 #define DEFAULT_BORDER_ARGB 0xff3a4a5au
 
 /* One load in progress: where messages point and what they need. */
@@ -1009,7 +1010,8 @@ static bool parse_monitors(struct loader *ld, const node_t *map)
 
 static bool parse_wall(struct loader *ld, const node_t *map)
 {
-	static const char *const keys[] = {"canvas", "monitors", "background", "start", NULL};
+	static const char *const keys[] = {"canvas", "monitors", "background", "start", "warm",
+					   NULL};
 	if (!want_kind(ld, map, WALL_YAML_KIND_MAPPING, "a mapping with canvas or monitors") ||
 	    !check_keys(ld, map, keys, "wall")) {
 		return false;
@@ -1032,6 +1034,14 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 	} else if (!parse_monitors(ld, monitors->value)) {
 		return false;
 	}
+	/* Each warm source holds a connection and a decoder: the limit keeps
+	 * a wall of many presets from opening every camera it knows. */
+	const node_t *warm = wall_yaml_mapping_get(map, "warm");
+	int64_t warm_max = 0;
+	if (warm != NULL && !want_int(ld, warm, 0, MAX_WARM, &warm_max)) {
+		return false;
+	}
+	ld->layout->warm_max = (int)warm_max;
 	const node_t *background = wall_yaml_mapping_get(map, "background");
 	ld->layout->background_argb = 0xff000000u;
 	return background == NULL || want_color(ld, background, &ld->layout->background_argb);
@@ -1176,6 +1186,103 @@ const struct wall_layout_scene *wall_layout_find_preset(const struct wall_layout
 		}
 	}
 	return NULL;
+}
+
+/* Larger tiles first; equal ones keep file order (the sort is stable). */
+static gint tile_area_compare(gconstpointer a, gconstpointer b)
+{
+	const struct wall_layout_tile *x = *(const struct wall_layout_tile *const *)a;
+	const struct wall_layout_tile *y = *(const struct wall_layout_tile *const *)b;
+	int64_t ax = (int64_t)x->rect.width * x->rect.height;
+	int64_t ay = (int64_t)y->rect.width * y->rect.height;
+	return ax > ay ? -1 : ax < ay ? 1 : 0;
+}
+
+/* The number of the first preset that shows scene, or 0 when none does. */
+static int preset_of(const struct wall_layout *layout, const struct wall_layout_scene *scene)
+{
+	for (guint i = 0; i < layout->presets->len; i++) {
+		const struct wall_layout_preset *preset =
+			&g_array_index(layout->presets, struct wall_layout_preset, i);
+		if (preset->scene == scene) {
+			return preset->number;
+		}
+	}
+	return 0;
+}
+
+static bool scene_uses(const struct wall_layout_scene *scene,
+		       const struct wall_layout_source *source)
+{
+	for (guint i = 0; i < scene->tiles->len; i++) {
+		const struct wall_layout_tile *tile = scene->tiles->pdata[i];
+		if (tile->source == source) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Nearer presets first; at equal distance the one above, as hosts step forward. */
+static gint preset_distance_compare(gconstpointer a, gconstpointer b, gpointer user)
+{
+	const struct wall_layout_preset *x = *(const struct wall_layout_preset *const *)a;
+	const struct wall_layout_preset *y = *(const struct wall_layout_preset *const *)b;
+	int from = *(const int *)user;
+	int dx = ABS(x->number - from);
+	int dy = ABS(y->number - from);
+	if (dx != dy) {
+		return dx < dy ? -1 : 1;
+	}
+	return y->number - x->number;
+}
+
+GPtrArray *wall_layout_warm_tiles(const struct wall_layout *layout,
+				  const struct wall_layout_scene *scene)
+{
+	GPtrArray *tiles = g_ptr_array_new();
+	if (layout->warm_max <= 0) {
+		return tiles;
+	}
+	int from = scene != NULL ? preset_of(layout, scene) : 0;
+	GPtrArray *presets = g_ptr_array_new();
+	for (guint i = 0; i < layout->presets->len; i++) {
+		struct wall_layout_preset *preset =
+			&g_array_index(layout->presets, struct wall_layout_preset, i);
+		if (preset->scene != scene) {
+			g_ptr_array_add(presets, preset);
+		}
+	}
+	g_ptr_array_sort_with_data(presets, preset_distance_compare, &from);
+	GHashTable *taken = g_hash_table_new(NULL, NULL);
+	for (guint i = 0; i < presets->len && tiles->len < (guint)layout->warm_max; i++) {
+		const struct wall_layout_preset *preset = presets->pdata[i];
+		/* Largest tiles first: a preset that cannot be warmed whole
+		 * shows its main pictures at once at least. */
+		/* By hand: a copy would take over the tiles' free function. */
+		GPtrArray *order = g_ptr_array_sized_new(preset->scene->tiles->len);
+		for (guint j = 0; j < preset->scene->tiles->len; j++) {
+			g_ptr_array_add(order, preset->scene->tiles->pdata[j]);
+		}
+		g_ptr_array_sort(order, tile_area_compare);
+		for (guint j = 0; j < order->len && tiles->len < (guint)layout->warm_max; j++) {
+			const struct wall_layout_tile *tile = order->pdata[j];
+			const struct wall_layout_source *source = tile->source;
+			/* A source of the scene on screen runs anyway; one whose
+			 * plugin is missing has nothing to keep warm. */
+			if (source == NULL || source->plugin_error != NULL ||
+			    g_hash_table_contains(taken, source) ||
+			    (scene != NULL && scene_uses(scene, source))) {
+				continue;
+			}
+			g_hash_table_add(taken, (void *)source);
+			g_ptr_array_add(tiles, (void *)tile);
+		}
+		g_ptr_array_free(order, TRUE);
+	}
+	g_hash_table_destroy(taken);
+	g_ptr_array_free(presets, TRUE);
+	return tiles;
 }
 
 const struct wall_layout_option *wall_layout_source_option(const struct wall_layout_source *source,

@@ -117,6 +117,12 @@ struct wall_layout {
 	GPtrArray *scenes;
 	/** struct wall_layout_preset, sorted by number. */
 	GArray *presets;
+	/**
+	 * wall.warm: at most this many sources of other presets' scenes are
+	 * kept running hidden, so recalling them shows a picture at once
+	 * (see wall_layout_warm_sources). 0, the default, keeps none.
+	 */
+	int warm_max;
 	/** Scene shown at start: wall.start, else the first scene. */
 	const struct wall_layout_scene *start_scene;
 };
@@ -149,6 +155,17 @@ const struct wall_layout_scene *wall_layout_find_scene(const struct wall_layout 
 						       const char *name);
 const struct wall_layout_scene *wall_layout_find_preset(const struct wall_layout *layout,
 							int number);
+/**
+ * The tiles whose sources to keep warm while scene is on screen (NULL: no
+ * scene yet): tiles of the presets' other scenes, nearest preset number
+ * first (at equal distance the higher), larger tiles first within a
+ * preset, at most layout->warm_max, one per source, none whose source
+ * scene shows or whose plugin is missing. For a tour tile its first
+ * stop is the one to warm. Returns const struct wall_layout_tile *,
+ * owned by layout; free the array.
+ */
+GPtrArray *wall_layout_warm_tiles(const struct wall_layout *layout,
+				  const struct wall_layout_scene *scene);
 const struct wall_layout_option *wall_layout_source_option(const struct wall_layout_source *source,
 							  const char *name);
 

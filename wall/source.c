@@ -20,6 +20,8 @@ struct wall_source {
 	void *instance;
 	/* Render thread only. */
 	bool visible;
+	/* The plugin heard show() or hide() at least once. */
+	bool visibility_told;
 	uint32_t view_width_px;
 	uint32_t view_height_px;
 
@@ -629,9 +631,14 @@ uint64_t wall_source_health_generation(struct wall_source *source)
 
 void wall_source_set_visible(struct wall_source *source, bool visible)
 {
-	if (source->visible == visible) {
+	/*
+	 * The first call always reaches the plugin: a source started hidden
+	 * (kept warm for another preset) must hear hide() to idle cheaply.
+	 */
+	if (source->visibility_told && source->visible == visible) {
 		return;
 	}
+	source->visibility_told = true;
 	source->visible = visible;
 	if (source->instance == NULL) {
 		return;

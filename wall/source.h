@@ -75,7 +75,10 @@ bool wall_source_take_overlay(struct wall_source *source, struct wall_frame_ref 
 void wall_source_get_health(struct wall_source *source, struct wall_source_health *health);
 uint64_t wall_source_health_generation(struct wall_source *source);
 
-/** Tell the plugin whether any tile shows it now. Render thread. */
+/**
+ * Tell the plugin whether any tile shows it now: show() or hide() on a
+ * change, and always on the first call. Render thread.
+ */
 void wall_source_set_visible(struct wall_source *source, bool visible);
 
 /**

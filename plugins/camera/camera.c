@@ -16,6 +16,11 @@
  * window never shows the offline slate. Reconnects run forever with
  * exponential backoff and jitter, from 1 s to 30 s.
  *
+ * Warm. A hidden camera (kept warm for another preset: wall.warm in the
+ * layout) stays connected and decodes key frames only, so recalling its
+ * preset shows its newest key frame on the next frame and full motion
+ * from the next key frame.
+ *
  * Main and sub stream. With sub set, a source whose largest tile is
  * shorter than sub_below pixels plays the sub stream. When the tile size
  * crosses that line, the other stream is started beside the current one,
@@ -63,6 +68,16 @@ static void camera_set_view_size(void *instance, uint32_t width_px, uint32_t hei
 	stream_set_view_size(instance, width_px, height_px);
 }
 
+static void camera_show(void *instance)
+{
+	stream_set_visible(instance, true);
+}
+
+static void camera_hide(void *instance)
+{
+	stream_set_visible(instance, false);
+}
+
 static void camera_status(void *instance, wall_status_fn add, void *user)
 {
 	stream_status(instance, add, user);
@@ -76,6 +91,8 @@ static const struct wall_plugin plugin = {
 	.options = options,
 	.create = camera_create,
 	.destroy = camera_destroy,
+	.show = camera_show,
+	.hide = camera_hide,
 	.status = camera_status,
 	.set_view_size = camera_set_view_size,
 };

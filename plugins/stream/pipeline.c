@@ -29,6 +29,8 @@ struct pipeline {
 	bool answered;
 	/* A key frame reached the decoder; until then, nothing else may. */
 	bool keyed;
+	/* Only key frames reach the decoder: the option, or a hidden stream. */
+	bool keyframes_only;
 	/* The caps the last frame came with, and what they say. */
 	GstCaps *caps;
 	GstVideoInfo info;
@@ -358,8 +360,9 @@ static GstPadProbeReturn on_decoder_input(GstPad *pad, GstPadProbeInfo *info, gp
 	pipeline->bytes_in += bytes;
 	pipeline->keyed = pipeline->keyed || key;
 	bool keyed = pipeline->keyed;
+	bool keyframes_only = pipeline->keyframes_only;
 	g_mutex_unlock(&pipeline->lock);
-	if (pipeline->config.keyframes_only && !key) {
+	if (keyframes_only && !key) {
 		/* A key frame decodes alone: a thumbnail needs nothing else. */
 		return GST_PAD_PROBE_DROP;
 	}
@@ -605,6 +608,7 @@ struct pipeline *pipeline_start(const struct pipeline_config *config, GMainConte
 	pipeline->config.transport = config->transport;
 	pipeline->config.latency_ms = config->latency_ms;
 	pipeline->config.keyframes_only = config->keyframes_only;
+	pipeline->keyframes_only = config->keyframes_only;
 	pipeline->config.metadata = config->metadata;
 	pipeline->callbacks = *callbacks;
 	pipeline->user = user;
@@ -720,4 +724,19 @@ void pipeline_info_clear(struct pipeline_info *info)
 	g_free(info->decoder);
 	info->codec = NULL;
 	info->decoder = NULL;
+}
+
+void pipeline_set_keyframes_only(struct pipeline *pipeline, bool keyframes_only)
+{
+	g_mutex_lock(&pipeline->lock);
+	if (pipeline->keyframes_only && !keyframes_only) {
+		/*
+		 * The next delta frame refers to frames the decoder never saw:
+		 * everything waits for the next key frame, as when joining a
+		 * stream mid-GOP, and the tile keeps its last key frame meanwhile.
+		 */
+		pipeline->keyed = false;
+	}
+	pipeline->keyframes_only = keyframes_only;
+	g_mutex_unlock(&pipeline->lock);
 }

@@ -96,6 +96,12 @@ struct pipeline *pipeline_start(const struct pipeline_config *config, GMainConte
  */
 void pipeline_destroy(struct pipeline *pipeline);
 
+/**
+ * Decode key frames only from now on, or every frame again; going back to
+ * every frame starts at the next key frame. Any thread.
+ */
+void pipeline_set_keyframes_only(struct pipeline *pipeline, bool keyframes_only);
+
 void pipeline_get_info(struct pipeline *pipeline, struct pipeline_info *info);
 void pipeline_info_clear(struct pipeline_info *info);
 

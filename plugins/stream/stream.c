@@ -19,6 +19,13 @@
  * window never shows the offline slate. Reconnects run forever with
  * exponential backoff and jitter, from 1 s to 30 s.
  *
+ * Warm. A plugin that forwards hide() and show() here keeps a hidden
+ * stream connected but lets only key frames reach the decoder: the
+ * newest key frame waits in the host's mailbox, so a tile that starts
+ * showing the source has a picture on its next frame, and full motion
+ * from the next key frame. The watchdog still applies, so stall_ms must
+ * exceed the stream's key-frame interval for a warm source to stay live.
+ *
  * Main and sub stream. With sub set, a source whose largest tile is
  * shorter than sub_below pixels plays the sub stream. When the tile size
  * crosses that line, the other stream is started beside the current one,
@@ -95,6 +102,8 @@ struct stream {
 	char *reason;
 	/* A go-live is queued and not yet run. */
 	bool live_queued;
+	/* No tile shows the source: it decodes key frames only (kept warm). */
+	bool hidden;
 	/* Tallest tile showing the source; 0 while the host has not said. */
 	uint32_t view_height_px;
 	unsigned reconnects;
@@ -237,6 +246,9 @@ static struct pipeline *start_pipeline(struct stream *stream, enum stream_kind k
 		.metadata = stream->params.klv != NULL,
 		.keyframes_only = stream->keyframes_only,
 	};
+	g_mutex_lock(&stream->lock);
+	config.keyframes_only = config.keyframes_only || stream->hidden;
+	g_mutex_unlock(&stream->lock);
 	char *error = NULL;
 	struct pipeline *pipeline =
 		pipeline_start(&config, stream->context, &callbacks, stream, &error);
@@ -910,6 +922,25 @@ void stream_set_view_size(struct stream *stream, uint32_t width_px, uint32_t hei
 	post(stream, reconsider_stream, 0, NULL);
 }
 
+void stream_set_visible(struct stream *stream, bool visible)
+{
+	g_mutex_lock(&stream->lock);
+	stream->hidden = !visible;
+	/*
+	 * Both pipelines, so a main/sub switch under way lands in the same
+	 * mode; retired ones are on their way out. A pipeline started later
+	 * reads hidden in start_pipeline().
+	 */
+	bool keyframes_only = stream->keyframes_only || stream->hidden;
+	if (stream->current != NULL) {
+		pipeline_set_keyframes_only(stream->current, keyframes_only);
+	}
+	if (stream->next != NULL) {
+		pipeline_set_keyframes_only(stream->next, keyframes_only);
+	}
+	g_mutex_unlock(&stream->lock);
+}
+
 static const char *state_word(enum wall_source_state state)
 {
 	switch (state) {
@@ -957,6 +988,7 @@ void stream_status(struct stream *stream, wall_status_fn add, void *user)
 	if (state == WALL_SOURCE_STATE_LIVE) {
 		online_us += now - stream->live_since_us;
 	}
+	bool keyframes_only = stream->keyframes_only || stream->hidden;
 	g_mutex_unlock(&stream->lock);
 
 	/* Every text here is free of credentials: shown_uris are scrubbed. */
@@ -983,6 +1015,7 @@ void stream_status(struct stream *stream, wall_status_fn add, void *user)
 		add(user, "last_frame_age_ms", "-");
 	}
 	add_number(add, user, "online_s", "%.1f", (double)online_us / 1e6);
+	add(user, "decode", keyframes_only ? "keyframes" : "all");
 	g_free(reason);
 	g_free(codec);
 	g_free(decoder);

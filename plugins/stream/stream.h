@@ -3,7 +3,8 @@
  * live stream decoded by GStreamer and pushed to the host without a copy,
  * with its health state machine, watchdog, reconnects and main/sub
  * switching. A plugin declares the options below, calls stream_create()
- * from its create(), and forwards set_view_size() and status() to it.
+ * from its create(), and forwards set_view_size() and status() to it,
+ * and show() and hide() when hidden sources may idle.
  *
  * Built as a static library linked into each plugin, so every plugin
  * carries its own copy and no plugin depends on another being loaded.
@@ -106,6 +107,13 @@ void stream_destroy(struct stream *stream);
 
 /** Forwarded from wall_plugin.set_view_size: picks main or sub. */
 void stream_set_view_size(struct stream *stream, uint32_t width_px, uint32_t height_px);
+
+/**
+ * Forwarded from wall_plugin.show (true) and hide (false): a hidden
+ * stream stays connected and decodes key frames only, so it can show a
+ * picture at once when a tile shows it again. Any thread.
+ */
+void stream_set_visible(struct stream *stream, bool visible);
 
 /** Forwarded from wall_plugin.status: state, stream, fps, codec, ... */
 void stream_status(struct stream *stream, wall_status_fn add, void *user);
