@@ -3,7 +3,8 @@
  * the stream path the camera plugin uses (plugins/stream: same state
  * machine, reconnects and slates, decoded frames pushed without a copy);
  * the telemetry comes separately, over MQTT (DJI Cloud API OSD JSON),
- * MAVLink over UDP, or KLV inside the video stream.
+ * MAVLink over UDP, or KLV inside the video stream; a MAVLink listener
+ * can run beside an MQTT input, as its fallback.
  *
  * The HUD and the mini-map are one transparent BGRA overlay pushed with
  * the host's push_overlay(), which the compositor draws over the tile's
@@ -55,6 +56,8 @@ struct drone {
 	/* Options. */
 	enum input_kind input;
 	char *telemetry_url;
+	/* A MAVLink listener beside the main input, or NULL. */
+	char *mavlink_url;
 	int64_t interval_ms;
 	/* A fixed "now" for screenshots and tests, µs since the epoch; 0 for none. */
 	int64_t clock_us;
@@ -104,6 +107,12 @@ static const struct wall_option options[] = {
 		.type = WALL_OPTION_STRING,
 		.help = "mqtt://host[:port]/topic (DJI Cloud API OSD JSON), udp://[host]:port "
 			"(MAVLink), or file:osd.json (one recorded OSD message)",
+	},
+	{
+		.name = "mavlink",
+		.type = WALL_OPTION_STRING,
+		.help = "udp://[host]:port: also listen for MAVLink here, beside telemetry; "
+			"whichever input speaks updates the HUD (a fallback when the broker is down)",
 	},
 	{
 		.name = "telemetry_interval",
@@ -381,6 +390,9 @@ static gboolean start(gpointer user)
 	default:
 		break;
 	}
+	if (drone->mavlink_url != NULL) {
+		start_mavlink(drone, drone->mavlink_url);
+	}
 	on_tick(drone);
 	drone->tick = g_timeout_source_new(OVERLAY_TICK_MS);
 	g_source_set_callback(drone->tick, on_tick, drone, NULL);
@@ -466,6 +478,21 @@ static bool read_options(struct drone *drone)
 			  "telemetry must be mqtt://host/topic, udp://:port or file:path");
 		return false;
 	}
+	const char *mavlink = host->config_string(source, "mavlink");
+	if (mavlink != NULL && *mavlink != '\0') {
+		if (!g_str_has_prefix(mavlink, "udp://")) {
+			host->log(source, WALL_LOG_ERROR, "mavlink must be udp://[host]:port");
+			return false;
+		}
+		/* One socket per port: the same address twice would split the datagrams. */
+		if (drone->input == INPUT_KIND_MAVLINK) {
+			host->log(source, WALL_LOG_ERROR,
+				  "telemetry is MAVLink already: give mavlink only beside "
+				  "mqtt:// or file: telemetry");
+			return false;
+		}
+		drone->mavlink_url = g_strdup(mavlink);
+	}
 	drone->interval_ms = host->config_duration_ms(source, "telemetry_interval", 1000);
 
 	const char *route = host->config_string(source, "route");
@@ -521,6 +548,7 @@ static bool read_options(struct drone *drone)
 static void drone_free(struct drone *drone)
 {
 	g_free(drone->telemetry_url);
+	g_free(drone->mavlink_url);
 	if (drone->background.image != NULL) {
 		cairo_surface_destroy(drone->background.image);
 	}
@@ -634,7 +662,6 @@ static void drone_status(void *instance, wall_status_fn add, void *user)
 	struct telemetry_view view;
 	telemetry_store_view(drone->store, &view);
 	int64_t updated = view.now.updated_real_us;
-	telemetry_view_clear(&view);
 	g_mutex_lock(&drone->lock);
 	bool stale = drone->stale;
 	uint64_t klv = drone->klv_packets;
@@ -643,12 +670,37 @@ static void drone_status(void *instance, wall_status_fn add, void *user)
 	struct mavlink_counts counts = drone->mavlink_counts;
 	g_mutex_unlock(&drone->lock);
 
-	add(user, "telemetry_input", input_words[drone->input]);
+	if (drone->mavlink_url != NULL) {
+		char both[32];
+		g_snprintf(both, sizeof(both), "%s+mavlink", input_words[drone->input]);
+		add(user, "telemetry_input", both);
+	} else {
+		add(user, "telemetry_input", input_words[drone->input]);
+	}
 	add(user, "telemetry", updated == 0 ? "waiting" : stale ? "stale" : "live");
 	if (updated != 0) {
 		add_count(add, user, "telemetry_age_ms",
 			  (uint64_t)MAX(0, now_real_us(drone) - updated) / 1000);
+		/* What the HUD shows, for operators' status queries and for tests. */
+		add(user, "telemetry_from", view.now.input);
+		if (view.now.mode[0] != '\0') {
+			add(user, "mode", view.now.mode);
+		}
 	}
+	if (view.now.has_position) {
+		char position[64];
+		char lat[G_ASCII_DTOSTR_BUF_SIZE];
+		char lon[G_ASCII_DTOSTR_BUF_SIZE];
+		g_snprintf(position, sizeof(position), "%s,%s",
+			   g_ascii_formatd(lat, sizeof(lat), "%.7f", view.now.position.lat_deg),
+			   g_ascii_formatd(lon, sizeof(lon), "%.7f", view.now.position.lon_deg));
+		add(user, "position", position);
+	}
+	if (view.now.waypoint >= 0) {
+		add_count(add, user, "waypoint", (uint64_t)view.now.waypoint);
+	}
+	add_count(add, user, "route_points", view.route != NULL ? view.route->len : 0);
+	telemetry_view_clear(&view);
 	add_count(add, user, "overlays", overlays);
 	if (drone->input == INPUT_KIND_MQTT && drone->mqtt != NULL) {
 		uint64_t messages;
@@ -658,7 +710,7 @@ static void drone_status(void *instance, wall_status_fn add, void *user)
 		add_count(add, user, "mqtt_messages", messages);
 		add_count(add, user, "mqtt_rejected", rejected);
 	}
-	if (drone->input == INPUT_KIND_MAVLINK) {
+	if (drone->input == INPUT_KIND_MAVLINK || drone->mavlink_url != NULL) {
 		add_count(add, user, "mavlink_messages", counts.messages);
 		add_count(add, user, "mavlink_bad_checksum", counts.bad_checksum);
 		add_count(add, user, "mavlink_unknown", counts.unknown);
