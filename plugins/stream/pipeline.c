@@ -12,7 +12,11 @@ struct pipeline {
 	void *user;
 
 	GstElement *bin;
+	/* uridecodebin, or the source of an explicit chain. */
 	GstElement *decode;
+	/* The explicit chain's parser and decoder; NULL with uridecodebin. */
+	GstElement *parse;
+	GstElement *video_decoder;
 	GstElement *sink;
 	/* The KLV metadata sink, once a metadata stream showed up. */
 	GstElement *klv_sink;
@@ -269,6 +273,34 @@ static enum wall_yuv_matrix matrix_of(const GstVideoInfo *info)
 	}
 }
 
+/* Seconds from the NTP epoch (1900) to the Unix one (1970). */
+#define NTP_TO_UNIX_S G_GINT64_CONSTANT(2208988800)
+
+/*
+ * When the sender captured the picture, in the wall's clock, or 0 when
+ * unknown. An RTP sender maps its RTP timestamps to NTP time (RTCP sender
+ * reports, RFC 6051 header extensions); the jitter buffer stamps each
+ * packet with it, and the stamp rides through the depayloader and the
+ * decoder. The sender's NTP clock and this machine's realtime clock must
+ * agree (NTP-synced, or one machine), or the latency is off by their
+ * difference.
+ */
+static int64_t capture_time_of(GstBuffer *buffer)
+{
+	static GstCaps *ntp_caps;
+	static gsize once = 0;
+	if (g_once_init_enter(&once)) {
+		ntp_caps = gst_caps_new_empty_simple("timestamp/x-ntp");
+		g_once_init_leave(&once, 1);
+	}
+	GstReferenceTimestampMeta *meta = gst_buffer_get_reference_timestamp_meta(buffer, ntp_caps);
+	if (meta == NULL || meta->timestamp == GST_CLOCK_TIME_NONE) {
+		return 0;
+	}
+	int64_t unix_us = (int64_t)(meta->timestamp / GST_USECOND) - NTP_TO_UNIX_S * G_USEC_PER_SEC;
+	return unix_us - g_get_real_time() + g_get_monotonic_time();
+}
+
 static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 {
 	struct pipeline *pipeline = user;
@@ -308,7 +340,7 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 		.range = info.colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255
 				 ? WALL_YUV_RANGE_FULL
 				 : WALL_YUV_RANGE_LIMITED,
-		.capture_time_us = g_get_monotonic_time(),
+		.capture_time_us = capture_time_of(buffer),
 		.release = release_frame,
 		.release_data = held,
 	};
@@ -324,6 +356,22 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 
 	pipeline->callbacks.frame(pipeline->user, pipeline, &frame);
 	return GST_FLOW_OK;
+}
+
+/*
+ * The sink reads strides and plane offsets from GstVideoMeta (through
+ * gst_video_frame_map), so the decoder may hand out the buffers it decoded
+ * into, padded as it likes. Without this a software decoder copies every
+ * frame into a tightly packed buffer.
+ */
+static GstPadProbeReturn on_sink_query(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+	GstQuery *query = GST_PAD_PROBE_INFO_QUERY(info);
+	if (GST_QUERY_TYPE(query) == GST_QUERY_ALLOCATION &&
+	    !gst_query_find_allocation_meta(query, GST_VIDEO_META_API_TYPE, NULL)) {
+		gst_query_add_allocation_meta(query, GST_VIDEO_META_API_TYPE, NULL);
+	}
+	return GST_PAD_PROBE_OK;
 }
 
 /* Counts what reaches the decoder and learns the codec from its caps. */
@@ -479,6 +527,10 @@ static void on_source_setup(GstElement *decode, GstElement *source, gpointer use
 	if (g_object_class_find_property(klass, "latency") != NULL) {
 		g_object_set(source, "latency", (guint)config->latency_ms, NULL);
 	}
+	if (g_object_class_find_property(klass, "add-reference-timestamp-meta") != NULL) {
+		/* The sender's capture time, for glass-to-glass latency. */
+		g_object_set(source, "add-reference-timestamp-meta", TRUE, NULL);
+	}
 	if (g_object_class_find_property(klass, "drop-on-latency") != NULL) {
 		/* Live edge: a late packet is dropped, never waited for. */
 		g_object_set(source, "drop-on-latency", TRUE, NULL);
@@ -556,6 +608,8 @@ static bool link_klv(struct pipeline *pipeline, GstPad *pad)
 	return linked;
 }
 
+static void drain_pad(struct pipeline *pipeline, GstPad *pad);
+
 static void on_pad_added(GstElement *decode, GstPad *pad, gpointer user)
 {
 	struct pipeline *pipeline = user;
@@ -582,7 +636,48 @@ static void on_pad_added(GstElement *decode, GstPad *pad, gpointer user)
 		return;
 	}
 	gst_object_unref(sink_pad);
-	/* Anything else drains into a fakesink, so it never stalls the source. */
+	drain_pad(pipeline, pad);
+}
+
+/*
+ * The explicit chain: source ! parsebin ! decoder ! appsink.
+ *
+ * uridecodebin puts a multiqueue between the demuxer and the decoder, so
+ * every frame crosses threads once more than it needs to; on a wall of
+ * many streams that costs more than composing the frames. parsebin finds
+ * the demuxer, depayloader and parser as decodebin would, without a
+ * queue, and the decoder is linked straight to the sink: a file is read,
+ * decoded and paced by one streaming thread, as a plain decoding pipeline
+ * is.
+ */
+
+/*
+ * MP4 and Matroska files only. Their demuxers hand out whole access
+ * units. Where parsebin's parser has to build access units out of single
+ * NAL units (RTP, MPEG-TS), pictures of several slices (x264's sliced
+ * threads) came out with their first slices lost, so those keep
+ * decodebin; rtspsrc has a thread of its own (the jitter buffer's)
+ * anyway.
+ */
+static bool use_chain(const struct pipeline_config *config)
+{
+	static const char *const suffixes[] = {".mp4", ".m4v", ".mov", ".mkv", ".webm"};
+	/* KLV metadata comes in streams whose pads decodebin sorts out. */
+	if (config->metadata || !scheme_is(config->uri, "file", NULL)) {
+		return false;
+	}
+	char *lower = g_ascii_strdown(config->uri, -1);
+	bool whole_units = false;
+	for (unsigned i = 0; i < G_N_ELEMENTS(suffixes) && !whole_units; i++) {
+		whole_units = g_str_has_suffix(lower, suffixes[i]);
+	}
+	g_free(lower);
+	return whole_units;
+}
+
+/* Anything but the video drains into a fakesink, so it never stalls the source. */
+static void drain_pad(struct pipeline *pipeline, GstPad *pad)
+{
 	GstElement *drain = gst_element_factory_make("fakesink", NULL);
 	if (drain == NULL) {
 		return;
@@ -593,6 +688,94 @@ static void on_pad_added(GstElement *decode, GstPad *pad, gpointer user)
 	GstPad *drain_pad = gst_element_get_static_pad(drain, "sink");
 	gst_pad_link(pad, drain_pad);
 	gst_object_unref(drain_pad);
+}
+
+/* The best-ranked decoder for caps that can feed the sink, or NULL. */
+static GstElement *add_decoder(struct pipeline *pipeline, GstCaps *caps)
+{
+	GList *all = gst_element_factory_list_get_elements(
+		GST_ELEMENT_FACTORY_TYPE_DECODER | GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO,
+		GST_RANK_MARGINAL);
+	GList *fit = gst_element_factory_list_filter(all, caps, GST_PAD_SINK, FALSE);
+	fit = g_list_sort(fit, gst_plugin_feature_rank_compare_func);
+	GstElement *decoder = NULL;
+	for (GList *l = fit; l != NULL && decoder == NULL; l = l->next) {
+		decoder = gst_element_factory_create(GST_ELEMENT_FACTORY(l->data), NULL);
+		if (decoder == NULL) {
+			continue;
+		}
+		/* deep-element-added configures it (threads, corrupt frames). */
+		gst_bin_add(GST_BIN(pipeline->bin), decoder);
+		if (!gst_element_link(decoder, pipeline->sink)) {
+			/* A decoder whose output the sink cannot take (GPU memory). */
+			gst_bin_remove(GST_BIN(pipeline->bin), decoder);
+			decoder = NULL;
+		}
+	}
+	gst_plugin_feature_list_free(fit);
+	gst_plugin_feature_list_free(all);
+	return decoder;
+}
+
+/* A parsed elementary stream, on a streaming thread. */
+static void on_parsed_pad(GstElement *parse, GstPad *pad, gpointer user)
+{
+	struct pipeline *pipeline = user;
+	g_mutex_lock(&pipeline->lock);
+	pipeline->answered = true;
+	g_mutex_unlock(&pipeline->lock);
+
+	GstCaps *caps = gst_pad_get_current_caps(pad);
+	if (caps == NULL) {
+		caps = gst_pad_query_caps(pad, NULL);
+	}
+	const char *name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
+	bool video = g_str_has_prefix(name, "video/") && pipeline->video_decoder == NULL;
+	GstElement *decoder = video ? add_decoder(pipeline, caps) : NULL;
+	if (video && decoder == NULL) {
+		GError *error = g_error_new(GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+					    "no decoder for %s", name);
+		gst_element_post_message(parse, gst_message_new_error(GST_OBJECT(parse), error,
+								      "no decoder"));
+		g_error_free(error);
+	}
+	gst_caps_unref(caps);
+	if (decoder == NULL) {
+		drain_pad(pipeline, pad);
+		return;
+	}
+	pipeline->video_decoder = decoder;
+	gst_element_sync_state_with_parent(decoder);
+	GstPad *sink_pad = gst_element_get_static_pad(decoder, "sink");
+	gst_pad_link(pad, sink_pad);
+	gst_object_unref(sink_pad);
+}
+
+static bool build_chain(struct pipeline *pipeline, char **error_text)
+{
+	GError *error = NULL;
+	pipeline->decode = gst_element_make_from_uri(GST_URI_SRC, pipeline->config.uri, NULL,
+						     &error);
+	if (pipeline->decode == NULL) {
+		*error_text = g_strdup_printf("no GStreamer source for this address: %s",
+					      error != NULL ? error->message : "unknown");
+		g_clear_error(&error);
+		return false;
+	}
+	gst_bin_add(GST_BIN(pipeline->bin), pipeline->decode);
+	pipeline->parse = gst_element_factory_make("parsebin", NULL);
+	if (pipeline->parse == NULL) {
+		*error_text = g_strdup("GStreamer's parsebin is missing");
+		return false;
+	}
+	gst_bin_add(GST_BIN(pipeline->bin), pipeline->parse);
+	on_source_setup(NULL, pipeline->decode, pipeline);
+	g_signal_connect(pipeline->parse, "pad-added", G_CALLBACK(on_parsed_pad), pipeline);
+	if (!gst_element_link(pipeline->decode, pipeline->parse)) {
+		*error_text = g_strdup("GStreamer's file source does not link to parsebin");
+		return false;
+	}
+	return true;
 }
 
 /* Life. */
@@ -616,36 +799,48 @@ struct pipeline *pipeline_start(const struct pipeline_config *config, GMainConte
 	g_atomic_int_inc(&running_pipelines);
 
 	pipeline->bin = gst_pipeline_new(NULL);
-	pipeline->decode = gst_element_factory_make("uridecodebin", NULL);
 	pipeline->sink = gst_element_factory_make("appsink", NULL);
-	if (pipeline->decode == NULL || pipeline->sink == NULL) {
-		*error_text = g_strdup("GStreamer's uridecodebin or appsink is missing");
+	if (pipeline->sink == NULL) {
+		*error_text = g_strdup("GStreamer's appsink is missing");
 		goto fail;
 	}
-	gst_bin_add_many(GST_BIN(pipeline->bin), pipeline->decode, pipeline->sink, NULL);
+	gst_bin_add(GST_BIN(pipeline->bin), pipeline->sink);
 
 	/*
 	 * Decoded frames go out as the decoder made them: the renderers convert
 	 * and scale at the tile's size, so there is no converter here.
 	 */
 	GstCaps *caps = gst_caps_from_string("video/x-raw,format={NV12,I420}");
-	/*
-	 * The newest frame is all a tile wants: no clock sync on a live stream,
-	 * one buffer, older ones dropped.
-	 */
+	/* The newest frame is all a tile wants: one buffer, older ones dropped. */
 	g_object_set(pipeline->sink, "caps", caps, "max-buffers", 1u, "drop", TRUE, "sync",
 		     FALSE, "enable-last-sample", FALSE, NULL);
 	gst_caps_unref(caps);
 	GstAppSinkCallbacks sink_callbacks = {.new_sample = on_new_sample};
 	gst_app_sink_set_callbacks(GST_APP_SINK(pipeline->sink), &sink_callbacks, pipeline, NULL);
-
-	g_object_set(pipeline->decode, "uri", config->uri, NULL);
-	g_signal_connect(pipeline->decode, "source-setup", G_CALLBACK(on_source_setup), pipeline);
-	g_signal_connect(pipeline->decode, "autoplug-continue", G_CALLBACK(on_autoplug_continue),
-			 pipeline);
-	g_signal_connect(pipeline->decode, "pad-added", G_CALLBACK(on_pad_added), pipeline);
+	GstPad *sink_pad = gst_element_get_static_pad(pipeline->sink, "sink");
+	gst_pad_add_probe(sink_pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, on_sink_query, NULL, NULL);
+	gst_object_unref(sink_pad);
 	g_signal_connect(pipeline->bin, "deep-element-added", G_CALLBACK(on_element_added),
 			 pipeline);
+
+	if (use_chain(config)) {
+		if (!build_chain(pipeline, error_text)) {
+			goto fail;
+		}
+	} else {
+		pipeline->decode = gst_element_factory_make("uridecodebin", NULL);
+		if (pipeline->decode == NULL) {
+			*error_text = g_strdup("GStreamer's uridecodebin is missing");
+			goto fail;
+		}
+		gst_bin_add(GST_BIN(pipeline->bin), pipeline->decode);
+		g_object_set(pipeline->decode, "uri", config->uri, NULL);
+		g_signal_connect(pipeline->decode, "source-setup", G_CALLBACK(on_source_setup),
+				 pipeline);
+		g_signal_connect(pipeline->decode, "autoplug-continue",
+				 G_CALLBACK(on_autoplug_continue), pipeline);
+		g_signal_connect(pipeline->decode, "pad-added", G_CALLBACK(on_pad_added), pipeline);
+	}
 
 	GstBus *bus = gst_element_get_bus(pipeline->bin);
 	pipeline->bus_watch = gst_bus_create_watch(bus);
@@ -653,29 +848,24 @@ struct pipeline *pipeline_start(const struct pipeline_config *config, GMainConte
 	g_source_set_callback(pipeline->bus_watch, G_SOURCE_FUNC(on_bus), pipeline, NULL);
 	g_source_attach(pipeline->bus_watch, context);
 
-	GstStateChangeReturn ret = gst_element_set_state(pipeline->bin, GST_STATE_PLAYING);
-	if (ret == GST_STATE_CHANGE_FAILURE) {
-		/* The reason is on the bus; the watch reports it. */
-		return pipeline;
-	}
-	if (ret != GST_STATE_CHANGE_NO_PREROLL) {
-		/*
-		 * Not live (a file, HLS): frames must come at their own pace,
-		 * or the whole stream would be decoded as fast as possible.
-		 */
-		g_object_set(pipeline->sink, "sync", TRUE, NULL);
-	}
+	/*
+	 * A stream that comes at the sender's pace goes out as it comes: the
+	 * wall shows the newest frame, and waiting for the clock would only
+	 * add the pipeline's latency (the jitter buffer's, for RTSP). Anything
+	 * else (a file, HLS) is paced by the clock, or it would be decoded as
+	 * fast as possible. Not from the state change's return: going to
+	 * PLAYING, a live pipeline answers ASYNC or SUCCESS like any other.
+	 */
+	const char *uri = config->uri;
+	bool live = scheme_is(uri, "rtsp", "rtsps") || scheme_is(uri, "rtspt", "rtspu") ||
+		    scheme_is(uri, "rtmp", "rtmps") || scheme_is(uri, "srt", "udp") ||
+		    scheme_is(uri, "rtp", NULL);
+	g_object_set(pipeline->sink, "sync", !live, NULL);
+	/* A failure's reason is on the bus; the watch reports it. */
+	gst_element_set_state(pipeline->bin, GST_STATE_PLAYING);
 	return pipeline;
 
 fail:
-	if (pipeline->decode != NULL && GST_OBJECT_PARENT(pipeline->decode) == NULL) {
-		gst_object_unref(pipeline->decode);
-	}
-	if (pipeline->sink != NULL && GST_OBJECT_PARENT(pipeline->sink) == NULL) {
-		gst_object_unref(pipeline->sink);
-	}
-	pipeline->decode = NULL;
-	pipeline->sink = NULL;
 	pipeline_destroy(pipeline);
 	return NULL;
 }
