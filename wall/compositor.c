@@ -1276,6 +1276,11 @@ bool wall_compositor_render(struct wall_compositor *compositor, int64_t now_us)
 		if (tile->damaged) {
 			draw_tile(tile, renderer);
 		}
+		if (tile->damaged && tile->slate.show_frame && tile->slot->fresh &&
+		    compositor->stats != NULL) {
+			wall_stats_add_capture(compositor->stats,
+					       tile->slot->current->frame.capture_time_us);
+		}
 	}
 	if (transition) {
 		draw_transition(compositor, now_us);

@@ -19,6 +19,19 @@ void wall_stats_destroy(struct wall_stats *stats);
 void wall_stats_add_frame(struct wall_stats *stats, double render_ms, bool late);
 
 /**
+ * A new picture was drawn this frame, captured at capture_time_us (the
+ * wall's monotonic clock; 0 when its source does not know, and then it is
+ * not counted). Its glass-to-glass latency is taken at the next present.
+ */
+void wall_stats_add_capture(struct wall_stats *stats, int64_t capture_time_us);
+
+/** The frame is on screen: the pictures drawn for it count from capture to now. */
+void wall_stats_presented(struct wall_stats *stats, int64_t presented_us);
+
+/** Glass-to-glass latency at quantile q (0..1), in ms; 0 with no samples. */
+double wall_stats_latency_ms(const struct wall_stats *stats, double q);
+
+/**
  * The counter of new frames shown by one tile of one scene, created at 0.
  * The pointer stays valid for the life of stats.
  */

@@ -178,7 +178,8 @@ static void run_frames(struct frame_loop *loop)
 	struct wall_backend *backend = loop->backend;
 	double refresh_hz = backend->refresh_hz > 0 ? backend->refresh_hz : 60.0;
 	int64_t period_us = (int64_t)(G_USEC_PER_SEC / refresh_hz);
-	int64_t deadline_us = g_get_monotonic_time() + period_us;
+	/* Set by the first present: see below. */
+	int64_t deadline_us = 0;
 	int64_t last_present_us = 0;
 
 	while (stop_signal == 0) {
@@ -201,12 +202,22 @@ static void run_frames(struct frame_loop *loop)
 		int64_t rendered_us = g_get_monotonic_time();
 		backend->impl->present(backend, loop->renderer);
 		int64_t presented_us = g_get_monotonic_time();
+		wall_stats_presented(loop->stats, presented_us);
 		if (loop->control != NULL) {
 			wall_control_end_frame(loop->control);
 		}
 
 		bool late;
-		if (backend->has_vsync) {
+		if (deadline_us == 0) {
+			/*
+			 * The cadence starts with the first picture. It had no
+			 * slot to miss, and it carries the wall's one-off start-up
+			 * work (fonts for the slates, the canvas, plugins starting
+			 * beside it), which would otherwise count it late.
+			 */
+			late = false;
+			deadline_us = presented_us + period_us;
+		} else if (backend->has_vsync) {
 			/* A swap that took more than one and a half refreshes
 			 * since the last one skipped a vertical blank. */
 			late = last_present_us != 0 &&

@@ -92,9 +92,32 @@ static void on_unprepared(GstRTSPMedia *media, struct camera *camera)
 	g_ptr_array_remove(camera->medias, media);
 }
 
+/*
+ * The sender reports (RTCP SR) map RTP time to the NTP time of capture,
+ * not of sending, so a receiver on a synced clock can measure
+ * glass-to-glass latency, encoder included.
+ */
+static void on_element_added(GstBin *pipeline, GstElement *element, gpointer user)
+{
+	GstElementFactory *factory = gst_element_get_factory(element);
+	if (factory != NULL &&
+	    g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "rtpbin")) {
+		g_object_set(element, "rtcp-sync-send-time", FALSE, NULL);
+	}
+}
+
 static void on_media_configure(GstRTSPMediaFactory *factory, GstRTSPMedia *media,
 			       struct camera *camera)
 {
+	GstElement *element = gst_rtsp_media_get_element(media);
+	GstObject *pipeline = gst_object_get_parent(GST_OBJECT(element));
+	if (pipeline != NULL) {
+		/* The media adds its rtpbin when it is prepared, after this. */
+		g_signal_connect(pipeline, "element-added", G_CALLBACK(on_element_added), NULL);
+		gst_object_unref(pipeline);
+	}
+	gst_object_unref(element);
+
 	/* A camera frozen before anyone watched it stays frozen for newcomers. */
 	set_gate(media, camera->frozen);
 	g_ptr_array_add(camera->medias, media);
