@@ -294,6 +294,51 @@ static bool have_nginx(void)
 	return true;
 }
 
+/* nginx serving the files in dir over HTTP on the loopback port. */
+static GSubprocess *nginx_serve(const char *dir, int port)
+{
+	char *config = g_strdup_printf("events {}\n"
+				       "http {\n"
+				       "  access_log off;\n"
+				       "  client_body_temp_path %s/body;\n"
+				       "  proxy_temp_path %s/proxy;\n"
+				       "  fastcgi_temp_path %s/fastcgi;\n"
+				       "  uwsgi_temp_path %s/uwsgi;\n"
+				       "  scgi_temp_path %s/scgi;\n"
+				       "  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; "
+				       "video/x-flv flv; }\n"
+				       "  server { listen 127.0.0.1:%d; root %s; }\n"
+				       "}\n",
+				       dir, dir, dir, dir, dir, port, dir);
+	GSubprocess *server = nginx_start(dir, config);
+	g_free(config);
+	return server;
+}
+
+/* HTTP-FLV: an FLV stream over plain HTTP, as media servers offer it. */
+static void test_http_flv(void)
+{
+	const char *elements[] = {"x264enc", "flvmux", "flvdemux", "souphttpsrc", NULL};
+	if (!have_nginx() || !have_elements(elements, "gstreamer1.0-plugins-good, -ugly")) {
+		return;
+	}
+	char *dir = wall_test_temp_path("flv");
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+	char *path = make_file("flv/cam01.flv", H264, "flvmux streamable=true");
+	int port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
+	GSubprocess *server = nginx_serve(dir, port);
+	wait_listening(port);
+	char *url = g_strdup_printf("http://127.0.0.1:%d/cam01.flv", port);
+	char *codec = expect_bars("http-flv", url, 10);
+	g_assert_nonnull(strstr(codec, "H.264"));
+	g_free(codec);
+	stop(server);
+	g_unlink(path);
+	g_free(url);
+	g_free(path);
+	g_free(dir);
+}
+
 static void test_hls(void)
 {
 	const char *elements[] = {"x264enc", "hlssink2", "hlsdemux", "souphttpsrc", NULL};
@@ -303,19 +348,7 @@ static void test_hls(void)
 	char *dir = wall_test_temp_path("hls");
 	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
 	int port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
-	char *config = g_strdup_printf("events {}\n"
-				       "http {\n"
-				       "  access_log off;\n"
-				       "  client_body_temp_path %s/body;\n"
-				       "  proxy_temp_path %s/proxy;\n"
-				       "  fastcgi_temp_path %s/fastcgi;\n"
-				       "  uwsgi_temp_path %s/uwsgi;\n"
-				       "  scgi_temp_path %s/scgi;\n"
-				       "  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }\n"
-				       "  server { listen 127.0.0.1:%d; root %s; }\n"
-				       "}\n",
-				       dir, dir, dir, dir, dir, port, dir);
-	GSubprocess *server = nginx_start(dir, config);
+	GSubprocess *server = nginx_serve(dir, port);
 	char *description = g_strdup_printf(BARS " ! " H264 " ! hlssink2 target-duration=1 "
 					    "max-files=6 playlist-length=3 location=%s/seg%%05d.ts "
 					    "playlist-location=%s/live.m3u8",
@@ -336,7 +369,6 @@ static void test_hls(void)
 	stop(server);
 	g_free(url);
 	g_free(description);
-	g_free(config);
 	g_free(dir);
 }
 
@@ -423,6 +455,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/protocols/hls", test_hls);
 	g_test_add_func("/protocols/rtmp", test_rtmp);
 	g_test_add_func("/protocols/srt", test_srt);
+	g_test_add_func("/protocols/http-flv", test_http_flv);
 	int result = g_test_run();
 	wall_plugin_registry_destroy(registry);
 	g_free(plugins);
