@@ -652,24 +652,41 @@ static void on_pad_added(GstElement *decode, GstPad *pad, gpointer user)
  */
 
 /*
- * MP4 and Matroska files only. Their demuxers hand out whole access
- * units. Where parsebin's parser has to build access units out of single
- * NAL units (RTP, MPEG-TS), pictures of several slices (x264's sliced
+ * Containers whose demuxers hand out whole access units: MP4 and
+ * Matroska files, and FLV, from a file, over HTTP (HTTP-FLV) or RTMP.
+ * Where parsebin's parser has to build access units out of single NAL
+ * units (RTP, MPEG-TS), pictures of several slices (x264's sliced
  * threads) came out with their first slices lost, so those keep
  * decodebin; rtspsrc has a thread of its own (the jitter buffer's)
- * anyway.
+ * anyway. FLV gains most: decodebin waits for flvdemux to give up on
+ * the audio the FLV header announces, seconds with nginx-rtmp, before it
+ * shows the video, while the chain links the video pad the moment it
+ * appears.
  */
 static bool use_chain(const struct pipeline_config *config)
 {
-	static const char *const suffixes[] = {".mp4", ".m4v", ".mov", ".mkv", ".webm"};
+	static const char *const suffixes[] = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".flv"};
 	/* KLV metadata comes in streams whose pads decodebin sorts out. */
-	if (config->metadata || !scheme_is(config->uri, "file", NULL)) {
+	if (config->metadata) {
+		return false;
+	}
+	if (scheme_is(config->uri, "rtmp", "rtmps")) {
+		return true;
+	}
+	bool flv_only = scheme_is(config->uri, "http", "https");
+	if (!flv_only && !scheme_is(config->uri, "file", NULL)) {
 		return false;
 	}
 	char *lower = g_ascii_strdown(config->uri, -1);
+	/* An HTTP address may carry a query after the file name. */
+	char *query = strchr(lower, '?');
+	if (query != NULL) {
+		*query = '\0';
+	}
 	bool whole_units = false;
 	for (unsigned i = 0; i < G_N_ELEMENTS(suffixes) && !whole_units; i++) {
-		whole_units = g_str_has_suffix(lower, suffixes[i]);
+		bool flv = g_str_equal(suffixes[i], ".flv");
+		whole_units = (flv || !flv_only) && g_str_has_suffix(lower, suffixes[i]);
 	}
 	g_free(lower);
 	return whole_units;
@@ -772,7 +789,7 @@ static bool build_chain(struct pipeline *pipeline, char **error_text)
 	on_source_setup(NULL, pipeline->decode, pipeline);
 	g_signal_connect(pipeline->parse, "pad-added", G_CALLBACK(on_parsed_pad), pipeline);
 	if (!gst_element_link(pipeline->decode, pipeline->parse)) {
-		*error_text = g_strdup("GStreamer's file source does not link to parsebin");
+		*error_text = g_strdup("the stream's source does not link to parsebin");
 		return false;
 	}
 	return true;
