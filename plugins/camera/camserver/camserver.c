@@ -32,10 +32,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The places the demo's cameras stand, after the Maoming command center. */
+/* The places the demo's cameras stand, after the Maoming command center.
+ * Camera 1 is the demo's hangar drone over Yuntan; 2 to 4 are the demo
+ * wall's town cameras. */
 static const char *const places[] = {
-	"茂南区鳌头镇", "电白区水东街道", "高州市潭头镇", "化州市河西街道",
-	"信宜市东镇街道", "茂南区新坡镇", "电白区沙琅镇", "高州市云潭镇",
+	"高州市云潭镇", "电白区水东街道", "高州市潭头镇", "化州市河西街道",
+	"信宜市东镇街道", "茂南区新坡镇", "电白区沙琅镇", "茂南区鳌头镇",
 };
 
 struct camera {
