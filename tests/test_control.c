@@ -780,22 +780,6 @@ static void test_persistence(void)
 	g_free(layout);
 }
 
-static guint16 free_port(void)
-{
-	GSocket *socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-				       G_SOCKET_PROTOCOL_TCP, NULL);
-	GInetAddress *loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	GSocketAddress *address = g_inet_socket_address_new(loopback, 0);
-	g_assert_true(g_socket_bind(socket, address, TRUE, NULL));
-	GSocketAddress *bound = g_socket_get_local_address(socket, NULL);
-	guint16 port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-	g_object_unref(bound);
-	g_object_unref(address);
-	g_object_unref(loopback);
-	g_object_unref(socket);
-	return port;
-}
-
 static void test_auth(void)
 {
 	char *layout = copy_layout();
@@ -815,7 +799,7 @@ static void test_auth(void)
 	g_free(err);
 	g_free(sock);
 
-	guint16 port = free_port();
+	guint16 port = (guint16)wall_test_free_port(G_SOCKET_TYPE_STREAM);
 	char *listen = g_strdup_printf("127.0.0.1:%u", port);
 	const char *extra[] = {"--listen", listen, "--token-file", token_path, NULL};
 	struct wall_process *wall = wall_start_full(layout, state, extra);

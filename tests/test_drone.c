@@ -41,24 +41,6 @@ static void die_with_parent(gpointer user)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-static int free_port(GSocketType type)
-{
-	GSocket *socket = g_socket_new(G_SOCKET_FAMILY_IPV4, type,
-				       type == G_SOCKET_TYPE_STREAM ? G_SOCKET_PROTOCOL_TCP
-								    : G_SOCKET_PROTOCOL_UDP,
-				       NULL);
-	GInetAddress *loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	GSocketAddress *address = g_inet_socket_address_new(loopback, 0);
-	g_assert_true(g_socket_bind(socket, address, FALSE, NULL));
-	GSocketAddress *bound = g_socket_get_local_address(socket, NULL);
-	int port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-	g_object_unref(bound);
-	g_object_unref(address);
-	g_object_unref(loopback);
-	g_object_unref(socket);
-	return port;
-}
-
 static GSubprocess *spawn(const char *const *argv, GSubprocessFlags flags)
 {
 	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
@@ -231,7 +213,7 @@ static void publish_osd(void *user)
 
 static void test_mqtt(void)
 {
-	int port = free_port(G_SOCKET_TYPE_STREAM);
+	int port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
 	GSubprocess *broker = broker_start(port);
 	if (broker == NULL) {
 		g_test_skip("mosquitto is not installed");
@@ -311,8 +293,8 @@ static void send_position(void *user)
 
 static void test_video_offline_telemetry_live(void)
 {
-	int udp_port = free_port(G_SOCKET_TYPE_DATAGRAM);
-	int video_port = free_port(G_SOCKET_TYPE_STREAM);
+	int udp_port = wall_test_free_port(G_SOCKET_TYPE_DATAGRAM);
+	int video_port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
 	char *telemetry = g_strdup_printf("udp://127.0.0.1:%d", udp_port);
 	char *video = g_strdup_printf("rtsp://127.0.0.1:%d/nothing", video_port);
 	struct wall_source *source = drone_source("offline", "video", video, "telemetry",
@@ -373,7 +355,7 @@ static void test_video_live_telemetry_stale(void)
 	char *video = g_strdup_printf("rtsp://127.0.0.1:%d/cam01", atoi(line + 11));
 	g_free(line);
 
-	int udp_port = free_port(G_SOCKET_TYPE_DATAGRAM);
+	int udp_port = wall_test_free_port(G_SOCKET_TYPE_DATAGRAM);
 	char *telemetry = g_strdup_printf("udp://127.0.0.1:%d", udp_port);
 	struct wall_source *source = drone_source("silent", "video", video, "telemetry",
 						  telemetry, "telemetry_interval", "200ms", NULL);
