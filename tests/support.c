@@ -3,7 +3,9 @@
 #include <gio/gio.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 char *wall_test_source_path(const char *relative)
@@ -261,6 +263,22 @@ int wall_test_free_port(int socket_type)
 	g_object_unref(loopback);
 	g_object_unref(socket);
 	return port;
+}
+
+static void die_with_parent(gpointer user)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+GSubprocess *wall_test_spawn(const char *const *argv, GSubprocessFlags flags)
+{
+	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
+	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+	GError *error = NULL;
+	GSubprocess *process = g_subprocess_launcher_spawnv(launcher, argv, &error);
+	g_assert_no_error(error);
+	g_object_unref(launcher);
+	return process;
 }
 
 static char *temp_dir;

@@ -3,6 +3,7 @@
 #define WALL_TEST_SUPPORT_H
 
 #include <cairo.h>
+#include <gio/gio.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,6 +45,13 @@ int wall_test_run_wall(const char *const *args, char **out, char **err);
  * nobody listened on a moment ago, for a server a test starts.
  */
 int wall_test_free_port(int socket_type);
+
+/**
+ * Start argv (NULL-terminated) with flags; the child is killed when the
+ * test dies, so a crashed test leaves no server behind. Fails the test
+ * when it cannot start.
+ */
+GSubprocess *wall_test_spawn(const char *const *argv, GSubprocessFlags flags);
 
 /** A path in a fresh temporary folder removed at exit. g_free it. */
 char *wall_test_temp_path(const char *name);

@@ -14,7 +14,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "metrics.h"
 #include "plugin_registry.h"
@@ -64,12 +63,6 @@ static char *camserver_path(void)
 	return wall_test_build_path("plugins/camera/camserver/wall-camserver");
 }
 
-static void die_with_parent(gpointer user)
-{
-	/* A test that crashes must not leave servers behind. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* Starts the server; NULL (and the test skipped) when it was not built. */
 static struct camserver *camserver_start(int port, const char *const *extra)
 {
@@ -87,20 +80,16 @@ static struct camserver *camserver_start(int port, const char *const *extra)
 	}
 	g_ptr_array_add(argv, NULL);
 
-	GSubprocessLauncher *launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
-								   G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-	GError *error = NULL;
-	GSubprocess *process = g_subprocess_launcher_spawnv(
-		launcher, (const char *const *)argv->pdata, &error);
-	g_assert_no_error(error);
-	g_object_unref(launcher);
+	GSubprocess *process = wall_test_spawn((const char *const *)argv->pdata,
+					       G_SUBPROCESS_FLAGS_STDIN_PIPE |
+						       G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_ptr_array_free(argv, TRUE);
 
 	struct camserver *server = g_new0(struct camserver, 1);
 	server->process = process;
 	server->commands = g_subprocess_get_stdin_pipe(process);
 	server->replies = g_data_input_stream_new(g_subprocess_get_stdout_pipe(process));
+	GError *error = NULL;
 	char *line = g_data_input_stream_read_line_utf8(server->replies, NULL, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(line);

@@ -9,7 +9,6 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "support.h"
 
@@ -149,11 +148,6 @@ static int64_t status_frame(struct client *client)
 	return frame;
 }
 
-static void die_with_parent(gpointer user)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static struct wall_process *wall_start_full(const char *layout_path, const char *state_path,
 					    const char *const *extra)
 {
@@ -176,15 +170,9 @@ static struct wall_process *wall_start_full(const char *layout_path, const char 
 	}
 	g_ptr_array_add(argv, g_strdup(layout_path));
 	g_ptr_array_add(argv, NULL);
-	GError *error = NULL;
-	GSubprocessLauncher *launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
 	/* A failed assertion must not leave a wall running, holding the
 	 * test log's pipe open until meson's timeout. */
-	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-	wall->process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata,
-						     &error);
-	g_object_unref(launcher);
-	g_assert_no_error(error);
+	wall->process = wall_test_spawn((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_NONE);
 	g_ptr_array_unref(argv);
 	g_free(fps);
 	/* Ready when the socket answers. */

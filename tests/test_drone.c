@@ -13,7 +13,6 @@
 #include <mosquitto.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "mavlink.h"
 #include "plugin_registry.h"
@@ -33,23 +32,6 @@ const char *__asan_default_options(void);
 __attribute__((visibility("default"))) const char *__asan_default_options(void)
 {
 	return "fast_unwind_on_malloc=0";
-}
-
-static void die_with_parent(gpointer user)
-{
-	/* A test that crashes must not leave servers behind. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static GSubprocess *spawn(const char *const *argv, GSubprocessFlags flags)
-{
-	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
-	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-	GError *error = NULL;
-	GSubprocess *process = g_subprocess_launcher_spawnv(launcher, argv, &error);
-	g_assert_no_error(error);
-	g_object_unref(launcher);
-	return process;
 }
 
 static void kill_process(GSubprocess *process)
@@ -169,7 +151,7 @@ static GSubprocess *broker_start(int port)
 	}
 	char *port_text = g_strdup_printf("%d", port);
 	const char *argv[] = {path, "-p", port_text, NULL};
-	GSubprocess *process = spawn(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+	GSubprocess *process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 	g_free(port_text);
 	g_free(path);
 	/* Ready once it accepts a connection. */
@@ -345,7 +327,7 @@ static void test_video_live_telemetry_stale(void)
 		return;
 	}
 	const char *argv[] = {path, "--port=0", "--cameras=1", "--main=320x180", NULL};
-	GSubprocess *server = spawn(argv, G_SUBPROCESS_FLAGS_STDIN_PIPE |
+	GSubprocess *server = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDIN_PIPE |
 						  G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	GDataInputStream *replies =
 		g_data_input_stream_new(g_subprocess_get_stdout_pipe(server));

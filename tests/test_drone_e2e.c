@@ -17,7 +17,6 @@
 #include <math.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "plugin_registry.h"
 #include "source.h"
@@ -47,23 +46,6 @@ static const struct geo_point route[] = {
 };
 /* How far off its legs the drone may be seen: it turns at a drone's rate. */
 #define ON_ROUTE_M 80.0
-
-static void die_with_parent(gpointer user)
-{
-	/* A test that crashes must not leave servers behind. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static GSubprocess *spawn(const char *const *argv, GSubprocessFlags flags)
-{
-	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
-	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-	GError *error = NULL;
-	GSubprocess *process = g_subprocess_launcher_spawnv(launcher, argv, &error);
-	g_assert_no_error(error);
-	g_object_unref(launcher);
-	return process;
-}
 
 static void kill_process(GSubprocess *process)
 {
@@ -223,7 +205,7 @@ static GSubprocess *simulator(const char *option, const char *value)
 	char *path = wall_test_build_path("plugins/drone/dronesim/wall-dronesim");
 	/* 60 times life: the 7 km patrol takes about 11 s. */
 	const char *argv[] = {path, option, value, "--speed", "60", "--rate", "10", NULL};
-	GSubprocess *process = spawn(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+	GSubprocess *process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_free(path);
 	return process;
 }
@@ -255,7 +237,7 @@ static GSubprocess *broker_start(int port)
 	}
 	char *port_text = g_strdup_printf("%d", port);
 	const char *argv[] = {path, "-p", port_text, NULL};
-	GSubprocess *process = spawn(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+	GSubprocess *process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 	g_free(port_text);
 	g_free(path);
 	/* Ready once it accepts a connection. */

@@ -14,7 +14,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "plugin_registry.h"
 #include "source.h"
@@ -51,24 +50,6 @@ __attribute__((visibility("default"))) const char *__asan_default_options(void)
 
 static struct wall_plugin_registry *registry;
 
-static void die_with_parent(gpointer user)
-{
-	/* A test that crashes must not leave servers behind. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* argv, NULL-terminated; the process dies with the test. */
-static GSubprocess *spawn(const char *const *argv)
-{
-	GSubprocessLauncher *launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-	GError *error = NULL;
-	GSubprocess *process = g_subprocess_launcher_spawnv(launcher, argv, &error);
-	g_assert_no_error(error);
-	g_object_unref(launcher);
-	return process;
-}
-
 static void stop(GSubprocess *process)
 {
 	if (process != NULL) {
@@ -91,7 +72,7 @@ static GSubprocess *gst_launch(const char *description)
 		}
 	}
 	g_ptr_array_add(argv, NULL);
-	GSubprocess *process = spawn((const char *const *)argv->pdata);
+	GSubprocess *process = wall_test_spawn((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_ptr_array_free(argv, TRUE);
 	g_strfreev(words);
 	return process;
@@ -276,7 +257,7 @@ static GSubprocess *nginx_start(const char *dir, const char *config)
 				     dir, config);
 	g_assert_true(g_file_set_contents(conf_path, text, -1, NULL));
 	const char *argv[] = {NGINX, "-p", dir, "-e", "stderr", "-c", conf_path, NULL};
-	GSubprocess *process = spawn(argv);
+	GSubprocess *process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_free(text);
 	g_free(conf_path);
 	return process;

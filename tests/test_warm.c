@@ -15,7 +15,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "support.h"
 
@@ -42,22 +41,10 @@ __attribute__((visibility("default"))) const char *__asan_default_options(void)
 	return FULL_UNWIND;
 }
 
-static void die_with_parent(gpointer user)
-{
-	/* A test that crashes must not leave servers or walls behind. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static GSubprocess *spawn(GPtrArray *argv, GSubprocessFlags flags)
 {
 	g_ptr_array_add(argv, NULL);
-	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
-	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-	GError *error = NULL;
-	GSubprocess *process =
-		g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
-	g_assert_no_error(error);
-	g_object_unref(launcher);
+	GSubprocess *process = wall_test_spawn((const char *const *)argv->pdata, flags);
 	g_ptr_array_free(argv, TRUE);
 	return process;
 }
