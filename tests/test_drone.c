@@ -11,7 +11,6 @@
 #include <gio/gio.h>
 #include <glib.h>
 #include <mosquitto.h>
-#include <signal.h>
 #include <string.h>
 
 #include "mavlink.h"

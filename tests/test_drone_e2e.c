@@ -15,7 +15,6 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <math.h>
-#include <signal.h>
 #include <string.h>
 
 #include "plugin_registry.h"
