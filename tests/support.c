@@ -4,9 +4,12 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+
+#include "source.h"
 
 char *wall_test_source_path(const char *relative)
 {
@@ -279,6 +282,53 @@ GSubprocess *wall_test_spawn(const char *const *argv, GSubprocessFlags flags)
 	g_assert_no_error(error);
 	g_object_unref(launcher);
 	return process;
+}
+
+struct wall_source *wall_test_source(struct wall_plugin_registry *registry, const char *plugin,
+				     const char *name, ...)
+{
+	struct wall_layout_source config = {
+		.name = (char *)name,
+		.plugin = (char *)plugin,
+		.options = g_ptr_array_new_with_free_func(g_free),
+	};
+	va_list args;
+	va_start(args, name);
+	const char *option_name;
+	while ((option_name = va_arg(args, const char *)) != NULL) {
+		struct wall_layout_option *option = g_new0(struct wall_layout_option, 1);
+		option->name = (char *)option_name;
+		option->value = (char *)va_arg(args, const char *);
+		g_ptr_array_add(config.options, option);
+	}
+	va_end(args);
+	/* The source deep-copies its config. */
+	struct wall_source *source = wall_source_create(&config, registry);
+	g_ptr_array_free(config.options, TRUE);
+	g_assert_nonnull(source);
+	return source;
+}
+
+static void add_status(void *user, const char *key, const char *value)
+{
+	g_hash_table_replace(user, g_strdup(key), g_strdup(value));
+}
+
+GHashTable *wall_test_status(struct wall_source *source)
+{
+	GHashTable *values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	wall_source_status(source, add_status, values);
+	return values;
+}
+
+void wall_test_stop(GSubprocess *process)
+{
+	if (process == NULL) {
+		return;
+	}
+	g_subprocess_force_exit(process);
+	g_subprocess_wait(process, NULL, NULL);
+	g_object_unref(process);
 }
 
 static char *temp_dir;

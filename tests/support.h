@@ -53,6 +53,22 @@ int wall_test_free_port(int socket_type);
  */
 GSubprocess *wall_test_spawn(const char *const *argv, GSubprocessFlags flags);
 
+struct wall_plugin_registry;
+struct wall_source;
+
+/**
+ * A running source of plugin, through the real host, with options given
+ * as name, value pairs ended by NULL. Fails the test when it is not made.
+ */
+struct wall_source *wall_test_source(struct wall_plugin_registry *registry, const char *plugin,
+				     const char *name, ...) G_GNUC_NULL_TERMINATED;
+
+/** The source's status pairs, copied into a new table (unref it). */
+GHashTable *wall_test_status(struct wall_source *source);
+
+/** Kill a process wall_test_spawn() started, wait for it, free it. Accepts NULL. */
+void wall_test_stop(GSubprocess *process);
+
 /** A path in a fresh temporary folder removed at exit. g_free it. */
 char *wall_test_temp_path(const char *name);
 

@@ -134,32 +134,7 @@ static char *stream_url(int port, const char *path)
 /* Sources through the core. */
 
 /* Options as name, value pairs, then NULL. */
-static struct wall_source *camera_source(const char *name, ...)
-{
-	struct wall_layout_source config = {
-		.name = (char *)name,
-		.plugin = (char *)"camera",
-		.options = g_ptr_array_new(),
-	};
-	va_list args;
-	va_start(args, name);
-	const char *option_name;
-	while ((option_name = va_arg(args, const char *)) != NULL) {
-		struct wall_layout_option *option = g_new0(struct wall_layout_option, 1);
-		option->name = (char *)option_name;
-		option->value = (char *)va_arg(args, const char *);
-		g_ptr_array_add(config.options, option);
-	}
-	va_end(args);
-	/* The source deep-copies its config. */
-	struct wall_source *source = wall_source_create(&config, registry);
-	for (unsigned i = 0; i < config.options->len; i++) {
-		g_free(g_ptr_array_index(config.options, i));
-	}
-	g_ptr_array_free(config.options, TRUE);
-	g_assert_nonnull(source);
-	return source;
-}
+#define camera_source(name, ...) wall_test_source(registry, "camera", name, __VA_ARGS__)
 
 /* What the test saw of the frames it took, as the render thread would. */
 struct watch {
@@ -248,18 +223,6 @@ struct status_copy {
 	GHashTable *values;
 };
 
-static void add_status(void *user, const char *key, const char *value)
-{
-	g_hash_table_replace(user, g_strdup(key), g_strdup(value));
-}
-
-static GHashTable *status_of(struct wall_source *source)
-{
-	GHashTable *values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	wall_source_status(source, add_status, values);
-	return values;
-}
-
 static void assert_reason(struct wall_source *source, const char *expected)
 {
 	char *reason = NULL;
@@ -297,7 +260,7 @@ static void test_first_frame(void)
 	g_assert_cmpuint(watch.black, ==, 0);
 	g_assert_cmpuint(watch.width_px, ==, 640);
 
-	GHashTable *status = status_of(source);
+	GHashTable *status = wall_test_status(source);
 	g_assert_cmpstr(g_hash_table_lookup(status, "camera_state"), ==, "live");
 	g_assert_cmpstr(g_hash_table_lookup(status, "resolution"), ==, "640x360");
 	g_assert_nonnull(strstr(g_hash_table_lookup(status, "codec"), "H.264"));
@@ -415,7 +378,7 @@ static void test_server_killed(void)
 	/* Three failures so far: the next try comes within 4 s + 25%. */
 	g_assert_cmpint(live_ms, <, 5000 + 2000 * SLOW);
 
-	GHashTable *status = status_of(source);
+	GHashTable *status = wall_test_status(source);
 	g_assert_cmpint(atoi(g_hash_table_lookup(status, "reconnects")), >=, 1);
 	g_hash_table_unref(status);
 
@@ -530,7 +493,7 @@ static void test_failures(void)
 	g_assert_cmpint(wait_state(goodauth, WALL_SOURCE_STATE_LIVE, 10000, NULL), >=, 0);
 
 	/* The password never shows in status. */
-	GHashTable *status = status_of(badauth);
+	GHashTable *status = wall_test_status(badauth);
 	GHashTableIter iter;
 	gpointer key;
 	gpointer value;
@@ -638,7 +601,7 @@ static void test_sub_to_main(void)
 	g_assert_cmpint(switch_ms, >=, 0);
 	g_assert_cmpuint(watch.black, ==, 0);
 	g_assert_cmpint(watch.longest_gap_us, <, 500 * 1000 * SLOW);
-	GHashTable *status = status_of(source);
+	GHashTable *status = wall_test_status(source);
 	g_assert_cmpstr(g_hash_table_lookup(status, "stream"), ==, "main");
 	g_hash_table_unref(status);
 
@@ -768,7 +731,7 @@ static void test_reconnect_cycles(void)
 		worst_ms = MAX(worst_ms, ms);
 	}
 	g_test_message("20 reconnect cycles; slowest recovery %" G_GINT64_FORMAT " ms", worst_ms);
-	GHashTable *status = status_of(source);
+	GHashTable *status = wall_test_status(source);
 	g_assert_cmpint(atoi(g_hash_table_lookup(status, "reconnects")), >=, 20);
 	g_hash_table_unref(status);
 	wall_source_destroy(source);

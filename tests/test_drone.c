@@ -33,53 +33,13 @@ __attribute__((visibility("default"))) const char *__asan_default_options(void)
 	return "fast_unwind_on_malloc=0";
 }
 
-static void kill_process(GSubprocess *process)
-{
-	if (process == NULL) {
-		return;
-	}
-	g_subprocess_force_exit(process);
-	g_subprocess_wait(process, NULL, NULL);
-	g_object_unref(process);
-}
-
 /* Options as name, value pairs, then NULL. */
-static struct wall_source *drone_source(const char *name, ...)
-{
-	struct wall_layout_source config = {
-		.name = (char *)name,
-		.plugin = (char *)"drone",
-		.options = g_ptr_array_new(),
-	};
-	va_list args;
-	va_start(args, name);
-	const char *option_name;
-	while ((option_name = va_arg(args, const char *)) != NULL) {
-		struct wall_layout_option *option = g_new0(struct wall_layout_option, 1);
-		option->name = (char *)option_name;
-		option->value = (char *)va_arg(args, const char *);
-		g_ptr_array_add(config.options, option);
-	}
-	va_end(args);
-	struct wall_source *source = wall_source_create(&config, registry);
-	for (unsigned i = 0; i < config.options->len; i++) {
-		g_free(g_ptr_array_index(config.options, i));
-	}
-	g_ptr_array_free(config.options, TRUE);
-	g_assert_nonnull(source);
-	return source;
-}
-
-static void add_status(void *user, const char *key, const char *value)
-{
-	g_hash_table_replace(user, g_strdup(key), g_strdup(value));
-}
+#define drone_source(name, ...) wall_test_source(registry, "drone", name, __VA_ARGS__)
 
 /* One status value, copied. */
 static char *status_value(struct wall_source *source, const char *key)
 {
-	GHashTable *values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	wall_source_status(source, add_status, values);
+	GHashTable *values = wall_test_status(source);
 	char *value = g_strdup(g_hash_table_lookup(values, key));
 	g_hash_table_unref(values);
 	return value;
@@ -247,7 +207,7 @@ static void test_mqtt(void)
 	mosquitto_lib_cleanup();
 	wall_source_destroy(source);
 	g_free(url);
-	kill_process(broker);
+	wall_test_stop(broker);
 }
 
 /* MAVLink sender. */
@@ -361,7 +321,7 @@ static void test_video_live_telemetry_stale(void)
 	g_free(telemetry);
 	g_free(video);
 	g_object_unref(replies);
-	kill_process(server);
+	wall_test_stop(server);
 	g_free(path);
 }
 

@@ -35,6 +35,9 @@ __attribute__((visibility("default"))) const char *__asan_default_options(void)
 	return "fast_unwind_on_malloc=0";
 }
 
+/* Options as name, value pairs, then NULL. */
+#define drone_source(name, ...) wall_test_source(registry, "drone", name, __VA_ARGS__)
+
 static struct wall_plugin_registry *registry;
 
 /* The hangar and the patrol, as wall-dronesim flies them. */
@@ -45,55 +48,6 @@ static const struct geo_point route[] = {
 };
 /* How far off its legs the drone may be seen: it turns at a drone's rate. */
 #define ON_ROUTE_M 80.0
-
-static void kill_process(GSubprocess *process)
-{
-	if (process == NULL) {
-		return;
-	}
-	g_subprocess_force_exit(process);
-	g_subprocess_wait(process, NULL, NULL);
-	g_object_unref(process);
-}
-
-/* Options as name, value pairs, then NULL. */
-static struct wall_source *drone_source(const char *name, ...)
-{
-	struct wall_layout_source config = {
-		.name = (char *)name,
-		.plugin = (char *)"drone",
-		.options = g_ptr_array_new(),
-	};
-	va_list args;
-	va_start(args, name);
-	const char *option_name;
-	while ((option_name = va_arg(args, const char *)) != NULL) {
-		struct wall_layout_option *option = g_new0(struct wall_layout_option, 1);
-		option->name = (char *)option_name;
-		option->value = (char *)va_arg(args, const char *);
-		g_ptr_array_add(config.options, option);
-	}
-	va_end(args);
-	struct wall_source *source = wall_source_create(&config, registry);
-	for (unsigned i = 0; i < config.options->len; i++) {
-		g_free(g_ptr_array_index(config.options, i));
-	}
-	g_ptr_array_free(config.options, TRUE);
-	g_assert_nonnull(source);
-	return source;
-}
-
-static void add_status(void *user, const char *key, const char *value)
-{
-	g_hash_table_replace(user, g_strdup(key), g_strdup(value));
-}
-
-static GHashTable *status_of(struct wall_source *source)
-{
-	GHashTable *values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	wall_source_status(source, add_status, values);
-	return values;
-}
 
 /* Frames and overlays are taken as the render thread would, so none pile up. */
 static void take(struct wall_source *source)
@@ -144,7 +98,7 @@ struct flight {
 
 static void watch(struct wall_source *source, struct flight *flight)
 {
-	GHashTable *status = status_of(source);
+	GHashTable *status = wall_test_status(source);
 	const char *position = g_hash_table_lookup(status, "position");
 	const char *mode = g_hash_table_lookup(status, "mode");
 	const char *waypoint = g_hash_table_lookup(status, "waypoint");
@@ -283,12 +237,12 @@ static void test_simulator_mqtt(void)
 	check_flight(&flight, "MQTT");
 	g_assert_cmpuint(flight.route_points, ==, G_N_ELEMENTS(route));
 
-	kill_process(sim);
+	wall_test_stop(sim);
 	wall_source_destroy(source);
 	g_free(publish);
 	g_free(url);
 	g_string_free(route_json, TRUE);
-	kill_process(broker);
+	wall_test_stop(broker);
 }
 
 /* MAVLink: the route comes from the mission. */
@@ -308,12 +262,12 @@ static void test_simulator_mavlink(void)
 	check_flight(&flight, "MAVLink");
 	/* Home, take-off and return-to-launch items carry no place on the route. */
 	g_assert_cmpuint(flight.route_points, ==, G_N_ELEMENTS(route));
-	GHashTable *status = status_of(source);
+	GHashTable *status = wall_test_status(source);
 	g_assert_cmpint(atoi(g_hash_table_lookup(status, "mavlink_bad_checksum")), ==, 0);
 	g_assert_cmpint(atoi(g_hash_table_lookup(status, "mavlink_unknown")), ==, 0);
 	g_hash_table_unref(status);
 
-	kill_process(sim);
+	wall_test_stop(sim);
 	wall_source_destroy(source);
 	g_free(target);
 	g_free(listen);
@@ -346,12 +300,12 @@ static void test_mavlink_beside_mqtt(void)
 	g_assert_cmpstr(flight.from, ==, "MAVLink");
 	g_assert_cmpuint(flight.moved, >=, 5);
 	g_assert_cmpuint(flight.route_points, ==, G_N_ELEMENTS(route));
-	GHashTable *status = status_of(source);
+	GHashTable *status = wall_test_status(source);
 	g_assert_cmpstr(g_hash_table_lookup(status, "telemetry_input"), ==, "mqtt+mavlink");
 	g_assert_cmpstr(g_hash_table_lookup(status, "mqtt"), ==, "disconnected");
 	g_hash_table_unref(status);
 
-	kill_process(sim);
+	wall_test_stop(sim);
 	wall_source_destroy(source);
 	g_free(flight.from);
 	g_free(target);
@@ -463,7 +417,7 @@ static void test_klv_in_ts(void)
 	while (g_get_monotonic_time() < end && (flight.readings == 0 || klv_packets < 10)) {
 		take(source);
 		watch(source, &flight);
-		GHashTable *status = status_of(source);
+		GHashTable *status = wall_test_status(source);
 		const char *count = g_hash_table_lookup(status, "klv_packets");
 		klv_packets = count != NULL ? (unsigned)atoi(count) : 0;
 		g_hash_table_unref(status);
@@ -474,7 +428,7 @@ static void test_klv_in_ts(void)
 	g_assert_cmpstr(flight.from, ==, "KLV");
 	/* ST 0601's 32-bit latitude and longitude: well under a metre. */
 	g_assert_cmpfloat(geo_distance_m(flight.last, where), <, 0.5);
-	GHashTable *status = status_of(source);
+	GHashTable *status = wall_test_status(source);
 	g_assert_cmpint(atoi(g_hash_table_lookup(status, "klv_rejected")), ==, 0);
 	g_hash_table_unref(status);
 

@@ -49,15 +49,6 @@ __attribute__((visibility("default"))) const char *__asan_default_options(void)
 
 static struct wall_plugin_registry *registry;
 
-static void stop(GSubprocess *process)
-{
-	if (process != NULL) {
-		g_subprocess_force_exit(process);
-		g_subprocess_wait(process, NULL, NULL);
-		g_object_unref(process);
-	}
-}
-
 /* gst-launch-1.0 with the description split at spaces, as its shell form. */
 static GSubprocess *gst_launch(const char *description)
 {
@@ -123,17 +114,7 @@ static bool shows_bars(const struct wall_frame *frame)
 
 static struct wall_source *camera_source(const char *name, const char *url)
 {
-	struct wall_layout_option option = {.name = (char *)"url", .value = (char *)url};
-	struct wall_layout_source config = {
-		.name = (char *)name,
-		.plugin = (char *)"camera",
-		.options = g_ptr_array_new(),
-	};
-	g_ptr_array_add(config.options, &option);
-	struct wall_source *source = wall_source_create(&config, registry);
-	g_ptr_array_free(config.options, TRUE);
-	g_assert_nonnull(source);
-	return source;
+	return wall_test_source(registry, "camera", name, "url", url, NULL);
 }
 
 
@@ -326,7 +307,7 @@ static void test_http_flv(void)
 	char *codec = expect_bars("http-flv", url, 10);
 	g_assert_nonnull(strstr(codec, "H.264"));
 	g_free(codec);
-	stop(server);
+	wall_test_stop(server);
 	g_unlink(path);
 	g_free(url);
 	g_free(path);
@@ -359,8 +340,8 @@ static void test_hls(void)
 	char *url = g_strdup_printf("http://127.0.0.1:%d/live.m3u8", port);
 	/* A playlist needs a segment or two before a player can start. */
 	g_free(expect_bars("hls", url, 20));
-	stop(producer);
-	stop(server);
+	wall_test_stop(producer);
+	wall_test_stop(server);
 	g_free(url);
 	g_free(description);
 	g_free(dir);
@@ -399,8 +380,8 @@ static void test_rtmp(void)
 	 * on a media server has been publishing all along. */
 	g_usleep(1500 * 1000);
 	g_free(expect_bars("rtmp", url, 15));
-	stop(producer);
-	stop(server);
+	wall_test_stop(producer);
+	wall_test_stop(server);
 	g_free(description);
 	g_free(url);
 	g_free(config);
@@ -428,7 +409,7 @@ static void test_srt(void)
 	char *codec = expect_bars("srt", url, 10);
 	g_assert_nonnull(strstr(codec, "H.264"));
 	g_free(codec);
-	stop(producer);
+	wall_test_stop(producer);
 	g_free(url);
 	g_free(description);
 }
