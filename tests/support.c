@@ -178,6 +178,30 @@ out_expected:
 	return ok;
 }
 
+void wall_test_golden(const char *layout, const char *reference, const char *renderer,
+		      const char *frames)
+{
+	char *layout_path = wall_test_source_path(layout);
+	char *name = g_strdup_printf("%s-%s", reference, renderer);
+	char *shot = wall_test_temp_path(name);
+	const char *args[] = {"--backend", "headless", "--renderer", renderer, "--fps", "10",
+			      "--frames", frames, "--plugin-path", WALL_TEST_PLUGIN_DIR,
+			      "--screenshot", shot, layout_path, NULL};
+	g_assert_cmpint(wall_test_run_wall(args, NULL, NULL), ==, 0);
+	cairo_surface_t *picture = cairo_image_surface_create_from_png(shot);
+	g_assert_cmpint(cairo_surface_status(picture), ==, CAIRO_STATUS_SUCCESS);
+	if (g_strcmp0(renderer, "soft") != 0 &&
+	    g_strcmp0(g_getenv("WALL_UPDATE_REFERENCE"), "1") == 0) {
+		g_test_skip("updating references from soft only");
+	} else {
+		g_assert_true(wall_test_compare_reference(picture, reference, 10, 0.001));
+	}
+	cairo_surface_destroy(picture);
+	g_free(shot);
+	g_free(name);
+	g_free(layout_path);
+}
+
 /* True when the wall will make a GL context: --renderer gl, or auto. */
 static bool uses_gl(const char *const *args)
 {

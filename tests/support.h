@@ -26,6 +26,16 @@ char *wall_test_build_path(const char *relative);
 bool wall_test_compare_reference(cairo_surface_t *actual, const char *name, int tolerance,
 				 double max_bad_fraction);
 
+/**
+ * A golden-image check: the wall binary draws the layout (a path in the
+ * source tree) headless with renderer for frames frames, and the last one
+ * must match tests/reference/REFERENCE.png within 10 per channel on all
+ * but 0.1 % of pixels (see wall_test_compare_reference()). One reference
+ * serves both renderers: it is written from soft only.
+ */
+void wall_test_golden(const char *layout, const char *reference, const char *renderer,
+		      const char *frames);
+
 /** The 0xAARRGGBB (unpremultiplied) value at x, y of an ARGB32 surface. */
 uint32_t wall_test_pixel(cairo_surface_t *surface, int x, int y);
 

@@ -15,9 +15,6 @@
 
 #include "support.h"
 
-#define TOLERANCE 10
-#define MAX_BAD_FRACTION 0.001
-
 static const char *const sizes[] = {"large", "small"};
 static const char *const renderers[] = {"soft", "gl"};
 
@@ -29,30 +26,11 @@ struct golden_run {
 static void test_golden(const void *data)
 {
 	const struct golden_run *run = data;
-	char *relative = g_strdup_printf("tests/layouts/golden-panels-%s.yaml", run->size);
-	char *layout = wall_test_source_path(relative);
+	char *layout = g_strdup_printf("tests/layouts/golden-panels-%s.yaml", run->size);
 	char *reference = g_strdup_printf("golden-panels-%s", run->size);
-	char *name = g_strdup_printf("%s-%s", reference, run->renderer);
-	char *shot = wall_test_temp_path(name);
-	const char *args[] = {"--backend", "headless", "--renderer", run->renderer, "--fps", "10",
-			      "--frames", "20", "--screenshot", shot, layout, NULL};
-	g_assert_cmpint(wall_test_run_wall(args, NULL, NULL), ==, 0);
-	cairo_surface_t *picture = cairo_image_surface_create_from_png(shot);
-	g_assert_cmpint(cairo_surface_status(picture), ==, CAIRO_STATUS_SUCCESS);
-	/* The reference is written from soft; gl is checked against it. */
-	if (g_strcmp0(run->renderer, "soft") != 0 &&
-	    g_strcmp0(g_getenv("WALL_UPDATE_REFERENCE"), "1") == 0) {
-		g_test_skip("updating references from soft only");
-	} else {
-		g_assert_true(wall_test_compare_reference(picture, reference, TOLERANCE,
-							  MAX_BAD_FRACTION));
-	}
-	cairo_surface_destroy(picture);
-	g_free(shot);
-	g_free(name);
+	wall_test_golden(layout, reference, run->renderer, "20");
 	g_free(reference);
 	g_free(layout);
-	g_free(relative);
 }
 
 int main(int argc, char **argv)

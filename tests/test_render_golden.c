@@ -13,9 +13,6 @@
 
 #include "support.h"
 
-#define TOLERANCE 10
-#define MAX_BAD_FRACTION 0.001
-
 struct golden_case {
 	const char *layout;
 	const char *reference;
@@ -29,26 +26,7 @@ static const struct golden_case cases[] = {
 
 static void render_and_compare(const struct golden_case *golden, const char *renderer)
 {
-	char *layout = wall_test_source_path(golden->layout);
-	char *name = g_strdup_printf("%s-%s", golden->reference, renderer);
-	char *shot = wall_test_temp_path(name);
-	const char *args[] = {"--backend", "headless", "--renderer", renderer, "--frames",
-			      golden->frames, "--plugin-path", WALL_TEST_PLUGIN_DIR,
-			      "--screenshot", shot, layout, NULL};
-	g_assert_cmpint(wall_test_run_wall(args, NULL, NULL), ==, 0);
-	cairo_surface_t *picture = cairo_image_surface_create_from_png(shot);
-	g_assert_cmpint(cairo_surface_status(picture), ==, CAIRO_STATUS_SUCCESS);
-	/* The reference is written from soft; gl is checked against it. */
-	if (g_strcmp0(renderer, "soft") != 0 && g_strcmp0(g_getenv("WALL_UPDATE_REFERENCE"), "1") == 0) {
-		g_test_skip("updating references from soft only");
-	} else {
-		g_assert_true(wall_test_compare_reference(picture, golden->reference, TOLERANCE,
-							  MAX_BAD_FRACTION));
-	}
-	cairo_surface_destroy(picture);
-	g_free(shot);
-	g_free(name);
-	g_free(layout);
+	wall_test_golden(golden->layout, golden->reference, renderer, golden->frames);
 }
 
 struct golden_run {
