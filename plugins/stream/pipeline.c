@@ -1,5 +1,7 @@
 #include "pipeline.h"
 
+#include "avdecoder.h"
+
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 #include <gst/pbutils/pbutils.h>
@@ -18,6 +20,14 @@ struct pipeline {
 	GstElement *parse;
 	GstElement *video_decoder;
 	GstElement *sink;
+	/* The video reached the sink, decoded or to be decoded there. */
+	bool video_linked;
+	/* Paced by the sender, not by the clock. */
+	bool live;
+	/* Decodes what reaches the sink coded; streaming thread only. */
+	struct avdecoder *avdecoder;
+	/* The stream cannot be decoded; its error is on the bus. */
+	bool undecodable;
 	/* The KLV metadata sink, once a metadata stream showed up. */
 	GstElement *klv_sink;
 	GSource *bus_watch;
@@ -191,7 +201,8 @@ static const char *reason_for(const char *uri, const GError *error, const char *
 		    error->code == GST_STREAM_ERROR_TYPE_NOT_FOUND ||
 		    error->code == GST_STREAM_ERROR_DEMUX)) {
 		reason = "no video";
-	} else if (contains(more, "not-negotiated")) {
+	} else if (contains(more, "not-negotiated") ||
+		   (error->domain == GST_CORE_ERROR && error->code == GST_CORE_ERROR_NEGOTIATION)) {
 		reason = "unsupported video format";
 	} else if (error->domain == GST_STREAM_ERROR && error->code == GST_STREAM_ERROR_DECODE) {
 		reason = "video could not be decoded";
@@ -251,6 +262,24 @@ static gboolean on_bus(GstBus *bus, GstMessage *message, gpointer user)
 	return G_SOURCE_CONTINUE;
 }
 
+/*
+ * Decoders running in this process, for sizing their threads: a wall of
+ * many streams already keeps every core busy with one thread each, and
+ * frame threads on top only add switches, memory and a frame of latency
+ * per thread.
+ */
+static gint running_pipelines;
+
+/* Threads for a software decoder; 0 leaves the decoder's own choice. */
+static int decoder_threads(const struct pipeline *pipeline)
+{
+	if (pipeline->config.keyframes_only) {
+		/* Each frame thread holds a picture back: one GOP late each. */
+		return 1;
+	}
+	return g_atomic_int_get(&running_pipelines) >= (gint)g_get_num_processors() ? 1 : 0;
+}
+
 /* Streaming threads. */
 
 static void release_frame(void *data)
@@ -301,6 +330,87 @@ static int64_t capture_time_of(GstBuffer *buffer)
 	return unix_us - g_get_real_time() + g_get_monotonic_time();
 }
 
+/* A decoded frame out to the stream; it owns the planes from here on. */
+static void hand_out(void *user, const struct wall_frame *frame)
+{
+	struct pipeline *pipeline = user;
+	g_mutex_lock(&pipeline->lock);
+	pipeline->frames++;
+	g_mutex_unlock(&pipeline->lock);
+	pipeline->callbacks.frame(pipeline->user, pipeline, frame);
+}
+
+/* Once: the bus watch fails the pipeline, and the units still coming are dropped. */
+static void post_error(struct pipeline *pipeline, GQuark domain, gint code, const char *text)
+{
+	pipeline->undecodable = true;
+	GError *error = g_error_new_literal(domain, code, text);
+	gst_element_post_message(pipeline->sink, gst_message_new_error(GST_OBJECT(pipeline->sink),
+								      error, text));
+	g_error_free(error);
+}
+
+/* Status reads the picture's size from info, as for decoded caps. */
+static void note_picture(void *user, const struct wall_frame *frame)
+{
+	struct pipeline *pipeline = user;
+	g_mutex_lock(&pipeline->lock);
+	if (!pipeline->caps_ok ||
+	    GST_VIDEO_INFO_WIDTH(&pipeline->info) != (gint)frame->width_px ||
+	    GST_VIDEO_INFO_HEIGHT(&pipeline->info) != (gint)frame->height_px) {
+		GstVideoFormat format = frame->format == WALL_PIXEL_FORMAT_NV12
+						? GST_VIDEO_FORMAT_NV12
+						: GST_VIDEO_FORMAT_I420;
+		pipeline->caps_ok = gst_video_info_set_format(&pipeline->info, format,
+							      frame->width_px, frame->height_px);
+	}
+	g_mutex_unlock(&pipeline->lock);
+	hand_out(pipeline, frame);
+}
+
+/* A coded access unit, for the in-process decoder. */
+static void decode_unit(struct pipeline *pipeline, GstCaps *caps, GstBuffer *unit)
+{
+	if (pipeline->undecodable) {
+		return;
+	}
+	if (pipeline->avdecoder != NULL && !avdecoder_fits(pipeline->avdecoder, caps)) {
+		avdecoder_destroy(pipeline->avdecoder);
+		pipeline->avdecoder = NULL;
+	}
+	char *error_text = NULL;
+	if (pipeline->avdecoder == NULL) {
+		struct avdecoder_options options = {
+			.threads = decoder_threads(pipeline),
+			.live = pipeline->live,
+		};
+		pipeline->avdecoder = avdecoder_create(caps, &options, &error_text);
+		if (pipeline->avdecoder == NULL) {
+			post_error(pipeline, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE, error_text);
+			g_free(error_text);
+			return;
+		}
+		g_mutex_lock(&pipeline->lock);
+		g_free(pipeline->decoder);
+		pipeline->decoder = g_strdup(avdecoder_name(pipeline->avdecoder));
+		g_mutex_unlock(&pipeline->lock);
+	}
+	g_mutex_lock(&pipeline->lock);
+	bool keyframes_only = pipeline->keyframes_only;
+	g_mutex_unlock(&pipeline->lock);
+	if (!avdecoder_decode(pipeline->avdecoder, unit, capture_time_of(unit), keyframes_only,
+			      note_picture, pipeline, &error_text)) {
+		post_error(pipeline, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION, error_text);
+		g_free(error_text);
+	}
+}
+
+static bool is_raw(GstCaps *caps)
+{
+	return caps != NULL && gst_caps_get_size(caps) > 0 &&
+	       gst_structure_has_name(gst_caps_get_structure(caps, 0), "video/x-raw");
+}
+
 static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 {
 	struct pipeline *pipeline = user;
@@ -310,6 +420,11 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 	}
 	GstCaps *caps = gst_sample_get_caps(sample);
 	GstBuffer *buffer = gst_sample_get_buffer(sample);
+	if (caps != NULL && buffer != NULL && !is_raw(caps)) {
+		decode_unit(pipeline, caps, buffer);
+		gst_sample_unref(sample);
+		return GST_FLOW_OK;
+	}
 
 	g_mutex_lock(&pipeline->lock);
 	if (caps != NULL && caps != pipeline->caps) {
@@ -350,11 +465,7 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 		frame.strides[i] = (uint32_t)GST_VIDEO_FRAME_PLANE_STRIDE(&held->frame, i);
 	}
 
-	g_mutex_lock(&pipeline->lock);
-	pipeline->frames++;
-	g_mutex_unlock(&pipeline->lock);
-
-	pipeline->callbacks.frame(pipeline->user, pipeline, &frame);
+	hand_out(pipeline, &frame);
 	return GST_FLOW_OK;
 }
 
@@ -424,22 +535,58 @@ static GstPadProbeReturn on_decoder_input(GstPad *pad, GstPadProbeInfo *info, gp
 	return keyed ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
 }
 
-/*
- * Decoders running in this process, for sizing their threads: a wall of
- * many streams already keeps every core busy with one thread each, and
- * frame threads on top only add switches, memory and a frame of latency
- * per thread.
- */
-static gint running_pipelines;
-
-/* Threads for a software decoder; 0 leaves the decoder's own choice. */
-static int decoder_threads(const struct pipeline *pipeline)
+/* Decoders for caps, best-ranked first: free with gst_plugin_feature_list_free. */
+static GList *decoders_for(GstCaps *caps)
 {
-	if (pipeline->config.keyframes_only) {
-		/* Each frame thread holds a picture back: one GOP late each. */
-		return 1;
+	GList *all = gst_element_factory_list_get_elements(
+		GST_ELEMENT_FACTORY_TYPE_DECODER | GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO,
+		GST_RANK_MARGINAL);
+	GList *fit = gst_element_factory_list_filter(all, caps, GST_PAD_SINK, FALSE);
+	gst_plugin_feature_list_free(all);
+	return g_list_sort(fit, gst_plugin_feature_rank_compare_func);
+}
+
+/*
+ * Whether the video is decoded in the sink's thread by libavcodec rather
+ * than by a GStreamer element: for a codec avdecoder handles, unless
+ * GStreamer's own choice (factory, or its best-ranked decoder when NULL)
+ * is something other than libav's software decoder. A hardware decoder
+ * keeps its place.
+ */
+static bool decodes_in_process(GstCaps *caps, GstElementFactory *factory)
+{
+	if (!avdecoder_handles(caps)) {
+		return false;
 	}
-	return g_atomic_int_get(&running_pipelines) >= (gint)g_get_num_processors() ? 1 : 0;
+	GList *fit = factory == NULL ? decoders_for(caps) : NULL;
+	if (fit != NULL) {
+		factory = fit->data;
+	}
+	bool libav = factory == NULL ||
+		     g_str_has_prefix(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)),
+				      "avdec_");
+	gst_plugin_feature_list_free(fit);
+	return libav;
+}
+
+/* Counts and filters what reaches the decoder, wherever that is. */
+static void watch_decoder_input(struct pipeline *pipeline, GstPad *pad)
+{
+	gst_pad_add_probe(pad,
+			  GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+				  GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+			  on_decoder_input, pipeline, NULL);
+}
+
+/* A parsed video stream straight into the sink, which decodes it. */
+static void link_coded(struct pipeline *pipeline, GstPad *pad)
+{
+	GstPad *sink_pad = gst_element_get_static_pad(pipeline->sink, "sink");
+	if (!gst_pad_is_linked(sink_pad) && gst_pad_link(pad, sink_pad) == GST_PAD_LINK_OK) {
+		pipeline->video_linked = true;
+		watch_decoder_input(pipeline, sink_pad);
+	}
+	gst_object_unref(sink_pad);
 }
 
 static bool is_video_decoder(GstElementFactory *factory)
@@ -487,10 +634,7 @@ static void on_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, 
 	}
 	GstPad *pad = gst_element_get_static_pad(element, "sink");
 	if (pad != NULL) {
-		gst_pad_add_probe(pad,
-				  GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
-					  GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-				  on_decoder_input, pipeline, NULL);
+		watch_decoder_input(pipeline, pad);
 		gst_object_unref(pad);
 	}
 	g_mutex_lock(&pipeline->lock);
@@ -566,6 +710,19 @@ static gboolean on_autoplug_continue(GstElement *decode, GstPad *pad, GstCaps *c
 	return !g_str_has_prefix(gst_structure_get_name(structure), "audio/") && !is_klv(caps);
 }
 
+/* decodebin's answers to "autoplug-select"; their enum is in no public header. */
+enum autoplug_select {
+	AUTOPLUG_SELECT_TRY = 0,
+	AUTOPLUG_SELECT_EXPOSE = 1,
+};
+
+/* libav's decoder is not plugged: the stream reaches the sink coded. */
+static gint on_autoplug_select(GstElement *decode, GstPad *pad, GstCaps *caps,
+			       GstElementFactory *factory, gpointer user)
+{
+	return decodes_in_process(caps, factory) ? AUTOPLUG_SELECT_EXPOSE : AUTOPLUG_SELECT_TRY;
+}
+
 static GstFlowReturn on_klv_sample(GstAppSink *sink, gpointer user)
 {
 	struct pipeline *pipeline = user;
@@ -624,11 +781,18 @@ static void on_pad_added(GstElement *decode, GstPad *pad, gpointer user)
 	bool video = g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(caps, 0)),
 				      "video/");
 	bool klv = is_klv(caps);
+	bool coded = avdecoder_handles(caps);
 	gst_caps_unref(caps);
 	if (klv && link_klv(pipeline, pad)) {
 		return;
 	}
 
+	if (video && coded && !pipeline->video_linked) {
+		link_coded(pipeline, pad);
+		if (pipeline->video_linked) {
+			return;
+		}
+	}
 	GstPad *sink_pad = gst_element_get_static_pad(pipeline->sink, "sink");
 	if (video && !gst_pad_is_linked(sink_pad)) {
 		gst_pad_link(pad, sink_pad);
@@ -710,11 +874,7 @@ static void drain_pad(struct pipeline *pipeline, GstPad *pad)
 /* The best-ranked decoder for caps that can feed the sink, or NULL. */
 static GstElement *add_decoder(struct pipeline *pipeline, GstCaps *caps)
 {
-	GList *all = gst_element_factory_list_get_elements(
-		GST_ELEMENT_FACTORY_TYPE_DECODER | GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO,
-		GST_RANK_MARGINAL);
-	GList *fit = gst_element_factory_list_filter(all, caps, GST_PAD_SINK, FALSE);
-	fit = g_list_sort(fit, gst_plugin_feature_rank_compare_func);
+	GList *fit = decoders_for(caps);
 	GstElement *decoder = NULL;
 	for (GList *l = fit; l != NULL && decoder == NULL; l = l->next) {
 		decoder = gst_element_factory_create(GST_ELEMENT_FACTORY(l->data), NULL);
@@ -730,7 +890,6 @@ static GstElement *add_decoder(struct pipeline *pipeline, GstCaps *caps)
 		}
 	}
 	gst_plugin_feature_list_free(fit);
-	gst_plugin_feature_list_free(all);
 	return decoder;
 }
 
@@ -747,7 +906,12 @@ static void on_parsed_pad(GstElement *parse, GstPad *pad, gpointer user)
 		caps = gst_pad_query_caps(pad, NULL);
 	}
 	const char *name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
-	bool video = g_str_has_prefix(name, "video/") && pipeline->video_decoder == NULL;
+	bool video = g_str_has_prefix(name, "video/") && !pipeline->video_linked;
+	if (video && decodes_in_process(caps, NULL)) {
+		gst_caps_unref(caps);
+		link_coded(pipeline, pad);
+		return;
+	}
 	GstElement *decoder = video ? add_decoder(pipeline, caps) : NULL;
 	if (video && decoder == NULL) {
 		GError *error = g_error_new(GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
@@ -762,6 +926,7 @@ static void on_parsed_pad(GstElement *parse, GstPad *pad, gpointer user)
 		return;
 	}
 	pipeline->video_decoder = decoder;
+	pipeline->video_linked = true;
 	gst_element_sync_state_with_parent(decoder);
 	GstPad *sink_pad = gst_element_get_static_pad(decoder, "sink");
 	gst_pad_link(pad, sink_pad);
@@ -825,9 +990,11 @@ struct pipeline *pipeline_start(const struct pipeline_config *config, GMainConte
 
 	/*
 	 * Decoded frames go out as the decoder made them: the renderers convert
-	 * and scale at the tile's size, so there is no converter here.
+	 * and scale at the tile's size, so there is no converter here. H.264
+	 * and H.265 for libav's software decoder come coded, and are decoded
+	 * in the sink's callback (avdecoder.h says why).
 	 */
-	GstCaps *caps = gst_caps_from_string("video/x-raw,format={NV12,I420}");
+	GstCaps *caps = gst_caps_from_string("video/x-raw,format={NV12,I420};" AVDECODER_CAPS);
 	/* The newest frame is all a tile wants: one buffer, older ones dropped. */
 	g_object_set(pipeline->sink, "caps", caps, "max-buffers", 1u, "drop", TRUE, "sync",
 		     FALSE, "enable-last-sample", FALSE, NULL);
@@ -856,6 +1023,8 @@ struct pipeline *pipeline_start(const struct pipeline_config *config, GMainConte
 				 pipeline);
 		g_signal_connect(pipeline->decode, "autoplug-continue",
 				 G_CALLBACK(on_autoplug_continue), pipeline);
+		g_signal_connect(pipeline->decode, "autoplug-select",
+				 G_CALLBACK(on_autoplug_select), pipeline);
 		g_signal_connect(pipeline->decode, "pad-added", G_CALLBACK(on_pad_added), pipeline);
 	}
 
@@ -877,6 +1046,7 @@ struct pipeline *pipeline_start(const struct pipeline_config *config, GMainConte
 	bool live = scheme_is(uri, "rtsp", "rtsps") || scheme_is(uri, "rtspt", "rtspu") ||
 		    scheme_is(uri, "rtmp", "rtmps") || scheme_is(uri, "srt", "udp") ||
 		    scheme_is(uri, "rtp", NULL);
+	pipeline->live = live;
 	g_object_set(pipeline->sink, "sync", !live, NULL);
 	/* A failure's reason is on the bus; the watch reports it. */
 	gst_element_set_state(pipeline->bin, GST_STATE_PLAYING);
@@ -901,6 +1071,7 @@ void pipeline_destroy(struct pipeline *pipeline)
 		gst_element_set_state(pipeline->bin, GST_STATE_NULL);
 		gst_object_unref(pipeline->bin);
 	}
+	avdecoder_destroy(pipeline->avdecoder);
 	gst_caps_replace(&pipeline->caps, NULL);
 	g_free(pipeline->codec);
 	g_free(pipeline->decoder);

@@ -1,0 +1,242 @@
+/*
+ * The in-process decoder against real streams: H.264 and H.265 made here
+ * by GStreamer's x264 and x265 encoders, in each stream format a parser
+ * hands out, with B-frames, and in a pixel format the wall cannot show.
+ */
+#include "avdecoder.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+
+#define WIDTH 320
+#define HEIGHT 240
+#define UNITS 30
+/* Capture times are this plus the picture's place in display order. */
+#define CAPTURE_BASE_US 1000000
+
+/* What an encoder made: the caps and the access units, in decode order. */
+struct coded {
+	GstCaps *caps;
+	GPtrArray *units;
+};
+
+static struct coded encode_format(const char *encoder, const char *format, const char *caps_out)
+{
+	char *description = g_strdup_printf(
+		"videotestsrc num-buffers=%d pattern=red ! "
+		"video/x-raw,format=%s,width=%d,height=%d,framerate=25/1 ! %s ! %s ! "
+		"appsink name=out sync=false",
+		UNITS, format, WIDTH, HEIGHT, encoder, caps_out);
+	GError *error = NULL;
+	GstElement *pipeline = gst_parse_launch(description, &error);
+	g_assert_no_error(error);
+	g_free(description);
+	GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "out");
+	gst_element_set_state(pipeline, GST_STATE_PLAYING);
+
+	struct coded coded = {.units = g_ptr_array_new_with_free_func(
+				      (GDestroyNotify)gst_buffer_unref)};
+	GstSample *sample;
+	while ((sample = gst_app_sink_pull_sample(GST_APP_SINK(sink))) != NULL) {
+		if (coded.caps == NULL) {
+			coded.caps = gst_caps_copy(gst_sample_get_caps(sample));
+		}
+		g_ptr_array_add(coded.units, gst_buffer_ref(gst_sample_get_buffer(sample)));
+		gst_sample_unref(sample);
+	}
+	gst_element_set_state(pipeline, GST_STATE_NULL);
+	gst_object_unref(sink);
+	gst_object_unref(pipeline);
+	g_assert_nonnull(coded.caps);
+	g_assert_cmpuint(coded.units->len, ==, UNITS);
+	return coded;
+}
+
+static struct coded encode(const char *encoder, const char *caps_out)
+{
+	return encode_format(encoder, "I420", caps_out);
+}
+
+static void coded_clear(struct coded *coded)
+{
+	gst_caps_unref(coded->caps);
+	g_ptr_array_unref(coded->units);
+}
+
+/* The picture each unit shows, from its presentation time. */
+static int64_t capture_time_of(const struct coded *coded, GstBuffer *unit)
+{
+	/* Encoders start their clocks anywhere (x264enc at 1000 hours). */
+	GstClockTime first = GST_CLOCK_TIME_NONE;
+	for (guint i = 0; i < coded->units->len; i++) {
+		first = MIN(first, GST_BUFFER_PTS((GstBuffer *)g_ptr_array_index(coded->units, i)));
+	}
+	return CAPTURE_BASE_US + (int64_t)((GST_BUFFER_PTS(unit) - first) / (GST_SECOND / 25));
+}
+
+struct seen {
+	unsigned frames;
+	int64_t capture_us[UNITS];
+	uint8_t first_yuv[3];
+	enum wall_pixel_format format;
+	uint32_t width_px;
+	uint32_t height_px;
+};
+
+static void on_picture(void *user, const struct wall_frame *frame)
+{
+	struct seen *seen = user;
+	g_assert_cmpuint(seen->frames, <, UNITS);
+	if (seen->frames == 0) {
+		/* The middle of the picture: luma, and the chroma sample there. */
+		uint32_t x = frame->width_px / 2, y = frame->height_px / 2;
+		seen->first_yuv[0] = frame->planes[0][y * frame->strides[0] + x];
+		seen->first_yuv[1] = frame->planes[1][y / 2 * frame->strides[1] + x / 2];
+		seen->first_yuv[2] = frame->planes[2][y / 2 * frame->strides[2] + x / 2];
+	}
+	seen->capture_us[seen->frames++] = frame->capture_time_us;
+	seen->format = frame->format;
+	seen->width_px = frame->width_px;
+	seen->height_px = frame->height_px;
+	frame->release(frame->release_data);
+}
+
+static struct avdecoder *decoder_for(const struct coded *coded)
+{
+	struct avdecoder_options options = {.threads = 1};
+	char *error = NULL;
+	g_assert_true(avdecoder_handles(coded->caps));
+	struct avdecoder *decoder = avdecoder_create(coded->caps, &options, &error);
+	g_assert_null(error);
+	g_assert_nonnull(decoder);
+	g_assert_true(avdecoder_fits(decoder, coded->caps));
+	return decoder;
+}
+
+/* Every unit in, flushing after the last: every picture out, in display order. */
+static void check_every_picture(const char *encoder, const char *caps_out, const char *name)
+{
+	struct coded coded = encode(encoder, caps_out);
+	struct avdecoder *decoder = decoder_for(&coded);
+	g_assert_cmpstr(avdecoder_name(decoder), ==, name);
+	struct seen seen = {0};
+	for (guint i = 0; i < coded.units->len; i++) {
+		GstBuffer *unit = g_ptr_array_index(coded.units, i);
+		char *error = NULL;
+		g_assert_true(avdecoder_decode(decoder, unit, capture_time_of(&coded, unit),
+					       i + 1 == coded.units->len, on_picture, &seen,
+					       &error));
+		g_assert_null(error);
+	}
+	g_assert_cmpuint(seen.frames, ==, UNITS);
+	g_assert_cmpint(seen.format, ==, WALL_PIXEL_FORMAT_I420);
+	g_assert_cmpuint(seen.width_px, ==, WIDTH);
+	g_assert_cmpuint(seen.height_px, ==, HEIGHT);
+	for (unsigned i = 0; i < UNITS; i++) {
+		g_assert_cmpint(seen.capture_us[i], ==, CAPTURE_BASE_US + (int64_t)i);
+	}
+	/* Red, BT.601 limited range: Y 81, Cb 90, Cr 240, give or take the codec. */
+	g_assert_cmpint(abs(seen.first_yuv[0] - 81), <=, 3);
+	g_assert_cmpint(abs(seen.first_yuv[1] - 90), <=, 3);
+	g_assert_cmpint(abs(seen.first_yuv[2] - 240), <=, 3);
+	avdecoder_destroy(decoder);
+	coded_clear(&coded);
+}
+
+static void test_h264_avc(void)
+{
+	check_every_picture("x264enc bframes=2 key-int-max=10",
+			    "h264parse ! video/x-h264,stream-format=avc,alignment=au",
+			    "avcodec h264");
+}
+
+static void test_h264_byte_stream(void)
+{
+	check_every_picture("x264enc bframes=0 key-int-max=10",
+			    "h264parse ! video/x-h264,stream-format=byte-stream,alignment=au",
+			    "avcodec h264");
+}
+
+static void test_h265(void)
+{
+	check_every_picture("x265enc key-int-max=10",
+			    "h265parse ! video/x-h265,stream-format=byte-stream,alignment=au",
+			    "avcodec hevc");
+}
+
+/* Key frames only, each flushed: one picture per key frame, at once. */
+static void test_key_frames_flushed(void)
+{
+	struct coded coded = encode("x264enc bframes=2 key-int-max=10",
+				    "h264parse ! video/x-h264,stream-format=avc,alignment=au");
+	struct avdecoder *decoder = decoder_for(&coded);
+	struct seen seen = {0};
+	unsigned keys = 0;
+	for (guint i = 0; i < coded.units->len; i++) {
+		GstBuffer *unit = g_ptr_array_index(coded.units, i);
+		if (GST_BUFFER_FLAG_IS_SET(unit, GST_BUFFER_FLAG_DELTA_UNIT)) {
+			continue;
+		}
+		keys++;
+		char *error = NULL;
+		g_assert_true(avdecoder_decode(decoder, unit, capture_time_of(&coded, unit), true,
+					       on_picture, &seen, &error));
+		g_assert_cmpuint(seen.frames, ==, keys);
+		g_assert_cmpint(seen.capture_us[keys - 1], ==, capture_time_of(&coded, unit));
+	}
+	g_assert_cmpuint(keys, ==, UNITS / 10);
+	avdecoder_destroy(decoder);
+	coded_clear(&coded);
+}
+
+/* 4:4:4 decodes, but the renderers take 4:2:0 only: a clear error. */
+static void test_unsupported_pixel_format(void)
+{
+	struct coded coded = encode_format("x264enc key-int-max=10", "Y444",
+					   "h264parse ! video/x-h264,stream-format=avc,alignment=au");
+	struct avdecoder *decoder = decoder_for(&coded);
+	struct seen seen = {0};
+	char *error = NULL;
+	bool ok = true;
+	for (guint i = 0; i < coded.units->len && ok; i++) {
+		GstBuffer *unit = g_ptr_array_index(coded.units, i);
+		ok = avdecoder_decode(decoder, unit, 0, true, on_picture, &seen, &error);
+	}
+	g_assert_false(ok);
+	g_assert_cmpstr(error, ==, "pixel format yuv444p is not supported (8-bit 4:2:0 only)");
+	g_assert_cmpuint(seen.frames, ==, 0);
+	g_free(error);
+	avdecoder_destroy(decoder);
+	coded_clear(&coded);
+}
+
+/* A new codec configuration is a new decoder; other codecs stay with GStreamer. */
+static void test_fits_and_handles(void)
+{
+	struct coded a = encode("x264enc key-int-max=10",
+				"h264parse ! video/x-h264,stream-format=avc,alignment=au");
+	struct coded b = encode("x264enc key-int-max=10 ! video/x-h264,profile=baseline",
+				"h264parse ! video/x-h264,stream-format=avc,alignment=au");
+	struct avdecoder *decoder = decoder_for(&a);
+	g_assert_false(avdecoder_fits(decoder, b.caps));
+	avdecoder_destroy(decoder);
+
+	GstCaps *vp8 = gst_caps_from_string("video/x-vp8");
+	g_assert_false(avdecoder_handles(vp8));
+	gst_caps_unref(vp8);
+	coded_clear(&a);
+	coded_clear(&b);
+}
+
+int main(int argc, char **argv)
+{
+	gst_init(&argc, &argv);
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/avdecoder/h264-avc", test_h264_avc);
+	g_test_add_func("/avdecoder/h264-byte-stream", test_h264_byte_stream);
+	g_test_add_func("/avdecoder/h265", test_h265);
+	g_test_add_func("/avdecoder/key-frames-flushed", test_key_frames_flushed);
+	g_test_add_func("/avdecoder/unsupported-pixel-format", test_unsupported_pixel_format);
+	g_test_add_func("/avdecoder/fits-and-handles", test_fits_and_handles);
+	return g_test_run();
+}
