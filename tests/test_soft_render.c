@@ -536,6 +536,7 @@ static void test_scale_halves(void)
 	        {{10, 7, 100, 50}, 3}, /* bigger */
 	        {{11, 9, 40, 20}, 3},  /* smaller, odd place */
 	        {{11, 9, 26, 14}, 6},  /* less than half: box filter */
+	        {{7, 3, 32, 16}, 3},   /* exactly half: luma only */
 	        {{5, 5, 64, 32}, 2},   /* same size */
 	        {{3, 2, 120, 9}, 3},   /* squashed */
 	};
@@ -576,6 +577,39 @@ static void assert_untouched(cairo_surface_t *canvas, const struct wall_rect *de
 			}
 		}
 	}
+}
+
+/*
+ * Halving exactly (a 1080p camera in a quarter of a 1080p wall): each
+ * output pixel is the box-filtered luma with its own chroma sample, as a
+ * 4:4:4 picture, where scaling all of 4:2:0 would average two samples.
+ */
+static void test_scale_exact_half(void)
+{
+	struct wall_renderer *r = soft_new(64, 48);
+	struct picture p = yuv_picture_new(WALL_PIXEL_FORMAT_I420, 40, 30, pattern_yuv_at, NULL);
+	p.frame.matrix = WALL_YUV_MATRIX_BT601;
+	p.frame.range = WALL_YUV_RANGE_LIMITED;
+	struct wall_rect dest = {6, 4, 20, 15};
+	cairo_surface_t *canvas = render_once(r, &p.frame, NULL, &dest, 1, 1.0f, BACKGROUND);
+	for (int y = 0; y < dest.height; y++) {
+		for (int x = 0; x < dest.width; x++) {
+			uint8_t codes[3], corner[3];
+			int luma = 0;
+			for (int i = 0; i < 4; i++) {
+				pattern_yuv_at(2 * x + i % 2, 2 * y + i / 2, NULL, corner);
+				luma += corner[0];
+			}
+			pattern_yuv_at(2 * x, 2 * y, NULL, codes);
+			codes[0] = (uint8_t)((luma + 2) / 4);
+			assert_pixel(canvas, dest.x + x, dest.y + y,
+			             yuv_to_argb(&bt601_limited, codes), 3);
+		}
+	}
+	assert_untouched(canvas, &dest, BACKGROUND);
+	cairo_surface_destroy(canvas);
+	picture_free(&p);
+	wall_renderer_destroy(r);
 }
 
 /*
@@ -636,6 +670,7 @@ static void test_clip(void)
 	        {-20, -10, 50, 40},   /* over the top-left corner, even offsets */
 	        {-3, -5, 50, 40},     /* odd offsets: chroma pairing must hold */
 	        {-7, 20, 36, 24},     /* same size as the crop, odd offset */
+	        {-5, 3, 18, 12},      /* half the crop, odd offset */
 	        {40, 30, 50, 41},     /* over the bottom-right corner */
 	        {-30, -30, 200, 120}, /* over every edge */
 	};
@@ -828,6 +863,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/soft/rgba-straight", test_rgba_straight);
 	g_test_add_func("/soft/rgba-reupload", test_rgba_reupload);
 	g_test_add_func("/soft/scale-halves", test_scale_halves);
+	g_test_add_func("/soft/scale-exact-half", test_scale_exact_half);
 	g_test_add_func("/soft/clip", test_clip);
 	g_test_add_func("/soft/draw-nothing", test_draw_nothing);
 	g_test_add_func("/soft/fill", test_fill);

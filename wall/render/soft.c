@@ -42,7 +42,7 @@ struct soft_texture {
 	/** The caller's frame; its planes stay valid until the next upload. */
 	struct wall_frame frame;
 	const struct YuvConstants *yuv_constants;
-	/** The frame scaled to the destination size, as I420. */
+	/** The frame scaled to the destination size, as I420 (or luma only). */
 	struct scratch yuv;
 	/** NV12 chroma split into U and V planes, at source size. */
 	struct scratch split;
@@ -55,9 +55,13 @@ struct soft_texture {
 	struct scratch own;
 };
 
-/* Planes of a YUV picture; NV12 keeps its interleaved chroma in u. */
+/*
+ * Planes of a YUV picture; NV12 keeps its interleaved chroma in u. Chroma
+ * has half the luma's size both ways, or the same size when full_chroma.
+ */
 struct yuv_view {
 	bool nv12;
+	bool full_chroma;
 	const uint8_t *y;
 	const uint8_t *u;
 	const uint8_t *v;
@@ -274,6 +278,11 @@ static bool crop_to_source(const struct wall_crop *crop, uint32_t width, uint32_
 static void yuv_view_offset(struct yuv_view *v, int x, int y)
 {
 	v->y += (size_t)y * v->y_stride + x;
+	if (v->full_chroma) {
+		v->u += (size_t)y * v->u_stride + x;
+		v->v += (size_t)y * v->v_stride + x;
+		return;
+	}
 	v->u += (size_t)(y / 2) * v->u_stride + (v->nv12 ? x : x / 2);
 	if (!v->nv12) {
 		v->v += (size_t)(y / 2) * v->v_stride + x / 2;
@@ -283,7 +292,10 @@ static void yuv_view_offset(struct yuv_view *v, int x, int y)
 static void yuv_to_argb(const struct soft_texture *st, const struct yuv_view *v, uint8_t *dst,
                         int dst_stride, int width, int height)
 {
-	if (v->nv12) {
+	if (v->full_chroma) {
+		I444ToARGBMatrix(v->y, v->y_stride, v->u, v->u_stride, v->v, v->v_stride, dst,
+		                 dst_stride, st->yuv_constants, width, height);
+	} else if (v->nv12) {
 		NV12ToARGBMatrix(v->y, v->y_stride, v->u, v->u_stride, dst, dst_stride,
 		                 st->yuv_constants, width, height);
 	} else {
@@ -337,6 +349,29 @@ static void scale_yuv(struct soft_texture *st, const struct yuv_view *src, int s
 	          c_stride, w, h, pick_filter(src_w, src_h, w, h));
 }
 
+/*
+ * Halving both ways (a 1080p camera in a quarter of a 1080p wall) brings
+ * the luma down to the chroma's size: only the luma is scaled, and the
+ * picture is converted as 4:4:4 with its chroma untouched. A third less
+ * to scale, and chroma at the tile's full resolution.
+ */
+static bool halves_to_chroma(const struct yuv_view *src, int src_w, int src_h, int w, int h)
+{
+	return !src->nv12 && w == (src_w + 1) / 2 && h == (src_h + 1) / 2;
+}
+
+static void scale_luma_only(struct soft_texture *st, const struct yuv_view *src, int src_w,
+                            int src_h, int w, int h, struct yuv_view *out)
+{
+	int y_stride = align32(w);
+	uint8_t *buf = scratch_reserve(&st->yuv, (size_t)y_stride * h);
+	ScalePlane(src->y, src->y_stride, src_w, src_h, buf, y_stride, w, h, kFilterBox);
+	*out = *src;
+	out->full_chroma = true;
+	out->y = buf;
+	out->y_stride = y_stride;
+}
+
 static void draw_yuv(struct soft_renderer *r, struct soft_texture *st,
                      const struct wall_rect *src_rect, const struct wall_rect *dest,
                      const struct wall_rect *clip, float alpha)
@@ -354,7 +389,13 @@ static void draw_yuv(struct soft_renderer *r, struct soft_texture *st,
 	yuv_view_offset(&view, src_rect->x, src_rect->y);
 
 	/* From here on, view is a picture of exactly dest's size. */
-	if (src_rect->width != dest->width || src_rect->height != dest->height) {
+	if (halves_to_chroma(&view, src_rect->width, src_rect->height, dest->width,
+	                     dest->height)) {
+		struct yuv_view scaled;
+		scale_luma_only(st, &view, src_rect->width, src_rect->height, dest->width,
+		                dest->height, &scaled);
+		view = scaled;
+	} else if (src_rect->width != dest->width || src_rect->height != dest->height) {
 		struct yuv_view scaled;
 		scale_yuv(st, &view, src_rect->width, src_rect->height, dest->width, dest->height,
 		          &scaled);
