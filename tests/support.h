@@ -82,4 +82,14 @@ void wall_test_stop(GSubprocess *process);
 /** A path in a fresh temporary folder removed at exit. g_free it. */
 char *wall_test_temp_path(const char *name);
 
+/** ASan options that walk allocation stacks fully (asan_full_unwind.c says why). */
+#define WALL_TEST_FULL_UNWIND "fast_unwind_on_malloc=0"
+
+/**
+ * Processes the test starts walk stacks fully too: adds
+ * WALL_TEST_FULL_UNWIND to ASAN_OPTIONS. In asan_full_unwind.c, which
+ * the tests that run GStreamer link.
+ */
+void wall_test_full_unwind_children(void);
+
 #endif

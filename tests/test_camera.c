@@ -35,20 +35,6 @@
 
 static struct wall_plugin_registry *registry;
 
-/*
- * Under ASan, stacks of allocations are walked fully rather than by frame
- * pointers, which GLib is built without: only a full stack reaches the
- * load-time constructor that tests/lsan.supp names, for the quark block
- * GLib drops on purpose once GStreamer has registered enough quarks.
- * Read only by sanitized builds.
- */
-#define FULL_UNWIND "fast_unwind_on_malloc=0"
-const char *__asan_default_options(void);
-__attribute__((visibility("default"))) const char *__asan_default_options(void)
-{
-	return FULL_UNWIND;
-}
-
 /* The demo camera server, as a child process. */
 
 struct camserver {
@@ -745,12 +731,7 @@ static void test_reconnect_cycles(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	/* The wall and server processes the tests start walk stacks fully too. */
-	const char *asan = g_getenv("ASAN_OPTIONS");
-	char *asan_options = asan != NULL && *asan != '\0' ? g_strconcat(asan, ":" FULL_UNWIND, NULL)
-							  : g_strdup(FULL_UNWIND);
-	g_setenv("ASAN_OPTIONS", asan_options, TRUE);
-	g_free(asan_options);
+	wall_test_full_unwind_children();
 	/* The camera plugin from this build, found by name like the wall does. */
 	char *plugins = wall_test_build_path("plugins");
 	const char *dirs[] = {plugins, NULL};

@@ -26,13 +26,6 @@
 
 static struct wall_plugin_registry *registry;
 
-/* As in the camera test: full stacks reach what tests/lsan.supp names. */
-const char *__asan_default_options(void);
-__attribute__((visibility("default"))) const char *__asan_default_options(void)
-{
-	return "fast_unwind_on_malloc=0";
-}
-
 /* Options as name, value pairs, then NULL. */
 #define drone_source(name, ...) wall_test_source(registry, "drone", name, __VA_ARGS__)
 

@@ -33,20 +33,6 @@
 	"x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 ! h264parse " \
 	"config-interval=-1"
 
-/*
- * Under ASan, allocation stacks are walked fully rather than by frame
- * pointers, which GLib is built without: only a full stack reaches the
- * load-time constructor that tests/lsan.supp names, for the quark block
- * GLib drops on purpose once GStreamer has registered enough quarks.
- * Read only by sanitized builds.
- */
-#define FULL_UNWIND "fast_unwind_on_malloc=0"
-const char *__asan_default_options(void);
-__attribute__((visibility("default"))) const char *__asan_default_options(void)
-{
-	return FULL_UNWIND;
-}
-
 static struct wall_plugin_registry *registry;
 
 /* gst-launch-1.0 with the description split at spaces, as its shell form. */

@@ -27,20 +27,6 @@
 
 #define FPS 25
 
-/*
- * Under ASan, allocation stacks are walked fully rather than by frame
- * pointers, which GLib is built without: only a full stack reaches the
- * load-time constructor that tests/lsan.supp names, for the quark block
- * GLib drops on purpose once GStreamer has registered enough quarks.
- * Read only by sanitized builds.
- */
-#define FULL_UNWIND "fast_unwind_on_malloc=0"
-const char *__asan_default_options(void);
-__attribute__((visibility("default"))) const char *__asan_default_options(void)
-{
-	return FULL_UNWIND;
-}
-
 static GSubprocess *spawn(GPtrArray *argv, GSubprocessFlags flags)
 {
 	g_ptr_array_add(argv, NULL);
@@ -345,12 +331,7 @@ static void test_warm_recall(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	/* The wall processes the test starts walk stacks fully too. */
-	const char *asan = g_getenv("ASAN_OPTIONS");
-	char *asan_options = asan != NULL && *asan != '\0' ? g_strconcat(asan, ":" FULL_UNWIND, NULL)
-							  : g_strdup(FULL_UNWIND);
-	g_setenv("ASAN_OPTIONS", asan_options, TRUE);
-	g_free(asan_options);
+	wall_test_full_unwind_children();
 	g_test_add_func("/warm/recall", test_warm_recall);
 	return g_test_run();
 }
