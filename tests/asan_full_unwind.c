@@ -20,8 +20,8 @@ void wall_test_full_unwind_children(void)
 {
 	const char *asan = g_getenv("ASAN_OPTIONS");
 	char *options = asan != NULL && *asan != '\0'
-				? g_strconcat(asan, ":" WALL_TEST_FULL_UNWIND, NULL)
-				: g_strdup(WALL_TEST_FULL_UNWIND);
+	                        ? g_strconcat(asan, ":" WALL_TEST_FULL_UNWIND, NULL)
+	                        : g_strdup(WALL_TEST_FULL_UNWIND);
 	g_setenv("ASAN_OPTIONS", options, TRUE);
 	g_free(options);
 }

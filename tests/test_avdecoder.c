@@ -23,10 +23,10 @@ struct coded {
 static struct coded encode_format(const char *encoder, const char *format, const char *caps_out)
 {
 	char *description = g_strdup_printf(
-		"videotestsrc num-buffers=%d pattern=red ! "
-		"video/x-raw,format=%s,width=%d,height=%d,framerate=25/1 ! %s ! %s ! "
-		"appsink name=out sync=false",
-		UNITS, format, WIDTH, HEIGHT, encoder, caps_out);
+	        "videotestsrc num-buffers=%d pattern=red ! "
+	        "video/x-raw,format=%s,width=%d,height=%d,framerate=25/1 ! %s ! %s ! "
+	        "appsink name=out sync=false",
+	        UNITS, format, WIDTH, HEIGHT, encoder, caps_out);
 	GError *error = NULL;
 	GstElement *pipeline = gst_parse_launch(description, &error);
 	g_assert_no_error(error);
@@ -34,8 +34,8 @@ static struct coded encode_format(const char *encoder, const char *format, const
 	GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "out");
 	gst_element_set_state(pipeline, GST_STATE_PLAYING);
 
-	struct coded coded = {.units = g_ptr_array_new_with_free_func(
-				      (GDestroyNotify)gst_buffer_unref)};
+	struct coded coded = {
+	        .units = g_ptr_array_new_with_free_func((GDestroyNotify)gst_buffer_unref)};
 	GstSample *sample;
 	while ((sample = gst_app_sink_pull_sample(GST_APP_SINK(sink))) != NULL) {
 		if (coded.caps == NULL) {
@@ -124,8 +124,8 @@ static void check_every_picture(const char *encoder, const char *caps_out, const
 		GstBuffer *unit = g_ptr_array_index(coded.units, i);
 		char *error = NULL;
 		g_assert_true(avdecoder_decode(decoder, unit, capture_time_of(&coded, unit),
-					       i + 1 == coded.units->len, on_picture, &seen,
-					       &error));
+		                               i + 1 == coded.units->len, on_picture, &seen,
+		                               &error));
 		g_assert_null(error);
 	}
 	g_assert_cmpuint(seen.frames, ==, UNITS);
@@ -146,29 +146,29 @@ static void check_every_picture(const char *encoder, const char *caps_out, const
 static void test_h264_avc(void)
 {
 	check_every_picture("x264enc bframes=2 key-int-max=10",
-			    "h264parse ! video/x-h264,stream-format=avc,alignment=au",
-			    "avcodec h264");
+	                    "h264parse ! video/x-h264,stream-format=avc,alignment=au",
+	                    "avcodec h264");
 }
 
 static void test_h264_byte_stream(void)
 {
 	check_every_picture("x264enc bframes=0 key-int-max=10",
-			    "h264parse ! video/x-h264,stream-format=byte-stream,alignment=au",
-			    "avcodec h264");
+	                    "h264parse ! video/x-h264,stream-format=byte-stream,alignment=au",
+	                    "avcodec h264");
 }
 
 static void test_h265(void)
 {
 	check_every_picture("x265enc key-int-max=10",
-			    "h265parse ! video/x-h265,stream-format=byte-stream,alignment=au",
-			    "avcodec hevc");
+	                    "h265parse ! video/x-h265,stream-format=byte-stream,alignment=au",
+	                    "avcodec hevc");
 }
 
 /* Key frames only, each flushed: one picture per key frame, at once. */
 static void test_key_frames_flushed(void)
 {
 	struct coded coded = encode("x264enc bframes=2 key-int-max=10",
-				    "h264parse ! video/x-h264,stream-format=avc,alignment=au");
+	                            "h264parse ! video/x-h264,stream-format=avc,alignment=au");
 	struct avdecoder *decoder = decoder_for(&coded);
 	struct seen seen = {0};
 	unsigned keys = 0;
@@ -180,7 +180,7 @@ static void test_key_frames_flushed(void)
 		keys++;
 		char *error = NULL;
 		g_assert_true(avdecoder_decode(decoder, unit, capture_time_of(&coded, unit), true,
-					       on_picture, &seen, &error));
+		                               on_picture, &seen, &error));
 		g_assert_cmpuint(seen.frames, ==, keys);
 		g_assert_cmpint(seen.capture_us[keys - 1], ==, capture_time_of(&coded, unit));
 	}
@@ -192,8 +192,9 @@ static void test_key_frames_flushed(void)
 /* 4:4:4 decodes, but the renderers take 4:2:0 only: a clear error. */
 static void test_unsupported_pixel_format(void)
 {
-	struct coded coded = encode_format("x264enc key-int-max=10", "Y444",
-					   "h264parse ! video/x-h264,stream-format=avc,alignment=au");
+	struct coded coded =
+	        encode_format("x264enc key-int-max=10", "Y444",
+	                      "h264parse ! video/x-h264,stream-format=avc,alignment=au");
 	struct avdecoder *decoder = decoder_for(&coded);
 	struct seen seen = {0};
 	char *error = NULL;
@@ -214,9 +215,9 @@ static void test_unsupported_pixel_format(void)
 static void test_fits_and_handles(void)
 {
 	struct coded a = encode("x264enc key-int-max=10",
-				"h264parse ! video/x-h264,stream-format=avc,alignment=au");
+	                        "h264parse ! video/x-h264,stream-format=avc,alignment=au");
 	struct coded b = encode("x264enc key-int-max=10 ! video/x-h264,profile=baseline",
-				"h264parse ! video/x-h264,stream-format=avc,alignment=au");
+	                        "h264parse ! video/x-h264,stream-format=avc,alignment=au");
 	struct avdecoder *decoder = decoder_for(&a);
 	g_assert_false(avdecoder_fits(decoder, b.caps));
 	avdecoder_destroy(decoder);

@@ -44,7 +44,8 @@ bool avdecoder_handles(const GstCaps *caps)
 /* avcC or hvcC from MP4, Matroska and FLV; byte streams carry theirs in-band. */
 static bool set_codec_data(AVCodecContext *context, const GstCaps *caps)
 {
-	const GValue *value = gst_structure_get_value(gst_caps_get_structure(caps, 0), "codec_data");
+	const GValue *value =
+	        gst_structure_get_value(gst_caps_get_structure(caps, 0), "codec_data");
 	if (value == NULL || !GST_VALUE_HOLDS_BUFFER(value)) {
 		return true;
 	}
@@ -60,7 +61,7 @@ static bool set_codec_data(AVCodecContext *context, const GstCaps *caps)
 }
 
 struct avdecoder *avdecoder_create(const GstCaps *caps, const struct avdecoder_options *options,
-				   char **error_text)
+                                   char **error_text)
 {
 	const AVCodec *codec = avcodec_find_decoder(codec_of(caps));
 	if (codec == NULL) {
@@ -89,7 +90,7 @@ struct avdecoder *avdecoder_create(const GstCaps *caps, const struct avdecoder_o
 		char reason[AV_ERROR_MAX_STRING_SIZE];
 		av_strerror(result, reason, sizeof reason);
 		*error_text = g_strdup_printf("libavcodec's %s decoder did not open: %s",
-					      codec->name, reason);
+		                              codec->name, reason);
 		goto fail;
 	}
 	decoder->caps = gst_caps_copy(caps);
@@ -159,7 +160,7 @@ static int64_t take_capture_time(struct avdecoder *decoder, int64_t packet)
 
 /* Hands decoder->picture out, moving it into a reference of its own. */
 static bool emit_picture(struct avdecoder *decoder, avdecoder_emit_fn emit, void *user,
-			 char **error_text)
+                         char **error_text)
 {
 	AVFrame *picture = decoder->picture;
 	enum wall_pixel_format format;
@@ -174,24 +175,24 @@ static bool emit_picture(struct avdecoder *decoder, avdecoder_emit_fn emit, void
 	default: {
 		const char *name = av_get_pix_fmt_name(picture->format);
 		*error_text = g_strdup_printf("pixel format %s is not supported (8-bit 4:2:0 only)",
-					      name != NULL ? name : "unknown");
+		                              name != NULL ? name : "unknown");
 		av_frame_unref(picture);
 		return false;
 	}
 	}
-	bool full = picture->color_range == AVCOL_RANGE_JPEG ||
-		    picture->format == AV_PIX_FMT_YUVJ420P;
+	bool full =
+	        picture->color_range == AVCOL_RANGE_JPEG || picture->format == AV_PIX_FMT_YUVJ420P;
 	AVFrame *held = av_frame_alloc();
 	av_frame_move_ref(held, picture);
 	struct wall_frame frame = {
-		.format = format,
-		.width_px = (uint32_t)held->width,
-		.height_px = (uint32_t)held->height,
-		.matrix = matrix_of(held->colorspace),
-		.range = full ? WALL_YUV_RANGE_FULL : WALL_YUV_RANGE_LIMITED,
-		.capture_time_us = take_capture_time(decoder, held->pts),
-		.release = release_picture,
-		.release_data = held,
+	        .format = format,
+	        .width_px = (uint32_t)held->width,
+	        .height_px = (uint32_t)held->height,
+	        .matrix = matrix_of(held->colorspace),
+	        .range = full ? WALL_YUV_RANGE_FULL : WALL_YUV_RANGE_LIMITED,
+	        .capture_time_us = take_capture_time(decoder, held->pts),
+	        .release = release_picture,
+	        .release_data = held,
 	};
 	unsigned planes = format == WALL_PIXEL_FORMAT_NV12 ? 2 : 3;
 	for (unsigned i = 0; i < planes; i++) {
@@ -204,7 +205,7 @@ static bool emit_picture(struct avdecoder *decoder, avdecoder_emit_fn emit, void
 
 /* Every picture that is ready; false only on an unsupported format. */
 static bool receive_pictures(struct avdecoder *decoder, avdecoder_emit_fn emit, void *user,
-			     char **error_text)
+                             char **error_text)
 {
 	for (;;) {
 		int result = avcodec_receive_frame(decoder->context, decoder->picture);
@@ -223,7 +224,7 @@ static bool receive_pictures(struct avdecoder *decoder, avdecoder_emit_fn emit, 
 }
 
 bool avdecoder_decode(struct avdecoder *decoder, GstBuffer *unit, int64_t capture_time_us,
-		      bool flush, avdecoder_emit_fn emit, void *user, char **error_text)
+                      bool flush, avdecoder_emit_fn emit, void *user, char **error_text)
 {
 	gsize size = gst_buffer_get_size(unit);
 	/* libavcodec reads past the end: it wants zeroed padding after the data. */

@@ -18,8 +18,8 @@
 #include <wall/plugin.h>
 
 /** What an appsink takes for this decoder: parsed access units. */
-#define AVDECODER_CAPS                                                           \
-	"video/x-h264,stream-format=(string){avc,byte-stream},alignment=(string)au;" \
+#define AVDECODER_CAPS                                                                             \
+	"video/x-h264,stream-format=(string){avc,byte-stream},alignment=(string)au;"               \
 	"video/x-h265,stream-format=(string){hvc1,hev1,byte-stream},alignment=(string)au"
 
 struct avdecoder;
@@ -45,7 +45,7 @@ bool avdecoder_handles(const GstCaps *caps);
 
 /** NULL with *error_text set (g_free it) when libavcodec cannot start. */
 struct avdecoder *avdecoder_create(const GstCaps *caps, const struct avdecoder_options *options,
-				   char **error_text);
+                                   char **error_text);
 void avdecoder_destroy(struct avdecoder *decoder);
 
 /** Whether decoder was made for caps (the same codec and codec data). */
@@ -63,6 +63,6 @@ const char *avdecoder_name(const struct avdecoder *decoder);
  * format).
  */
 bool avdecoder_decode(struct avdecoder *decoder, GstBuffer *unit, int64_t capture_time_us,
-		      bool flush, avdecoder_emit_fn emit, void *user, char **error_text);
+                      bool flush, avdecoder_emit_fn emit, void *user, char **error_text);
 
 #endif
