@@ -183,6 +183,10 @@ static bool emit_picture(struct avdecoder *decoder, avdecoder_emit_fn emit, void
 	bool full =
 	        picture->color_range == AVCOL_RANGE_JPEG || picture->format == AV_PIX_FMT_YUVJ420P;
 	AVFrame *held = av_frame_alloc();
+	if (held == NULL) {
+		/* As g_malloc() does: the wall cannot run without memory. */
+		g_error("libavcodec is out of memory");
+	}
 	av_frame_move_ref(held, picture);
 	struct wall_frame frame = {
 	        .format = format,
