@@ -189,6 +189,68 @@ static void test_key_frames_flushed(void)
 	coded_clear(&coded);
 }
 
+/* A copy of a byte-stream unit without its first IDR slice (NAL type 5). */
+static GstBuffer *without_first_slice(GstBuffer *unit)
+{
+	GstMapInfo map;
+	g_assert_true(gst_buffer_map(unit, &map, GST_MAP_READ));
+	/* NAL units start after 00 00 01; the slice runs to the next start code. */
+	gsize start = 0, end = 0;
+	for (gsize i = 0; i + 3 < map.size && end == 0; i++) {
+		if (map.data[i] != 0 || map.data[i + 1] != 0 || map.data[i + 2] != 1) {
+			continue;
+		}
+		if (start != 0) {
+			end = i > 0 && map.data[i - 1] == 0 ? i - 1 : i;
+		} else if ((map.data[i + 3] & 0x1f) == 5) {
+			start = i > 0 && map.data[i - 1] == 0 ? i - 1 : i;
+		}
+	}
+	g_assert_cmpuint(start, >, 0);
+	g_assert_cmpuint(end, >, start);
+	GByteArray *bytes = g_byte_array_new();
+	g_byte_array_append(bytes, map.data, (guint)start);
+	g_byte_array_append(bytes, map.data + end, (guint)(map.size - end));
+	gst_buffer_unmap(unit, &map);
+	gsize size = bytes->len;
+	GstBuffer *damaged = gst_buffer_new_wrapped(g_byte_array_free(bytes, FALSE), size);
+	gst_buffer_copy_into(damaged, unit, GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS, 0,
+	                     -1);
+	return damaged;
+}
+
+/*
+ * A key frame that lost a slice is concealed by the decoder, and the
+ * pictures after it carry the hole: none is shown, and pictures come
+ * again, whole, from the next key frame on.
+ */
+static void test_damaged_until_key_frame(void)
+{
+	struct coded coded =
+	        encode("x264enc bframes=0 key-int-max=10 option-string=slices=4",
+	               "h264parse ! video/x-h264,stream-format=byte-stream,alignment=au");
+	struct avdecoder *decoder = decoder_for(&coded);
+	struct seen seen = {0};
+	for (guint i = 0; i < coded.units->len; i++) {
+		GstBuffer *unit = g_ptr_array_index(coded.units, i);
+		GstBuffer *fed = i == 0 ? without_first_slice(unit) : gst_buffer_ref(unit);
+		char *error = NULL;
+		g_assert_true(avdecoder_decode(decoder, fed, capture_time_of(&coded, unit),
+		                               i + 1 == coded.units->len, on_picture, &seen,
+		                               &error));
+		gst_buffer_unref(fed);
+		if (i < 10) {
+			g_assert_cmpuint(seen.frames, ==, 0);
+		}
+	}
+	g_assert_cmpuint(seen.frames, ==, UNITS - 10);
+	g_assert_cmpint(seen.capture_us[0], ==, CAPTURE_BASE_US + 10);
+	/* Whole pictures: the middle is the red it was encoded as. */
+	g_assert_cmpint(abs(seen.first_yuv[0] - 81), <=, 3);
+	avdecoder_destroy(decoder);
+	coded_clear(&coded);
+}
+
 /* 4:4:4 decodes, but the renderers take 4:2:0 only: a clear error. */
 static void test_unsupported_pixel_format(void)
 {
@@ -237,6 +299,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/avdecoder/h264-byte-stream", test_h264_byte_stream);
 	g_test_add_func("/avdecoder/h265", test_h265);
 	g_test_add_func("/avdecoder/key-frames-flushed", test_key_frames_flushed);
+	g_test_add_func("/avdecoder/damaged-until-key-frame", test_damaged_until_key_frame);
 	g_test_add_func("/avdecoder/unsupported-pixel-format", test_unsupported_pixel_format);
 	g_test_add_func("/avdecoder/fits-and-handles", test_fits_and_handles);
 	return g_test_run();

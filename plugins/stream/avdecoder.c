@@ -1,6 +1,7 @@
 #include "avdecoder.h"
 
 #include <libavcodec/avcodec.h>
+#include <libavutil/log.h>
 #include <libavutil/pixdesc.h>
 #include <limits.h>
 #include <string.h>
@@ -14,6 +15,8 @@ struct avdecoder {
 	AVFrame *picture;
 	GstCaps *caps;
 	char *name;
+	/* A picture was concealed: nothing is shown until a clean key frame. */
+	bool damaged;
 	/* Packet numbers go out as pts and come back with the picture. */
 	int64_t next_packet;
 	int64_t capture_us[CAPTURE_SLOTS];
@@ -63,6 +66,15 @@ static bool set_codec_data(AVCodecContext *context, const GstCaps *caps)
 struct avdecoder *avdecoder_create(const GstCaps *caps, const struct avdecoder_options *options,
                                    char **error_text)
 {
+	static gsize quiet = 0;
+	if (g_once_init_enter(&quiet)) {
+		/*
+		 * libavcodec would print a line on stderr for every lost slice it
+		 * conceals; what a tile shows and its status say what matters.
+		 */
+		av_log_set_level(AV_LOG_FATAL);
+		g_once_init_leave(&quiet, 1);
+	}
 	const AVCodec *codec = avcodec_find_decoder(codec_of(caps));
 	if (codec == NULL) {
 		*error_text = g_strdup("libavcodec has no decoder for this video");
@@ -217,8 +229,20 @@ static bool receive_pictures(struct avdecoder *decoder, avdecoder_emit_fn emit, 
 			/* EAGAIN: wants more input; EOF: drained; else a broken unit. */
 			return true;
 		}
-		if (decoder->picture->flags & AV_FRAME_FLAG_CORRUPT) {
-			av_frame_unref(decoder->picture);
+		/*
+		 * A picture with slices lost (a dropped packet, joining mid-frame)
+		 * comes out with the holes concealed, grey or black, and every
+		 * picture after it carries them on until the next key frame. The
+		 * tile keeps its last good picture until then.
+		 */
+		AVFrame *picture = decoder->picture;
+		if (picture->decode_error_flags != 0 || (picture->flags & AV_FRAME_FLAG_CORRUPT)) {
+			decoder->damaged = true;
+		} else if (picture->key_frame) {
+			decoder->damaged = false;
+		}
+		if (decoder->damaged) {
+			av_frame_unref(picture);
 			continue;
 		}
 		if (!emit_picture(decoder, emit, user, error_text)) {
