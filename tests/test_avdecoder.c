@@ -101,16 +101,21 @@ static void on_picture(void *user, const struct wall_frame *frame)
 	frame->release(frame->release_data);
 }
 
-static struct avdecoder *decoder_for(const struct coded *coded)
+static struct avdecoder *decoder_with(const struct coded *coded,
+                                      const struct avdecoder_options *options)
 {
-	struct avdecoder_options options = {.threads = 1};
 	char *error = NULL;
 	g_assert_true(avdecoder_handles(coded->caps));
-	struct avdecoder *decoder = avdecoder_create(coded->caps, &options, &error);
+	struct avdecoder *decoder = avdecoder_create(coded->caps, options, &error);
 	g_assert_null(error);
 	g_assert_nonnull(decoder);
 	g_assert_true(avdecoder_fits(decoder, coded->caps));
 	return decoder;
+}
+
+static struct avdecoder *decoder_for(const struct coded *coded)
+{
+	return decoder_with(coded, &(struct avdecoder_options){.threads = 1});
 }
 
 /* Every unit in, flushing after the last: every picture out, in display order. */
@@ -224,12 +229,12 @@ static GstBuffer *without_first_slice(GstBuffer *unit)
  * pictures after it carry the hole: none is shown, and pictures come
  * again, whole, from the next key frame on.
  */
-static void test_damaged_until_key_frame(void)
+static void check_damaged_until_key_frame(const struct avdecoder_options *options)
 {
 	struct coded coded =
 	        encode("x264enc bframes=0 key-int-max=10 option-string=slices=4",
 	               "h264parse ! video/x-h264,stream-format=byte-stream,alignment=au");
-	struct avdecoder *decoder = decoder_for(&coded);
+	struct avdecoder *decoder = decoder_with(&coded, options);
 	struct seen seen = {0};
 	for (guint i = 0; i < coded.units->len; i++) {
 		GstBuffer *unit = g_ptr_array_index(coded.units, i);
@@ -249,6 +254,14 @@ static void test_damaged_until_key_frame(void)
 	g_assert_cmpint(abs(seen.first_yuv[0] - 81), <=, 3);
 	avdecoder_destroy(decoder);
 	coded_clear(&coded);
+}
+
+/* On one thread, on frame threads, and as a live stream. */
+static void test_damaged_until_key_frame(void)
+{
+	check_damaged_until_key_frame(&(struct avdecoder_options){.threads = 1});
+	check_damaged_until_key_frame(&(struct avdecoder_options){.threads = 3});
+	check_damaged_until_key_frame(&(struct avdecoder_options){.threads = 0, .live = true});
 }
 
 /* 4:4:4 decodes, but the renderers take 4:2:0 only: a clear error. */

@@ -90,8 +90,15 @@ struct avdecoder *avdecoder_create(const GstCaps *caps, const struct avdecoder_o
 		goto fail;
 	}
 	AVCodecContext *context = decoder->context;
-	context->thread_count = options->threads;
-	context->thread_type = options->live ? FF_THREAD_SLICE : FF_THREAD_FRAME | FF_THREAD_SLICE;
+	/*
+	 * libavcodec conceals lost slices without saying so when it decodes
+	 * slices in parallel, and a concealed picture must not reach a tile
+	 * (receive_pictures()). Frame threads keep that report, but hold a
+	 * picture back per thread: fine for a file, too slow for a live
+	 * camera, which decodes on one thread (a core decodes 4K30 H.264).
+	 */
+	context->thread_count = options->live ? 1 : options->threads;
+	context->thread_type = FF_THREAD_FRAME;
 	/*
 	 * A picture whose references were never seen (joining mid-GOP, a lost
 	 * packet) shows grey smears; the tile keeps its last good one.

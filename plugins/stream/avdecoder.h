@@ -25,11 +25,11 @@
 struct avdecoder;
 
 struct avdecoder_options {
-	/** Decoding threads; 0 lets libavcodec choose. */
+	/** Frame threads for a stream that is not live; 0 lets libavcodec choose. */
 	int threads;
 	/**
-	 * A live stream: threads split a picture (slices) but never hold
-	 * pictures back (frames), which would add a frame of latency each.
+	 * A live stream decodes on one thread: frame threads would hold a
+	 * picture back each, and slice threads hide concealed pictures.
 	 */
 	bool live;
 };
