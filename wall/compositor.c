@@ -476,7 +476,7 @@ static void report_tile(struct wall_compositor *compositor, struct tile *tile)
 	JsonBuilder *builder = compositor_event_begin("tile");
 	compositor_add_string(builder, "tile", tile->config->id);
 	compositor_add_string(builder, "source", tile->shown->name);
-	compositor_add_string(builder, "state", compositor_state_word(state));
+	compositor_add_string(builder, "state", wall_source_state_name(state));
 	compositor_add_event(compositor, builder);
 }
 

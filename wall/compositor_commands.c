@@ -42,24 +42,6 @@ void compositor_add_string(JsonBuilder *builder, const char *name, const char *v
 	}
 }
 
-const char *compositor_state_word(enum wall_source_state state)
-{
-	switch (state) {
-	case WALL_SOURCE_STATE_CONNECTING:
-		return "connecting";
-	case WALL_SOURCE_STATE_LIVE:
-		return "live";
-	case WALL_SOURCE_STATE_STALLED:
-		return "stalled";
-	case WALL_SOURCE_STATE_OFFLINE:
-		return "offline";
-	case WALL_SOURCE_STATE_ERROR:
-		return "error";
-	default:
-		return "unknown";
-	}
-}
-
 static struct tile *find_tile(struct wall_compositor *compositor, const char *id)
 {
 	for (guint i = 0; i < compositor->tiles->len; i++) {
@@ -257,7 +239,7 @@ static void add_status_pair(void *user, const char *key, const char *value)
 /* What the slot's source is doing: state, pictures and the plugin's own figures. */
 static void describe_slot(struct source_slot *slot, JsonBuilder *builder, int64_t now_us)
 {
-	compositor_add_string(builder, "state", compositor_state_word(slot->health.state));
+	compositor_add_string(builder, "state", wall_source_state_name(slot->health.state));
 	compositor_add_string(builder, "reason", slot->health.reason);
 	json_builder_set_member_name(builder, "fps");
 	json_builder_add_double_value(builder, (double)(int64_t)(slot->fps * 10.0 + 0.5) / 10.0);

@@ -213,10 +213,10 @@ static void draw_slate(struct tile *tile, struct wall_renderer *renderer)
 	}
 }
 
-static void draw_border(const struct wall_layout_tile *config, struct wall_renderer *renderer)
+/* A frame b pixels wide just inside r. */
+static void fill_frame(struct wall_renderer *renderer, const struct wall_rect *r, int b,
+                       uint32_t argb)
 {
-	int b = config->border_px;
-	const struct wall_rect *r = &config->rect;
 	if (b <= 0) {
 		return;
 	}
@@ -227,23 +227,19 @@ static void draw_border(const struct wall_layout_tile *config, struct wall_rende
 	        {r->x + r->width - b, r->y + b, b, r->height - 2 * b},
 	};
 	for (int i = 0; i < 4; i++) {
-		renderer->impl->fill(renderer, &edges[i], config->border_argb);
+		renderer->impl->fill(renderer, &edges[i], argb);
 	}
+}
+
+static void draw_border(const struct wall_layout_tile *config, struct wall_renderer *renderer)
+{
+	fill_frame(renderer, &config->rect, config->border_px, config->border_argb);
 }
 
 static void draw_alarm_border(const struct tile *tile, struct wall_renderer *renderer)
 {
 	const struct wall_rect *r = &tile->config->rect;
-	int b = MAX(4, MIN(r->width, r->height) / 40);
-	struct wall_rect edges[4] = {
-	        {r->x, r->y, r->width, b},
-	        {r->x, r->y + r->height - b, r->width, b},
-	        {r->x, r->y + b, b, r->height - 2 * b},
-	        {r->x + r->width - b, r->y + b, b, r->height - 2 * b},
-	};
-	for (int i = 0; i < 4; i++) {
-		renderer->impl->fill(renderer, &edges[i], ALARM_ARGB);
-	}
+	fill_frame(renderer, r, MAX(4, MIN(r->width, r->height) / 40), ALARM_ARGB);
 }
 
 void compositor_draw_tile(struct tile *tile, struct wall_renderer *renderer)

@@ -158,7 +158,6 @@ void compositor_alarm_free(struct alarm_entry *alarm);
 void compositor_add_event(struct wall_compositor *compositor, JsonBuilder *builder);
 JsonBuilder *compositor_event_begin(const char *name);
 void compositor_add_string(JsonBuilder *builder, const char *name, const char *value);
-const char *compositor_state_word(enum wall_source_state state);
 void compositor_alarm_event(struct wall_compositor *compositor, const struct alarm_entry *alarm,
                             const char *state);
 void compositor_alarm_place(struct wall_compositor *compositor);

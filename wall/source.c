@@ -56,25 +56,6 @@ struct wall_source {
 
 /* Host services. */
 
-static const char *state_name(enum wall_source_state state)
-{
-	switch (state) {
-	case WALL_SOURCE_STATE_CONNECTING:
-		return "connecting";
-	case WALL_SOURCE_STATE_LIVE:
-		return "live";
-	case WALL_SOURCE_STATE_STALLED:
-		return "stalled";
-	case WALL_SOURCE_STATE_OFFLINE:
-		return "offline";
-	case WALL_SOURCE_STATE_ERROR:
-		return "error";
-	case WALL_SOURCE_STATE_INVALID:
-		break;
-	}
-	return "invalid";
-}
-
 static void log_prefixed(enum wall_log_level level, const char *prefix, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -113,11 +94,11 @@ static void log_transition(struct wall_source *source, enum wall_source_state fr
 			   enum wall_source_state to, const char *reason)
 {
 	if (reason != NULL) {
-		log_prefixed(WALL_LOG_INFO, source->config.name, "%s -> %s: %s", state_name(from),
-			     state_name(to), reason);
+		log_prefixed(WALL_LOG_INFO, source->config.name, "%s -> %s: %s", wall_source_state_name(from),
+			     wall_source_state_name(to), reason);
 	} else {
-		log_prefixed(WALL_LOG_INFO, source->config.name, "%s -> %s", state_name(from),
-			     state_name(to));
+		log_prefixed(WALL_LOG_INFO, source->config.name, "%s -> %s", wall_source_state_name(from),
+			     wall_source_state_name(to));
 	}
 }
 
@@ -688,7 +669,7 @@ void wall_source_status(struct wall_source *source, wall_status_fn add, void *us
 	char *dropped = g_strdup_printf("%" G_GUINT64_FORMAT, source->dropped);
 	g_mutex_unlock(&source->lock);
 
-	add(user, "state", state_name(state));
+	add(user, "state", wall_source_state_name(state));
 	if (reason != NULL) {
 		add(user, "reason", reason);
 	}

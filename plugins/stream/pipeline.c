@@ -767,17 +767,20 @@ static bool link_klv(struct pipeline *pipeline, GstPad *pad)
 
 static void drain_pad(struct pipeline *pipeline, GstPad *pad);
 
-static void on_pad_added(GstElement *decode, GstPad *pad, gpointer user)
+/* A stream showed up, so the server answered: its caps (unref them). */
+static GstCaps *answered_caps(struct pipeline *pipeline, GstPad *pad)
 {
-	struct pipeline *pipeline = user;
 	g_mutex_lock(&pipeline->lock);
 	pipeline->answered = true;
 	g_mutex_unlock(&pipeline->lock);
-
 	GstCaps *caps = gst_pad_get_current_caps(pad);
-	if (caps == NULL) {
-		caps = gst_pad_query_caps(pad, NULL);
-	}
+	return caps != NULL ? caps : gst_pad_query_caps(pad, NULL);
+}
+
+static void on_pad_added(GstElement *decode, GstPad *pad, gpointer user)
+{
+	struct pipeline *pipeline = user;
+	GstCaps *caps = answered_caps(pipeline, pad);
 	bool video = g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(caps, 0)),
 				      "video/");
 	bool klv = is_klv(caps);
@@ -897,14 +900,7 @@ static GstElement *add_decoder(struct pipeline *pipeline, GstCaps *caps)
 static void on_parsed_pad(GstElement *parse, GstPad *pad, gpointer user)
 {
 	struct pipeline *pipeline = user;
-	g_mutex_lock(&pipeline->lock);
-	pipeline->answered = true;
-	g_mutex_unlock(&pipeline->lock);
-
-	GstCaps *caps = gst_pad_get_current_caps(pad);
-	if (caps == NULL) {
-		caps = gst_pad_query_caps(pad, NULL);
-	}
+	GstCaps *caps = answered_caps(pipeline, pad);
 	const char *name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
 	bool video = g_str_has_prefix(name, "video/") && !pipeline->video_linked;
 	if (video && decodes_in_process(caps, NULL)) {

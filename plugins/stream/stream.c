@@ -941,24 +941,6 @@ void stream_set_visible(struct stream *stream, bool visible)
 	g_mutex_unlock(&stream->lock);
 }
 
-static const char *state_word(enum wall_source_state state)
-{
-	switch (state) {
-	case WALL_SOURCE_STATE_CONNECTING:
-		return "connecting";
-	case WALL_SOURCE_STATE_LIVE:
-		return "live";
-	case WALL_SOURCE_STATE_STALLED:
-		return "stalled";
-	case WALL_SOURCE_STATE_OFFLINE:
-		return "offline";
-	case WALL_SOURCE_STATE_ERROR:
-		return "error";
-	default:
-		return "unknown";
-	}
-}
-
 static void add_number(wall_status_fn add, void *user, const char *key, const char *format,
 		       double value)
 {
@@ -993,7 +975,7 @@ void stream_status(struct stream *stream, wall_status_fn add, void *user)
 
 	/* Every text here is free of credentials: shown_uris are scrubbed. */
 	char *key = g_strconcat(stream->status_prefix, "_state", NULL);
-	add(user, key, state_word(state));
+	add(user, key, wall_source_state_name(state));
 	g_free(key);
 	if (reason != NULL) {
 		key = g_strconcat(stream->status_prefix, "_reason", NULL);

@@ -113,6 +113,29 @@ enum wall_source_state {
 	WALL_SOURCE_STATE_ERROR,
 };
 
+/**
+ * The state's word in logs, status and control events ("live"); any
+ * thread. Inline, so it adds nothing to the ABI.
+ */
+static inline const char *wall_source_state_name(enum wall_source_state state)
+{
+	switch (state) {
+	case WALL_SOURCE_STATE_CONNECTING:
+		return "connecting";
+	case WALL_SOURCE_STATE_LIVE:
+		return "live";
+	case WALL_SOURCE_STATE_STALLED:
+		return "stalled";
+	case WALL_SOURCE_STATE_OFFLINE:
+		return "offline";
+	case WALL_SOURCE_STATE_ERROR:
+		return "error";
+	case WALL_SOURCE_STATE_INVALID:
+		break;
+	}
+	return "invalid";
+}
+
 enum wall_log_level {
 	WALL_LOG_INVALID = 0,
 	WALL_LOG_ERROR,
