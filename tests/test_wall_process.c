@@ -16,7 +16,7 @@ static void test_version(void)
 	const char *args[] = {"--version", NULL};
 	g_assert_cmpint(wall_test_run_wall(args, &out, NULL), ==, 0);
 	g_assert_true(g_str_has_prefix(out, "wall "));
-	g_assert_nonnull(strstr(out, "plugin ABI 1"));
+	g_assert_nonnull(strstr(out, "plugin ABI 2"));
 	g_free(out);
 }
 

@@ -256,13 +256,23 @@ static char *load(struct entry *entry, const char *path, const char *expected_na
 		goto err_close;
 	}
 
+	if (exported->struct_size > sizeof(struct wall_plugin)) {
+		/*
+		 * Built against a newer header: its callbacks past our end are
+		 * ones this wall would never call, so it would run half-made.
+		 */
+		why = g_strdup_printf("%s: struct wall_plugin is %u bytes, larger than the %zu "
+				      "this wall knows: built for a newer wall",
+				      path, exported->struct_size, sizeof(struct wall_plugin));
+		goto err_close;
+	}
+
 	/*
-	 * From here on only the host's copy is read. A newer plugin built
-	 * against a longer struct with the same ABI version keeps its extra
-	 * callbacks to itself; an older one gets NULL for what it lacks.
+	 * From here on only the host's copy is read. An older plugin gets
+	 * NULL for the callbacks it lacks.
 	 */
 	struct wall_plugin plugin = {0};
-	memcpy(&plugin, exported, MIN((size_t)exported->struct_size, sizeof(plugin)));
+	memcpy(&plugin, exported, exported->struct_size);
 
 	if (plugin.name == NULL || *plugin.name == '\0') {
 		why = g_strdup_printf("%s: the plugin has no name", path);
