@@ -357,19 +357,27 @@ void wall_test_stop(GSubprocess *process)
 
 static char *temp_dir;
 
-static void remove_temp_dir(void)
+/* Removes path and, when it is a folder, everything in it. */
+static void remove_tree(const char *path)
 {
-	GDir *dir = g_dir_open(temp_dir, 0, NULL);
+	GDir *dir = g_file_test(path, G_FILE_TEST_IS_SYMLINK) ? NULL : g_dir_open(path, 0, NULL);
 	if (dir != NULL) {
 		const char *name;
 		while ((name = g_dir_read_name(dir)) != NULL) {
-			char *path = g_build_filename(temp_dir, name, NULL);
-			g_unlink(path);
-			g_free(path);
+			char *child = g_build_filename(path, name, NULL);
+			remove_tree(child);
+			g_free(child);
 		}
 		g_dir_close(dir);
+		g_rmdir(path);
+	} else {
+		g_unlink(path);
 	}
-	g_rmdir(temp_dir);
+}
+
+static void remove_temp_dir(void)
+{
+	remove_tree(temp_dir);
 	g_free(temp_dir);
 }
 

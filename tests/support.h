@@ -79,7 +79,7 @@ GHashTable *wall_test_status(struct wall_source *source);
 /** Kill a process wall_test_spawn() started, wait for it, free it. Accepts NULL. */
 void wall_test_stop(GSubprocess *process);
 
-/** A path in a fresh temporary folder removed at exit. g_free it. */
+/** A path in a fresh temporary folder removed, with all in it, at exit. g_free it. */
 char *wall_test_temp_path(const char *name);
 
 /** ASan options that walk allocation stacks fully (asan_full_unwind.c says why). */

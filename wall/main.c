@@ -2,8 +2,27 @@
 
 #include "config.h"
 #include "wall/plugin.h"
+#include "log.h"
 #include "options.h"
+#include "paths.h"
+#include "plugin_help.h"
+#include "plugin_registry.h"
 #include "wall.h"
+
+/* --help-plugin and --list-plugins: the plugins in the same folders a run would search. */
+static int print_plugins(const struct wall_options *options)
+{
+	wall_log_set_level(options->verbose ? WALL_LOG_DEBUG : WALL_LOG_WARNING);
+	char **dirs = wall_paths_plugin_dirs(options->plugin_path);
+	struct wall_plugin_registry *registry =
+		wall_plugin_registry_create((const char *const *)dirs);
+	g_strfreev(dirs);
+	bool ok = options->help_plugin != NULL
+			  ? wall_plugin_help_print(registry, options->help_plugin, stdout)
+			  : wall_plugin_help_list(registry, stdout);
+	wall_plugin_registry_destroy(registry);
+	return ok ? WALL_EXIT_OK : WALL_EXIT_BAD_LAYOUT;
+}
 
 int main(int argc, char **argv)
 {
@@ -18,6 +37,8 @@ int main(int argc, char **argv)
 	int status = WALL_EXIT_OK;
 	if (options.version) {
 		printf("wall %s (plugin ABI %u)\n", WALL_VERSION, WALL_PLUGIN_ABI_VERSION);
+	} else if (options.help_plugin != NULL || options.list_plugins) {
+		status = print_plugins(&options);
 	} else {
 		status = wall_run(&options);
 	}

@@ -61,6 +61,10 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		{"quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet, "Log only errors", NULL},
 		{"version", 0, 0, G_OPTION_ARG_NONE, &options->version, "Print the version",
 		 NULL},
+		{"help-plugin", 0, 0, G_OPTION_ARG_STRING, &options->help_plugin,
+		 "Print the options plugin NAME takes: type, default and help", "NAME"},
+		{"list-plugins", 0, 0, G_OPTION_ARG_NONE, &options->list_plugins,
+		 "Print every plugin found, with its options", NULL},
 		{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
 		 "LAYOUT.yaml"},
 		{NULL},
@@ -110,7 +114,7 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 			    "--no-control cannot go with --control, --listen or --token-file");
 		goto out;
 	}
-	if (options->version) {
+	if (options->version || options->help_plugin != NULL || options->list_plugins) {
 		ok = true;
 		goto out;
 	}
@@ -144,5 +148,6 @@ void wall_options_finish(struct wall_options *options)
 	g_free(options->listen);
 	g_free(options->token_file);
 	g_free(options->state_path);
+	g_free(options->help_plugin);
 	*options = (struct wall_options){0};
 }

@@ -34,6 +34,10 @@ struct wall_options {
 	bool verbose;
 	bool quiet;
 	bool version;
+	/** Print this plugin's options and exit. */
+	char *help_plugin;
+	/** Print every plugin found, with its options, and exit. */
+	bool list_plugins;
 };
 
 /**
