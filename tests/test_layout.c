@@ -5,6 +5,7 @@
 
 #include "layout.h"
 #include "support.h"
+#include "value.h"
 
 static const struct wall_option pattern_options[] = {
 	{.name = "width", .type = WALL_OPTION_INT, .default_value = "1280", .min = 16, .max = 7680},
@@ -603,11 +604,46 @@ static void test_value_syntax(void)
 	g_assert_false(wall_parse_duration_ms("3 s", &ms));
 	g_assert_false(wall_parse_duration_ms("soon", &ms));
 	g_assert_false(wall_parse_duration_ms("0x10", &ms));
+	/* Units in any case, as the control protocol always took them. */
+	g_assert_true(wall_parse_duration_ms("3S", &ms));
+	g_assert_cmpint(ms, ==, 3000);
+	g_assert_true(wall_parse_duration_ms(".5s", &ms));
+	g_assert_cmpint(ms, ==, 500);
+	g_assert_false(wall_parse_duration_ms("1d", &ms));
+	g_assert_false(wall_parse_duration_ms("9000h", &ms));
+	g_assert_false(wall_parse_duration_ms("inf", &ms));
+	/* A bare number in another unit, as TRANSITION's milliseconds. */
+	g_assert_true(wall_parse_duration_in("400", 1, &ms));
+	g_assert_cmpint(ms, ==, 400);
+	g_assert_true(wall_parse_duration_in("1.5s", 1, &ms));
+	g_assert_cmpint(ms, ==, 1500);
 
 	bool value;
 	g_assert_true(wall_parse_bool("yes", &value) && value);
 	g_assert_true(wall_parse_bool("Off", &value) && !value);
 	g_assert_false(wall_parse_bool("1", &value));
+}
+
+/* Tour dwells in the layout take the same durations as the socket's FOR. */
+static void test_dwell_durations(void)
+{
+	static const struct {
+		const char *text;
+		int64_t ms;
+	} cases[] = {{"1.5s", 1500}, {"1h", 3600000}, {"90", 90000}, {"2500ms", 2500}};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *text = g_strdup_printf(
+			"wall: {canvas: 100x100}\n"
+			"sources: {a: {plugin: image, path: a.png}, b: {plugin: image, path: b.png}}\n"
+			"scenes:\n"
+			"  main: {tiles: [{id: t, tour: [a, b], dwell: %s, rect: [0, 0, 10, 10]}]}\n",
+			cases[i].text);
+		struct wall_layout *layout = parse(text);
+		const struct wall_layout_scene *scene = wall_layout_find_scene(layout, "main");
+		g_assert_cmpint(wall_layout_find_tile(scene, "t")->dwell_ms, ==, cases[i].ms);
+		wall_layout_destroy(layout);
+		g_free(text);
+	}
 }
 
 /* ---- Files ---- */
@@ -820,6 +856,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/layout/options", test_options);
 	g_test_add_func("/layout/plugin-error-kept", test_plugin_error_kept);
 	g_test_add_func("/layout/value-syntax", test_value_syntax);
+	g_test_add_func("/layout/dwell-durations", test_dwell_durations);
 	g_test_add_func("/layout/example-files", test_example_files);
 	g_test_add_func("/layout/broken-files", test_broken_files);
 	return g_test_run();

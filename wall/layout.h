@@ -173,11 +173,4 @@ const struct wall_layout_option *wall_layout_source_option(const struct wall_lay
 const struct wall_layout_tile *wall_layout_find_tile(const struct wall_layout_scene *scene,
 						     const char *id);
 
-/** Parse "#rrggbb" or "#rrggbbaa" into 0xAARRGGBB. */
-bool wall_parse_color(const char *text, uint32_t *argb);
-/** Parse "250ms", "3s", "2m", "1h" or a bare number of seconds into ms. */
-bool wall_parse_duration_ms(const char *text, int64_t *ms);
-/** Parse a YAML boolean word (true/false, yes/no, on/off). */
-bool wall_parse_bool(const char *text, bool *value);
-
 #endif

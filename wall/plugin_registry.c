@@ -7,6 +7,7 @@
 
 #include "layout.h"
 #include "log.h"
+#include "value.h"
 
 /*
  * Bytes every plugin must provide: everything up to and including the

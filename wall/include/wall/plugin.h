@@ -173,7 +173,10 @@ enum wall_option_type {
 	WALL_OPTION_BOOL,
 	/** "#rrggbb" or "#rrggbbaa". Read it with wall_host.config_color(). */
 	WALL_OPTION_COLOR,
-	/** Duration: "250ms", "3s", "2m", or a bare number of seconds. */
+	/**
+	 * Duration: "250ms", "1.5s", "2m", "1h" (units in any case), or a
+	 * bare number of seconds. Read it with wall_host.config_duration_ms().
+	 */
 	WALL_OPTION_DURATION,
 	/** One of the words in choices, separated by '|'. */
 	WALL_OPTION_ENUM,
