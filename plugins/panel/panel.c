@@ -182,7 +182,7 @@ static void draw_chrome(cairo_t *cr, struct panel *panel, struct panel_view *vie
 
 	if (panel->stale || panel->error != NULL) {
 		/* A bar along the top, seen from across the room. */
-		panel_set_argb(cr, panel->error != NULL ? theme->bad_argb : theme->warn_argb);
+		wall_argb_set_source(cr, panel->error != NULL ? theme->bad_argb : theme->warn_argb);
 		cairo_rectangle(cr, 0, 0, width, MAX(3.0, round(height / 60.0)));
 		cairo_fill(cr);
 	}
@@ -264,7 +264,7 @@ static void draw_and_push(struct panel *panel)
 	cairo_surface_t *surface =
 		cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)width, (int)height);
 	cairo_t *cr = cairo_create(surface);
-	panel_set_argb(cr, panel->theme.background_argb);
+	wall_argb_set_source(cr, panel->theme.background_argb);
 	cairo_paint(cr);
 
 	struct panel_view view;

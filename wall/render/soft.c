@@ -18,6 +18,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "argb.h"
 #include "log.h"
 
 /* Far beyond any wall, and within libyuv's clipped-scale limits. */
@@ -580,15 +581,6 @@ static void soft_texture_finish(struct wall_renderer *renderer, struct wall_text
 	*tex = (struct wall_texture){0};
 }
 
-static uint32_t premultiply(uint32_t argb)
-{
-	uint32_t a = argb >> 24;
-	uint32_t r = (((argb >> 16) & 0xff) * a + 127) / 255;
-	uint32_t g = (((argb >> 8) & 0xff) * a + 127) / 255;
-	uint32_t b = ((argb & 0xff) * a + 127) / 255;
-	return a << 24 | r << 16 | g << 8 | b;
-}
-
 static void soft_fill(struct wall_renderer *renderer, const struct wall_rect *rect, uint32_t argb)
 {
 	struct soft_renderer *r = soft_from(renderer);
@@ -603,7 +595,7 @@ static void soft_fill(struct wall_renderer *renderer, const struct wall_rect *re
 		return;
 	}
 	/* A source stride of 0 repeats the one colour row down the rect. */
-	ARGBRect((uint8_t *)r->fill_row, 0, 0, 0, clip.width, 1, premultiply(argb));
+	ARGBRect((uint8_t *)r->fill_row, 0, 0, 0, clip.width, 1, wall_argb_premultiply(argb));
 	ARGBBlend((const uint8_t *)r->fill_row, 0, dst, r->canvas_stride, dst, r->canvas_stride,
 	          clip.width, clip.height);
 }
