@@ -24,17 +24,21 @@ static gpointer worker_main(gpointer data)
 	return NULL;
 }
 
-struct wall_worker *wall_worker_start(const char *name, wall_worker_fn start,
-				      wall_worker_fn finish, void *user)
+struct wall_worker *wall_worker_new(void)
 {
 	struct wall_worker *worker = g_new0(struct wall_worker, 1);
 	worker->context = g_main_context_new();
 	worker->loop = g_main_loop_new(worker->context, FALSE);
+	return worker;
+}
+
+void wall_worker_start(struct wall_worker *worker, const char *name, wall_worker_fn start,
+		       wall_worker_fn finish, void *user)
+{
 	worker->start = start;
 	worker->finish = finish;
 	worker->user = user;
 	worker->thread = g_thread_new(name, worker_main, worker);
-	return worker;
 }
 
 static gboolean quit_loop(gpointer loop)
@@ -52,12 +56,14 @@ void wall_worker_stop(struct wall_worker *worker)
 	 * A source, not g_main_loop_quit(): it works even before the loop
 	 * runs. High priority, so a busy redraw timer cannot starve it.
 	 */
-	GSource *quit = g_idle_source_new();
-	g_source_set_priority(quit, G_PRIORITY_HIGH);
-	g_source_set_callback(quit, quit_loop, worker->loop, NULL);
-	g_source_attach(quit, worker->context);
-	g_source_unref(quit);
-	g_thread_join(worker->thread);
+	if (worker->thread != NULL) {
+		GSource *quit = g_idle_source_new();
+		g_source_set_priority(quit, G_PRIORITY_HIGH);
+		g_source_set_callback(quit, quit_loop, worker->loop, NULL);
+		g_source_attach(quit, worker->context);
+		g_source_unref(quit);
+		g_thread_join(worker->thread);
+	}
 	g_main_loop_unref(worker->loop);
 	g_main_context_unref(worker->context);
 	g_free(worker);

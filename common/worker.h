@@ -14,19 +14,25 @@ struct wall_worker;
 typedef void (*wall_worker_fn)(void *user);
 
 /**
- * Start a thread called name running a new main context, pushed as the
- * thread's default, so GIO and GStreamer attach there. start(user) runs
- * first on that thread, before any other source; finish(user) runs last,
- * after the loop has stopped and with the context still the default, to
- * tear down what start made. Either may be NULL. Never fails.
+ * A worker with its main context made but no thread yet: the owner keeps
+ * the pointer before the thread can need it. Never fails.
  */
-struct wall_worker *wall_worker_start(const char *name, wall_worker_fn start,
-				      wall_worker_fn finish, void *user);
+struct wall_worker *wall_worker_new(void);
+
+/**
+ * Start the thread, called name, running the context, pushed as the
+ * thread's default so GIO and GStreamer attach there. start(user) runs
+ * first on that thread, before any source; finish(user) runs last, after
+ * the loop has stopped and with the context still the default, to tear
+ * down what start made. Either may be NULL. Call it once.
+ */
+void wall_worker_start(struct wall_worker *worker, const char *name, wall_worker_fn start,
+		       wall_worker_fn finish, void *user);
 
 /**
  * Stop the loop at its next turn (pending sources of lower priority do not
- * run), run finish, join the thread and free the worker. Any thread but
- * the worker's own. Accepts NULL.
+ * run), run finish, join the thread and free the worker, started or not.
+ * Any thread but the worker's own. Accepts NULL.
  */
 void wall_worker_stop(struct wall_worker *worker);
 
