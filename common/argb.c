@@ -3,7 +3,7 @@
 void wall_argb_set_source(cairo_t *cr, uint32_t argb)
 {
 	cairo_set_source_rgba(cr, ((argb >> 16) & 0xff) / 255.0, ((argb >> 8) & 0xff) / 255.0,
-			      (argb & 0xff) / 255.0, (argb >> 24) / 255.0);
+	                      (argb & 0xff) / 255.0, (argb >> 24) / 255.0);
 }
 
 uint32_t wall_argb_premultiply(uint32_t argb)

@@ -1,7 +1,7 @@
 #include "text.h"
 
 PangoLayout *wall_text_layout(cairo_t *cr, const struct wall_text_font *font, const char *text,
-			      double max_width_px)
+                              double max_width_px)
 {
 	PangoLayout *layout = pango_cairo_create_layout(cr);
 	/*
@@ -17,11 +17,11 @@ PangoLayout *wall_text_layout(cairo_t *cr, const struct wall_text_font *font, co
 	pango_layout_context_changed(layout);
 
 	PangoFontDescription *description = pango_font_description_from_string(
-		font->description != NULL ? font->description : WALL_TEXT_FONT);
+	        font->description != NULL ? font->description : WALL_TEXT_FONT);
 	pango_font_description_set_absolute_size(description,
-						 MAX(font->size_px, 1.0) * PANGO_SCALE);
+	                                         MAX(font->size_px, 1.0) * PANGO_SCALE);
 	pango_font_description_set_weight(description,
-					  font->bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+	                                  font->bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
 	pango_layout_set_font_description(layout, description);
 	pango_font_description_free(description);
 

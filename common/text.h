@@ -14,7 +14,8 @@
 #define WALL_TEXT_FONT "Noto Sans CJK SC"
 
 struct wall_text_font {
-	/** A Pango font description ("Noto Sans CJK SC", "Sans Italic"); NULL for WALL_TEXT_FONT. */
+	/** A Pango font description ("Noto Sans CJK SC", "Sans Italic"); NULL for WALL_TEXT_FONT.
+	 */
 	const char *description;
 	/** Em size in pixels; under 1 counts as 1. */
 	double size_px;
@@ -31,6 +32,6 @@ struct wall_text_font {
  * Any thread, with a cr of its own. g_object_unref it.
  */
 PangoLayout *wall_text_layout(cairo_t *cr, const struct wall_text_font *font, const char *text,
-			      double max_width_px);
+                              double max_width_px);
 
 #endif

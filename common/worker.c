@@ -33,7 +33,7 @@ struct wall_worker *wall_worker_new(void)
 }
 
 void wall_worker_start(struct wall_worker *worker, const char *name, wall_worker_fn start,
-		       wall_worker_fn finish, void *user)
+                       wall_worker_fn finish, void *user)
 {
 	worker->start = start;
 	worker->finish = finish;
@@ -74,8 +74,8 @@ GMainContext *wall_worker_context(const struct wall_worker *worker)
 	return worker->context;
 }
 
-GSource *wall_worker_post(struct wall_worker *worker, GSourceFunc fn, void *user,
-			  unsigned delay_ms, gboolean keep)
+GSource *wall_worker_post(struct wall_worker *worker, GSourceFunc fn, void *user, unsigned delay_ms,
+                          gboolean keep)
 {
 	GSource *source = delay_ms > 0 ? g_timeout_source_new(delay_ms) : g_idle_source_new();
 	g_source_set_callback(source, fn, user, NULL);

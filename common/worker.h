@@ -27,7 +27,7 @@ struct wall_worker *wall_worker_new(void);
  * down what start made. Either may be NULL. Call it once.
  */
 void wall_worker_start(struct wall_worker *worker, const char *name, wall_worker_fn start,
-		       wall_worker_fn finish, void *user);
+                       wall_worker_fn finish, void *user);
 
 /**
  * Stop the loop at its next turn (pending sources of lower priority do not
@@ -44,7 +44,7 @@ GMainContext *wall_worker_context(const struct wall_worker *worker);
  * it is idle). Any thread. Returns the source, which the caller owns and
  * may destroy to cancel, when keep is true; else NULL.
  */
-GSource *wall_worker_post(struct wall_worker *worker, GSourceFunc fn, void *user,
-			  unsigned delay_ms, gboolean keep);
+GSource *wall_worker_post(struct wall_worker *worker, GSourceFunc fn, void *user, unsigned delay_ms,
+                          gboolean keep);
 
 #endif

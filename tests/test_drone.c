@@ -91,39 +91,6 @@ static bool wait_status(struct wall_source *source, const char *key, const char 
 
 /* MQTT. */
 
-static GSubprocess *broker_start(int port)
-{
-	char *path = g_find_program_in_path("mosquitto");
-	if (path == NULL) {
-		const char *sbin = "/usr/sbin/mosquitto";
-		path = g_file_test(sbin, G_FILE_TEST_IS_EXECUTABLE) ? g_strdup(sbin) : NULL;
-	}
-	if (path == NULL) {
-		return NULL;
-	}
-	char *port_text = g_strdup_printf("%d", port);
-	const char *argv[] = {path, "-p", port_text, NULL};
-	GSubprocess *process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-	g_free(port_text);
-	g_free(path);
-	/* Ready once it accepts a connection. */
-	GSocketClient *client = g_socket_client_new();
-	bool up = false;
-	for (int i = 0; i < 250 && !up; i++) {
-		GSocketConnection *connection =
-			g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)port, NULL, NULL);
-		if (connection != NULL) {
-			up = true;
-			g_object_unref(connection);
-		} else {
-			g_usleep(20000);
-		}
-	}
-	g_object_unref(client);
-	g_assert_true(up);
-	return process;
-}
-
 struct publisher {
 	struct mosquitto *client;
 	const char *topic;
@@ -148,7 +115,7 @@ static void publish_osd(void *user)
 static void test_mqtt(void)
 {
 	int port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
-	GSubprocess *broker = broker_start(port);
+	GSubprocess *broker = wall_test_broker_start(port);
 	if (broker == NULL) {
 		g_test_skip("mosquitto is not installed");
 		return;

@@ -18,7 +18,7 @@ static char *run(const char *const *argv, char **env)
 	int wait_status = 0;
 	GError *error = NULL;
 	g_assert_true(g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
-				   &err, &wait_status, &error));
+	                           &err, &wait_status, &error));
 	g_assert_no_error(error);
 	if (!g_spawn_check_wait_status(wait_status, NULL)) {
 		g_error("%s failed:\n%s%s", argv[0], out, err);
@@ -37,7 +37,7 @@ static char **sdk_environment(const char *root, bool sysroot)
 	char *pc_dir = g_build_filename(root, WALL_INSTALL_LIBDIR, "pkgconfig", NULL);
 	env = g_environ_setenv(env, "PKG_CONFIG_PATH", pc_dir, TRUE);
 	env = sysroot ? g_environ_setenv(env, "PKG_CONFIG_SYSROOT_DIR", root, TRUE)
-		      : g_environ_unsetenv(env, "PKG_CONFIG_SYSROOT_DIR");
+	              : g_environ_unsetenv(env, "PKG_CONFIG_SYSROOT_DIR");
 	g_free(pc_dir);
 	return env;
 }
@@ -56,9 +56,9 @@ static void assert_same_file(const char *a, const char *b)
 static void test_install_and_build_example(void)
 {
 	char *root = wall_test_temp_path("root");
-	const char *install[] = {"meson",     "install", "-C",     WALL_BUILD_ROOT, "--no-rebuild",
-				 "--destdir", root,      "--tags", "devel",         "--quiet",
-				 NULL};
+	const char *install[] = {"meson",        "install",   "-C", WALL_BUILD_ROOT,
+	                         "--no-rebuild", "--destdir", root, "--tags",
+	                         "devel",        "--quiet",   NULL};
 	g_free(run(install, NULL));
 
 	char *header = g_build_filename(root, WALL_INSTALL_INCLUDEDIR, "wall", "plugin.h", NULL);
@@ -84,9 +84,9 @@ static void test_install_and_build_example(void)
 	/* The wall takes the plugin from that build, and it draws. */
 	char *layout = wall_test_source_path("tests/layouts/checker.yaml");
 	char *shot = wall_test_temp_path("example.png");
-	const char *args[] = {"--backend", "headless",    "--renderer", "soft",  "--frames",
-			      "2",         "--verbose",   "--plugin-path", build, "--screenshot",
-			      shot,        layout,        NULL};
+	const char *args[] = {
+	        "--backend",     "headless", "--renderer",   "soft", "--frames", "2", "--verbose",
+	        "--plugin-path", build,      "--screenshot", shot,   layout,     NULL};
 	char *err = NULL;
 	g_assert_cmpint(wall_test_run_wall(args, NULL, &err), ==, 0);
 	char *loaded = g_strdup_printf("loaded plugin \"checker\" from %s/checker.so", build);

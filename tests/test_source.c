@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "plugin_registry.h"
 #include "source.h"
+#include "support.h"
 
 struct fixture {
 	struct wall_plugin_registry *registry;
@@ -57,47 +58,12 @@ static void fixture_tear_down(struct fixture *fixture, const void *data)
 	wall_plugin_registry_destroy(fixture->registry);
 }
 
-/* A layout source made by hand: options as name, value pairs, then NULL. */
-static struct wall_layout_source *make_config(const char *name, const char *plugin, ...)
-{
-	struct wall_layout_source *config = g_new0(struct wall_layout_source, 1);
-	config->name = g_strdup(name);
-	config->plugin = g_strdup(plugin);
-	config->options = g_ptr_array_new();
-	va_list args;
-	va_start(args, plugin);
-	const char *option_name;
-	while ((option_name = va_arg(args, const char *)) != NULL) {
-		struct wall_layout_option *option = g_new0(struct wall_layout_option, 1);
-		option->name = g_strdup(option_name);
-		option->value = g_strdup(va_arg(args, const char *));
-		g_ptr_array_add(config->options, option);
-	}
-	va_end(args);
-	return config;
-}
-
-static void free_config(struct wall_layout_source *config)
-{
-	for (unsigned i = 0; i < config->options->len; i++) {
-		struct wall_layout_option *option = g_ptr_array_index(config->options, i);
-		g_free(option->name);
-		g_free(option->value);
-		g_free(option);
-	}
-	g_ptr_array_free(config->options, TRUE);
-	g_free(config->name);
-	g_free(config->plugin);
-	g_free(config->plugin_error);
-	g_free(config);
-}
-
 static struct wall_source *create_source(struct fixture *fixture, const char *plugin)
 {
-	struct wall_layout_source *config = make_config("cam-01", plugin, NULL);
+	struct wall_layout_source *config = wall_test_config("cam-01", plugin, NULL);
 	struct wall_source *source = wall_source_create(config, fixture->registry);
 	/* The source keeps its own copy. */
-	free_config(config);
+	wall_test_config_free(config);
 	g_assert_nonnull(source);
 	return source;
 }
@@ -271,10 +237,10 @@ static void test_malformed(struct fixture *fixture, const void *data)
 static void test_config(struct fixture *fixture, const void *data)
 {
 	struct wall_layout_source *config =
-		make_config("panel-7", "testvalid", "title", "world", "count", "7", "enabled", "no",
+		wall_test_config("panel-7", "testvalid", "title", "world", "count", "7", "enabled", "no",
 			    "tint", "#ff0000", "delay", "2s", "ratio", "not a number", NULL);
 	struct wall_source *source = wall_source_create(config, fixture->registry);
-	free_config(config);
+	wall_test_config_free(config);
 	const struct wall_host *host = *fixture->host;
 	g_assert_cmpuint(host->struct_size, ==, sizeof(struct wall_host));
 
@@ -400,7 +366,7 @@ static void test_create_fails(struct fixture *fixture, const void *data)
 	wall_source_destroy(source);
 
 	/* The layout already knew: the registry is not asked. */
-	struct wall_layout_source *config = make_config("cam-02", "testvalid", NULL);
+	struct wall_layout_source *config = wall_test_config("cam-02", "testvalid", NULL);
 	config->plugin_error = g_strdup("plugins/camera.so: missing required callback destroy");
 	source = wall_source_create(config, fixture->registry);
 	g_assert_cmpint(state_of(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
@@ -408,7 +374,7 @@ static void test_create_fails(struct fixture *fixture, const void *data)
 	g_assert_null(*fixture->plugin_source);
 	g_free(reason);
 	wall_source_destroy(source);
-	free_config(config);
+	wall_test_config_free(config);
 }
 
 static void add_pair(void *user, const char *key, const char *value)

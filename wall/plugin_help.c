@@ -40,14 +40,14 @@ static char *option_summary(const struct wall_option *option)
 		g_string_append_printf(text, " %s", option->choices);
 	}
 	bool ranged = option->type == WALL_OPTION_INT || option->type == WALL_OPTION_DOUBLE ||
-		      option->type == WALL_OPTION_DURATION;
+	              option->type == WALL_OPTION_DURATION;
 	if (ranged && option->min < option->max) {
 		char min[G_ASCII_DTOSTR_BUF_SIZE];
 		char max[G_ASCII_DTOSTR_BUF_SIZE];
 		g_ascii_formatd(min, sizeof(min), "%g", option->min);
 		g_ascii_formatd(max, sizeof(max), "%g", option->max);
 		g_string_append_printf(text, ", %s to %s%s", min, max,
-				       option->type == WALL_OPTION_DURATION ? " s" : "");
+		                       option->type == WALL_OPTION_DURATION ? " s" : "");
 	}
 	if (option->flags & WALL_OPTION_REQUIRED) {
 		g_string_append(text, ", required");

@@ -25,15 +25,15 @@ static void newer_later(void *instance)
 }
 
 static const struct newer_plugin plugin = {
-	.base =
-		{
-			.abi_version = WALL_PLUGIN_ABI_VERSION,
-			.struct_size = sizeof(struct newer_plugin),
-			.name = "testnewer",
-			.create = newer_create,
-			.destroy = newer_destroy,
-		},
-	.later = newer_later,
+        .base =
+                {
+                        .abi_version = WALL_PLUGIN_ABI_VERSION,
+                        .struct_size = sizeof(struct newer_plugin),
+                        .name = "testnewer",
+                        .create = newer_create,
+                        .destroy = newer_destroy,
+                },
+        .later = newer_later,
 };
 
 const struct wall_plugin *wall_plugin_entry(void)
