@@ -499,6 +499,18 @@ GByteArray *wall_test_klv_packet(const GByteArray *items, bool corrupt)
 	return packet;
 }
 
+enum wall_source_state wall_test_state(struct wall_source *source, char **reason)
+{
+	struct wall_source_health health;
+	wall_source_get_health(source, &health);
+	if (reason != NULL) {
+		*reason = health.reason;
+	} else {
+		g_free(health.reason);
+	}
+	return health.state;
+}
+
 static void add_status(void *user, const char *key, const char *value)
 {
 	g_hash_table_replace(user, g_strdup(key), g_strdup(value));

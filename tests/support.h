@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <wall/plugin.h>
 
 /** WALL_SOURCE_ROOT/relative. g_free the result. */
 char *wall_test_source_path(const char *relative);
@@ -83,6 +84,12 @@ void wall_test_config_free(struct wall_layout_source *config);
  */
 struct wall_source *wall_test_source(struct wall_plugin_registry *registry, const char *plugin,
 				     const char *name, ...) G_GNUC_NULL_TERMINATED;
+
+/**
+ * The source's health state; its reason goes to *reason (g_free it) when
+ * reason is not NULL.
+ */
+enum wall_source_state wall_test_state(struct wall_source *source, char **reason);
 
 /** The source's status pairs, copied into a new table (unref it). */
 GHashTable *wall_test_status(struct wall_source *source);

@@ -38,14 +38,6 @@ static char *status_value(struct wall_source *source, const char *key)
 	return value;
 }
 
-static enum wall_source_state state_of(struct wall_source *source)
-{
-	struct wall_source_health health;
-	wall_source_get_health(source, &health);
-	g_free(health.reason);
-	return health.state;
-}
-
 /* What the render thread would take over some time. */
 struct taken {
 	unsigned frames;
@@ -212,7 +204,7 @@ static void test_video_offline_telemetry_live(void)
 	/* Nobody serves the video: the stream path says offline. */
 	g_assert_true(wait_status(source, "video_state", "offline", 15000, &taken, send_position,
 				  &sender));
-	g_assert_cmpint(state_of(source), ==, WALL_SOURCE_STATE_OFFLINE);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_OFFLINE);
 	g_assert_true(wait_status(source, "telemetry", "live", 5000, &taken, send_position,
 				  &sender));
 	/* While offline, the overlay keeps following the telemetry. */
@@ -225,7 +217,7 @@ static void test_video_offline_telemetry_live(void)
 	g_test_message("%u overlays in 2 s over the offline slate", taken.overlays - before);
 	g_assert_cmpuint(taken.overlays - before, >=, 3);
 	g_assert_cmpuint(taken.frames, ==, 0);
-	g_assert_cmpint(state_of(source), ==, WALL_SOURCE_STATE_OFFLINE);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_OFFLINE);
 	char *messages = status_value(source, "mavlink_messages");
 	g_assert_cmpint(atoi(messages), >=, 50);
 	g_free(messages);
@@ -275,7 +267,7 @@ static void test_video_live_telemetry_stale(void)
 	g_test_message("%u frames in 1.5 s with no telemetry", taken.frames - frames_before);
 	g_assert_cmpuint(taken.frames - frames_before, >, 10 / SLOW);
 	g_assert_cmpuint(taken.overlays, >, 0);
-	g_assert_cmpint(state_of(source), ==, WALL_SOURCE_STATE_LIVE);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
 
 	wall_source_destroy(source);
 	g_free(telemetry);

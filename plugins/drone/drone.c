@@ -31,6 +31,7 @@
 #include "mqtt.h"
 #include "osd.h"
 #include "stream.h"
+#include "surface_frame.h"
 #include "telemetry.h"
 #include "worker.h"
 
@@ -158,11 +159,6 @@ static int64_t now_real_us(const struct drone *drone)
 
 /* The overlay, on the drone's thread. */
 
-static void release_surface(void *data)
-{
-	cairo_surface_destroy(data);
-}
-
 static void draw_overlay(struct drone *drone, uint32_t width, uint32_t height)
 {
 	struct telemetry_view view;
@@ -181,16 +177,7 @@ static void draw_overlay(struct drone *drone, uint32_t width, uint32_t height)
 	cairo_surface_flush(surface);
 	telemetry_view_clear(&view);
 
-	struct wall_frame frame = {
-		.format = WALL_PIXEL_FORMAT_BGRA,
-		.width_px = width,
-		.height_px = height,
-		.planes = {cairo_image_surface_get_data(surface)},
-		.strides = {(uint32_t)cairo_image_surface_get_stride(surface)},
-		.capture_time_us = g_get_monotonic_time(),
-		.release = release_surface,
-		.release_data = surface,
-	};
+	struct wall_frame frame = wall_surface_frame(surface);
 	drone->host->push_overlay(drone->source, &frame);
 	g_mutex_lock(&drone->lock);
 	drone->overlays++;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "panel.h"
+#include "surface_frame.h"
 #include "worker.h"
 
 #if G_BYTE_ORDER != G_LITTLE_ENDIAN
@@ -137,11 +138,6 @@ struct panel {
 };
 
 /* ---- Drawing ---- */
-
-static void release_surface(void *data)
-{
-	cairo_surface_destroy(data);
-}
 
 /* The size of body text for a tile: about a tenth of its height. */
 static double body_size_px(const struct panel *panel, double width, double height)
@@ -283,16 +279,7 @@ static void draw_and_push(struct panel *panel)
 	g_free(footer);
 
 	g_atomic_int_inc(&panel->redraws);
-	struct wall_frame frame = {
-		.format = WALL_PIXEL_FORMAT_BGRA,
-		.width_px = width,
-		.height_px = height,
-		.planes = {cairo_image_surface_get_data(surface)},
-		.strides = {(uint32_t)cairo_image_surface_get_stride(surface)},
-		.capture_time_us = g_get_monotonic_time(),
-		.release = release_surface,
-		.release_data = surface,
-	};
+	struct wall_frame frame = wall_surface_frame(surface);
 	/* The host owns the surface from here and releases it. */
 	panel->host->push_frame(panel->source, &frame);
 }
