@@ -802,6 +802,14 @@ static void test_wallctl(void)
 	g_assert_cmpint(run_wallctl(preset, &out), ==, 0);
 	g_assert_true(g_str_has_prefix(out, "{\"frame\":"));
 	g_free(out);
+	/* wallctl checks durations with the layout's grammar, as the wall does. */
+	const char *fade[] = {"--socket", s, "--json", "scene", "main", "transition", "fade", "1.5s",
+			      NULL};
+	g_assert_cmpint(run_wallctl(fade, &out), ==, 0);
+	g_assert_nonnull(strstr(out, "\"duration_ms\":1500"));
+	g_free(out);
+	const char *bad_for[] = {"--socket", s, "alarm", "cam", "for", "soon", NULL};
+	g_assert_cmpint(run_wallctl(bad_for, NULL), ==, 2);
 	const char *name[] = {"--socket", s, "preset", "save", "3", "night shift", NULL};
 	g_assert_cmpint(run_wallctl(name, NULL), ==, 0);
 	const char *missing[] = {"--socket", s, "scene", "nowhere", NULL};
