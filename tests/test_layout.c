@@ -5,7 +5,6 @@
 
 #include "layout.h"
 #include "support.h"
-#include "value.h"
 
 static const struct wall_option pattern_options[] = {
 	{.name = "width", .type = WALL_OPTION_INT, .default_value = "1280", .min = 16, .max = 7680},
@@ -578,52 +577,6 @@ static void test_plugin_error_kept(void)
 	wall_layout_destroy(layout);
 }
 
-static void test_value_syntax(void)
-{
-	uint32_t argb;
-	g_assert_true(wall_parse_color("#3a4a5a", &argb));
-	g_assert_cmphex(argb, ==, 0xff3a4a5a);
-	g_assert_true(wall_parse_color("#3A4A5A80", &argb));
-	g_assert_cmphex(argb, ==, 0x803a4a5a);
-	g_assert_false(wall_parse_color("3a4a5a", &argb));
-	g_assert_false(wall_parse_color("#3a4a5g", &argb));
-	g_assert_false(wall_parse_color("#3a4a", &argb));
-
-	int64_t ms;
-	g_assert_true(wall_parse_duration_ms("250ms", &ms));
-	g_assert_cmpint(ms, ==, 250);
-	g_assert_true(wall_parse_duration_ms("3s", &ms));
-	g_assert_cmpint(ms, ==, 3000);
-	g_assert_true(wall_parse_duration_ms("2m", &ms));
-	g_assert_cmpint(ms, ==, 120000);
-	g_assert_true(wall_parse_duration_ms("1h", &ms));
-	g_assert_cmpint(ms, ==, 3600000);
-	g_assert_true(wall_parse_duration_ms("1.5", &ms));
-	g_assert_cmpint(ms, ==, 1500);
-	g_assert_false(wall_parse_duration_ms("-1s", &ms));
-	g_assert_false(wall_parse_duration_ms("3 s", &ms));
-	g_assert_false(wall_parse_duration_ms("soon", &ms));
-	g_assert_false(wall_parse_duration_ms("0x10", &ms));
-	/* Units in any case, as the control protocol always took them. */
-	g_assert_true(wall_parse_duration_ms("3S", &ms));
-	g_assert_cmpint(ms, ==, 3000);
-	g_assert_true(wall_parse_duration_ms(".5s", &ms));
-	g_assert_cmpint(ms, ==, 500);
-	g_assert_false(wall_parse_duration_ms("1d", &ms));
-	g_assert_false(wall_parse_duration_ms("9000h", &ms));
-	g_assert_false(wall_parse_duration_ms("inf", &ms));
-	/* A bare number in another unit, as TRANSITION's milliseconds. */
-	g_assert_true(wall_parse_duration_in("400", 1, &ms));
-	g_assert_cmpint(ms, ==, 400);
-	g_assert_true(wall_parse_duration_in("1.5s", 1, &ms));
-	g_assert_cmpint(ms, ==, 1500);
-
-	bool value;
-	g_assert_true(wall_parse_bool("yes", &value) && value);
-	g_assert_true(wall_parse_bool("Off", &value) && !value);
-	g_assert_false(wall_parse_bool("1", &value));
-}
-
 /* Tour dwells in the layout take the same durations as the socket's FOR. */
 static void test_dwell_durations(void)
 {
@@ -855,7 +808,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/layout/monitors", test_monitors);
 	g_test_add_func("/layout/options", test_options);
 	g_test_add_func("/layout/plugin-error-kept", test_plugin_error_kept);
-	g_test_add_func("/layout/value-syntax", test_value_syntax);
 	g_test_add_func("/layout/dwell-durations", test_dwell_durations);
 	g_test_add_func("/layout/example-files", test_example_files);
 	g_test_add_func("/layout/broken-files", test_broken_files);
