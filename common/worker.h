@@ -7,6 +7,7 @@
 #define WALL_WORKER_H
 
 #include <glib.h>
+#include <stdbool.h>
 
 struct wall_worker;
 
