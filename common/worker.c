@@ -75,7 +75,7 @@ GMainContext *wall_worker_context(const struct wall_worker *worker)
 }
 
 GSource *wall_worker_post(struct wall_worker *worker, GSourceFunc fn, void *user, unsigned delay_ms,
-                          gboolean keep)
+                          bool keep)
 {
 	GSource *source = delay_ms > 0 ? g_timeout_source_new(delay_ms) : g_idle_source_new();
 	g_source_set_callback(source, fn, user, NULL);

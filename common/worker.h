@@ -46,6 +46,6 @@ GMainContext *wall_worker_context(const struct wall_worker *worker);
  * may destroy to cancel, when keep is true; else NULL.
  */
 GSource *wall_worker_post(struct wall_worker *worker, GSourceFunc fn, void *user, unsigned delay_ms,
-                          gboolean keep);
+                          bool keep);
 
 #endif
