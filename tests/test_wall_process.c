@@ -27,7 +27,8 @@ static void test_help_names_options(void)
 	g_assert_cmpint(wall_test_run_wall(args, &out, NULL), ==, 0);
 	const char *names[] = {"--backend", "--renderer", "--fps", "--frames", "--screenshot",
 			       "--check", "--stats", "--plugin-path", "--fullscreen", "--display",
-			       "--scene", "--verbose", "--quiet", "--version"};
+			       "--scene", "--verbose", "--quiet", "--version", "--help-plugin",
+			       "--list-plugins"};
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
 		g_assert_nonnull(strstr(out, names[i]));
 	}
