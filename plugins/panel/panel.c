@@ -682,7 +682,7 @@ static void panel_hide(void *instance)
 static void panel_status(void *instance, wall_status_fn add, void *user)
 {
 	struct panel *panel = instance;
-	/* A snapshot, so the control thread never waits on a redraw. */
+	/* A snapshot, so the render thread never waits on a redraw. */
 	g_mutex_lock(&panel->lock);
 	char *values[G_N_ELEMENTS(panel->status)];
 	for (size_t i = 0; i < G_N_ELEMENTS(panel->status); i++) {

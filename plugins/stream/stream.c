@@ -84,7 +84,7 @@ struct stream {
 
 	/*
 	 * Guards everything below. Streaming threads take it for each frame,
-	 * the control thread for status, the render thread for the view size.
+	 * the render thread for status and the view size.
 	 */
 	GMutex lock;
 	/* The stream on screen, and the one replacing it during a switch. */
