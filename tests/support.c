@@ -362,7 +362,7 @@ struct wall_source *wall_test_source(struct wall_plugin_registry *registry, cons
 	return source;
 }
 
-GSubprocess *wall_test_broker_start(int port)
+GSubprocess *wall_test_broker_start(int *port)
 {
 	char *path = g_find_program_in_path("mosquitto");
 	if (path == NULL) {
@@ -370,9 +370,11 @@ GSubprocess *wall_test_broker_start(int port)
 		path = g_file_test(sbin, G_FILE_TEST_IS_EXECUTABLE) ? g_strdup(sbin) : NULL;
 	}
 	if (path == NULL) {
+		g_test_skip("mosquitto is not installed");
 		return NULL;
 	}
-	char *port_text = g_strdup_printf("%d", port);
+	*port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
+	char *port_text = g_strdup_printf("%d", *port);
 	const char *argv[] = {path, "-p", port_text, NULL};
 	GSubprocess *process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 	g_free(port_text);
@@ -382,7 +384,7 @@ GSubprocess *wall_test_broker_start(int port)
 	bool up = false;
 	for (int i = 0; i < 250 && !up; i++) {
 		GSocketConnection *connection =
-			g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)port, NULL, NULL);
+			g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)*port, NULL, NULL);
 		if (connection != NULL) {
 			up = true;
 			g_object_unref(connection);

@@ -95,11 +95,12 @@ enum wall_source_state wall_test_state(struct wall_source *source, char **reason
 GHashTable *wall_test_status(struct wall_source *source);
 
 /**
- * A Mosquitto broker on the loopback port, started for the test and ready
- * to take connections; NULL when mosquitto is not installed. Stop it with
+ * A Mosquitto broker on a free loopback port (stored in *port), started
+ * for the test and ready to take connections. NULL, after marking the
+ * test skipped, when mosquitto is not installed. Stop it with
  * wall_test_stop().
  */
-GSubprocess *wall_test_broker_start(int port);
+GSubprocess *wall_test_broker_start(int *port);
 
 /** A line-based connection to a wall's control socket. */
 struct wall_test_client {

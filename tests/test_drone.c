@@ -106,10 +106,9 @@ static void publish_osd(void *user)
 
 static void test_mqtt(void)
 {
-	int port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
-	GSubprocess *broker = wall_test_broker_start(port);
+	int port = 0;
+	GSubprocess *broker = wall_test_broker_start(&port);
 	if (broker == NULL) {
-		g_test_skip("mosquitto is not installed");
 		return;
 	}
 	char *url = g_strdup_printf("mqtt://127.0.0.1:%d/thing/product/+/osd", port);
