@@ -218,7 +218,8 @@ static void test_sdl_offscreen_soft(void)
  * still resetting refuses the next one ("x11 not available").
  *
  * Spawned without GLib's child watch, which would start a thread and make
- * the setenv() calls that follow unsafe.
+ * the setenv() calls that follow unsafe; killed with the test, so a failed
+ * assertion leaves no X server behind.
  */
 static bool start_xvfb(GPid *pid, char **display)
 {
@@ -226,10 +227,10 @@ static bool start_xvfb(GPid *pid, char **display)
 	                "0",    "320x240x24", "-nolisten", "tcp",      NULL};
 	int out_fd = -1;
 	GError *error = NULL;
-	if (!g_spawn_async_with_pipes(NULL, argv, NULL,
-	                              G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-	                                      G_SPAWN_STDERR_TO_DEV_NULL,
-	                              NULL, NULL, pid, NULL, &out_fd, NULL, &error)) {
+	if (!g_spawn_async_with_pipes(
+	            NULL, argv, NULL,
+	            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
+	            wall_test_die_with_parent, NULL, pid, NULL, &out_fd, NULL, &error)) {
 		g_test_message("cannot start Xvfb: %s", error->message);
 		g_error_free(error);
 		return false;
