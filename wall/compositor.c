@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "control/protocol.h"
 #include "label.h"
 #include "log.h"
 #include "stats.h"

@@ -22,6 +22,7 @@
 
 #include "layout.h"
 #include "render/renderer.h"
+#include "tour.h"
 #include "transition.h"
 
 struct wall_plugin_registry;
@@ -83,14 +84,10 @@ enum wall_tour_result {
 	WALL_TOUR_RESULT_NOT_A_TOUR,
 };
 
-/**
- * action is an enum wall_tour_action (control/protocol.h): START runs
- * the tour from where it stands, STOP ends it and goes back to its first
- * source, PAUSE holds the source shown, RESUME goes on with the time
- * left, NEXT moves on at once.
- */
+/** Do action (see tour.h) to the tour of the tile called tile_id. */
 enum wall_tour_result wall_compositor_tour(struct wall_compositor *compositor,
-					   const char *tile_id, int action, int64_t now_us);
+					   const char *tile_id, enum wall_tour_action action,
+					   int64_t now_us);
 
 struct wall_alarm {
 	const struct wall_layout_source *source;

@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "control/protocol.h"
 #include "log.h"
 
 void compositor_alarm_free(struct alarm_entry *alarm)
@@ -143,7 +142,7 @@ void wall_compositor_foreach_pin(struct wall_compositor *compositor, wall_compos
 }
 
 enum wall_tour_result wall_compositor_tour(struct wall_compositor *compositor, const char *tile_id,
-                                           int action, int64_t now_us)
+                                           enum wall_tour_action action, int64_t now_us)
 {
 	struct tile *tile = find_tile(compositor, tile_id);
 	if (tile == NULL) {
@@ -153,7 +152,7 @@ enum wall_tour_result wall_compositor_tour(struct wall_compositor *compositor, c
 		return WALL_TOUR_RESULT_NOT_A_TOUR;
 	}
 	int64_t dwell_us = tile->config->dwell_ms * 1000;
-	switch ((enum wall_tour_action)action) {
+	switch (action) {
 	case WALL_TOUR_START:
 		tile->tour_running = true;
 		tile->tour_paused = false;

@@ -597,20 +597,6 @@ bool wall_command_needs_frame(enum wall_command_kind kind)
 	}
 }
 
-const char *wall_transition_name(enum wall_transition_kind kind)
-{
-	switch (kind) {
-	case WALL_TRANSITION_CUT:
-		return "cut";
-	case WALL_TRANSITION_FADE:
-		return "fade";
-	case WALL_TRANSITION_WIPE:
-		return "wipe";
-	default:
-		return "none";
-	}
-}
-
 char *wall_protocol_quote(const char *text)
 {
 	bool plain = text[0] != '\0' && text[0] != '#';
