@@ -127,6 +127,11 @@ GPtrArray *wall_compositor_take_events(struct wall_compositor *compositor);
 /** True while a transition is running. */
 bool wall_compositor_in_transition(const struct wall_compositor *compositor);
 
+/** A copy of the canvas as last drawn; the caller destroys it. */
+cairo_surface_t *wall_compositor_read_canvas(struct wall_compositor *compositor);
+/** The renderer drawing the canvas: "gl" or "soft". */
+const char *wall_compositor_renderer_name(const struct wall_compositor *compositor);
+
 /**
  * Compose one frame at time now_us (monotonic). Returns true when the
  * canvas changed, false when nothing needed drawing.
