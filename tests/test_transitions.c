@@ -201,7 +201,7 @@ static void test_keys(void)
 	/* The control owns the layout now. */
 	f.layout = NULL;
 	const struct wall_layout *layout = wall_control_layout(control);
-	wall_control_start(control, f.compositor, f.renderer, layout->start_scene, false);
+	wall_control_start(control, f.compositor, layout->start_scene, false);
 	g_assert_cmpstr(wall_compositor_get_scene(f.compositor)->name, ==, "main");
 
 	int64_t now = g_get_monotonic_time();

@@ -15,17 +15,18 @@
 #ifndef WALL_COMPOSITOR_H
 #define WALL_COMPOSITOR_H
 
+#include <cairo.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "layout.h"
-#include "render/renderer.h"
 #include "tour.h"
 #include "transition.h"
 
 struct wall_plugin_registry;
+struct wall_renderer;
 struct wall_stats;
 struct wall_compositor;
 

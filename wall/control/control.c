@@ -22,7 +22,6 @@ struct wall_control {
 	GAsyncQueue *inbox;
 	struct wall_layout *layout;
 	struct wall_compositor *compositor;
-	struct wall_renderer *renderer;
 	/* Preset number -> struct user_preset *. Render thread once started. */
 	GHashTable *presets;
 	/* The preset last recalled, while its scene shows; 0 for none. */
@@ -295,12 +294,10 @@ out:
 
 const struct wall_layout_scene *wall_control_start(struct wall_control *control,
 						   struct wall_compositor *compositor,
-						   struct wall_renderer *renderer,
 						   const struct wall_layout_scene *scene,
 						   bool restore)
 {
 	control->compositor = compositor;
-	control->renderer = renderer;
 	control->now_us = g_get_monotonic_time();
 	char *last = restore ? wall_state_get_last(control->state) : NULL;
 	char *why = NULL;
@@ -675,7 +672,7 @@ static bool do_status(struct wall_control *control, JsonBuilder *out)
 	}
 	set_bool(out, "transition", wall_compositor_in_transition(control->compositor));
 	set_string(out, "layout", control->layout->path);
-	set_string(out, "renderer", control->renderer->impl->name);
+	set_string(out, "renderer", wall_compositor_renderer_name(control->compositor));
 	set_int(out, "canvas_width_px", control->layout->canvas_width_px);
 	set_int(out, "canvas_height_px", control->layout->canvas_height_px);
 	wall_compositor_describe(control->compositor, out, control->now_us);
@@ -865,7 +862,7 @@ void wall_control_end_frame(struct wall_control *control)
 	while (control->screenshots->len > 0) {
 		struct wall_request *request = g_ptr_array_steal_index(control->screenshots, 0);
 		/* Only the copy happens here; the PNG is written on the control thread. */
-		request->screenshot = control->renderer->impl->read_canvas(control->renderer);
+		request->screenshot = wall_compositor_read_canvas(control->compositor);
 		g_ptr_array_add(control->answered, request);
 	}
 

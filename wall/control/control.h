@@ -19,7 +19,6 @@
 
 #include "compositor.h"
 #include "layout.h"
-#include "render/renderer.h"
 
 struct wall_plugin_registry;
 struct wall_control;
@@ -60,7 +59,6 @@ const struct wall_layout *wall_control_layout(struct wall_control *control);
  */
 const struct wall_layout_scene *wall_control_start(struct wall_control *control,
 						   struct wall_compositor *compositor,
-						   struct wall_renderer *renderer,
 						   const struct wall_layout_scene *scene,
 						   bool restore);
 
