@@ -382,9 +382,9 @@ static void report_tile(struct wall_compositor *compositor, struct tile *tile)
 	tile->reported_source = tile->shown;
 	tile->reported_state = state;
 	JsonBuilder *builder = compositor_event_begin("tile");
-	compositor_json_string(builder, "tile", tile->config->id);
-	compositor_json_string(builder, "source", tile->shown->name);
-	compositor_json_string(builder, "state", wall_source_state_name(state));
+	wall_json_set_string(builder, "tile", tile->config->id);
+	wall_json_set_string(builder, "source", tile->shown->name);
+	wall_json_set_string(builder, "state", wall_source_state_name(state));
 	compositor_event_end(compositor->events, builder);
 }
 

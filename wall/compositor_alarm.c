@@ -32,9 +32,9 @@ void compositor_alarms_finish(struct alarms *alarms)
 static void alarm_event(struct alarms *alarms, const struct alarm_entry *alarm, const char *state)
 {
 	JsonBuilder *builder = compositor_event_begin("alarm");
-	compositor_json_string(builder, "state", state);
-	compositor_json_string(builder, "source", alarm->source->name);
-	compositor_json_string(builder, "tile",
+	wall_json_set_string(builder, "state", state);
+	wall_json_set_string(builder, "source", alarm->source->name);
+	wall_json_set_string(builder, "tile",
 	                       alarm->tile != NULL ? alarm->tile->config->id : alarm->tile_id);
 	compositor_event_end(alarms->events, builder);
 }

@@ -1,7 +1,7 @@
 /* The compositor's status: what every tile shows and every warm source does. */
 #include "compositor_private.h"
 
-#include "compositor_events.h"
+#include "json_write.h"
 
 void wall_compositor_describe(struct wall_compositor *compositor, JsonBuilder *builder,
                               int64_t now_us)
@@ -28,7 +28,7 @@ void wall_compositor_describe(struct wall_compositor *compositor, JsonBuilder *b
 			continue;
 		}
 		json_builder_begin_object(builder);
-		compositor_json_string(builder, "source", config->source->name);
+		wall_json_set_string(builder, "source", config->source->name);
 		compositor_slot_describe(slot, builder, now_us);
 		json_builder_end_object(builder);
 	}

@@ -8,7 +8,7 @@
  *   compositor_alarm.c       the alarm queue, placement and events
  *   compositor_transition.c  a scene change in progress
  *   compositor_overlay.c     a Cairo-drawn picture over a tile
- *   compositor_events.c      events as JSON
+ *   compositor_events.c      events as JSON texts
  * None of them knows the compositor; it knows them all.
  */
 #ifndef WALL_COMPOSITOR_PRIVATE_H

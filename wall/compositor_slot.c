@@ -1,6 +1,6 @@
 #include "compositor_slot.h"
 
-#include "compositor_events.h"
+#include "json_write.h"
 #include "log.h"
 
 /* How long tile fps is averaged over. */
@@ -109,13 +109,13 @@ void compositor_slot_draw_overlay(struct source_slot *slot, const struct wall_re
 
 static void add_status_pair(void *user, const char *key, const char *value)
 {
-	compositor_json_string(user, key, value);
+	wall_json_set_string(user, key, value);
 }
 
 void compositor_slot_describe(struct source_slot *slot, JsonBuilder *builder, int64_t now_us)
 {
-	compositor_json_string(builder, "state", wall_source_state_name(slot->health.state));
-	compositor_json_string(builder, "reason", slot->health.reason);
+	wall_json_set_string(builder, "state", wall_source_state_name(slot->health.state));
+	wall_json_set_string(builder, "reason", slot->health.reason);
 	json_builder_set_member_name(builder, "fps");
 	json_builder_add_double_value(builder, (double)(int64_t)(slot->fps * 10.0 + 0.5) / 10.0);
 	json_builder_set_member_name(builder, "age_ms");

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "compositor_events.h"
+#include "json_write.h"
 #include "label.h"
 
 #define LETTERBOX_ARGB 0xff000000u
@@ -254,10 +254,10 @@ void compositor_tile_draw(struct tile *tile, struct wall_renderer *renderer)
 void compositor_tile_describe(struct tile *tile, JsonBuilder *builder, int64_t now_us)
 {
 	json_builder_begin_object(builder);
-	compositor_json_string(builder, "id", tile->config->id);
-	compositor_json_string(builder, "source", tile->shown->name);
+	wall_json_set_string(builder, "id", tile->config->id);
+	wall_json_set_string(builder, "source", tile->shown->name);
 	compositor_slot_describe(tile->slot, builder, now_us);
-	compositor_json_string(builder, "pinned", tile->pinned != NULL ? tile->pinned->name : NULL);
+	wall_json_set_string(builder, "pinned", tile->pinned != NULL ? tile->pinned->name : NULL);
 	json_builder_set_member_name(builder, "alarm");
 	json_builder_add_boolean_value(builder, tile->alarm_source != NULL);
 	if (tile->config->tour != NULL) {

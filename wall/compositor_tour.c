@@ -1,6 +1,6 @@
 #include "compositor_tour.h"
 
-#include "compositor_events.h"
+#include "json_write.h"
 
 void compositor_tour_init(struct tour *tour, const struct wall_layout_tile *config)
 {
@@ -89,7 +89,7 @@ void compositor_tour_describe(const struct tour *tour, const struct wall_layout_
 	json_builder_add_boolean_value(builder, tour->paused);
 	json_builder_set_member_name(builder, "dwell_ms");
 	json_builder_add_int_value(builder, config->dwell_ms);
-	compositor_json_string(builder, "next",
+	wall_json_set_string(builder, "next",
 	                       compositor_tour_stop(config, tour->index + 1)->name);
 	json_builder_end_object(builder);
 }
