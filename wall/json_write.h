@@ -1,4 +1,5 @@
-/* Small helpers for writing JSON objects with json-glib's builder, shared by the compositor and control. */
+/* Small helpers for writing JSON objects with json-glib's builder, shared by the compositor and
+ * control. */
 #ifndef WALL_JSON_WRITE_H
 #define WALL_JSON_WRITE_H
 

@@ -11,7 +11,7 @@
 #include "json_write.h"
 
 typedef bool (*command_fn)(struct wall_control *control, const struct wall_command *command,
-			   struct wall_request *request, JsonBuilder *out);
+                           struct wall_request *request, JsonBuilder *out);
 
 static char *scene_names(const struct wall_layout *layout)
 {
@@ -29,7 +29,7 @@ static const char *scene_name(struct wall_control *control)
 }
 
 static enum wall_transition_kind transition_of(const struct wall_command *command,
-					       int64_t *duration_ms)
+                                               int64_t *duration_ms)
 {
 	if (command->transition == WALL_TRANSITION_INVALID) {
 		*duration_ms = 0;
@@ -38,27 +38,27 @@ static enum wall_transition_kind transition_of(const struct wall_command *comman
 	/* "fade" alone means a half-second fade: long enough to see, short
 	 * enough that nobody waits. */
 	*duration_ms = command->duration_ms > 0 || command->transition == WALL_TRANSITION_CUT
-			       ? command->duration_ms
-			       : 500;
+	                       ? command->duration_ms
+	                       : 500;
 	return command->transition;
 }
 
 static bool do_scene(struct wall_control *control, const struct wall_command *command,
-		     struct wall_request *request, JsonBuilder *out)
+                     struct wall_request *request, JsonBuilder *out)
 {
-	const struct wall_layout_scene *scene = wall_layout_find_scene(control->layout,
-								       command->name);
+	const struct wall_layout_scene *scene =
+	        wall_layout_find_scene(control->layout, command->name);
 	if (scene == NULL) {
 		char *names = scene_names(control->layout);
 		wall_request_fail(request, "not-found", "no scene \"%s\" (scenes: %s)",
-				  command->name, names);
+		                  command->name, names);
 		g_free(names);
 		return false;
 	}
 	int64_t duration_ms;
 	enum wall_transition_kind transition = transition_of(command, &duration_ms);
 	wall_compositor_show_scene(control->compositor, control->layout, scene, transition,
-				   duration_ms, control->now_us);
+	                           duration_ms, control->now_us);
 	control->preset = 0;
 	control->state_changed = true;
 	control->scene_changed = true;
@@ -69,8 +69,8 @@ static bool do_scene(struct wall_control *control, const struct wall_command *co
 }
 
 static bool recall_preset(struct wall_control *control, int number,
-			  enum wall_transition_kind transition, int64_t duration_ms,
-			  struct wall_request *request)
+                          enum wall_transition_kind transition, int64_t duration_ms,
+                          struct wall_request *request)
 {
 	struct user_preset *saved = g_hash_table_lookup(control->presets, GINT_TO_POINTER(number));
 	if (saved != NULL) {
@@ -78,7 +78,7 @@ static bool recall_preset(struct wall_control *control, int number,
 		bool ok = control_apply_state(control, saved->json, transition, duration_ms, &why);
 		if (!ok) {
 			wall_request_fail(request, "not-found", "preset %d cannot be shown: %s",
-					  number, why);
+			                  number, why);
 		}
 		g_free(why);
 		if (!ok) {
@@ -86,13 +86,13 @@ static bool recall_preset(struct wall_control *control, int number,
 		}
 	} else {
 		const struct wall_layout_scene *scene =
-			wall_layout_find_preset(control->layout, number);
+		        wall_layout_find_preset(control->layout, number);
 		if (scene == NULL) {
 			return wall_request_fail(request, "not-found",
-						 "no preset %d; try LIST PRESETS", number);
+			                         "no preset %d; try LIST PRESETS", number);
 		}
 		wall_compositor_show_scene(control->compositor, control->layout, scene, transition,
-					   duration_ms, control->now_us);
+		                           duration_ms, control->now_us);
 	}
 	control->preset = number;
 	control->state_changed = true;
@@ -101,7 +101,7 @@ static bool recall_preset(struct wall_control *control, int number,
 }
 
 static bool do_preset(struct wall_control *control, const struct wall_command *command,
-		      struct wall_request *request, JsonBuilder *out)
+                      struct wall_request *request, JsonBuilder *out)
 {
 	int64_t duration_ms;
 	enum wall_transition_kind transition = transition_of(command, &duration_ms);
@@ -115,7 +115,7 @@ static bool do_preset(struct wall_control *control, const struct wall_command *c
 }
 
 static bool do_preset_save(struct wall_control *control, const struct wall_command *command,
-			   struct wall_request *request, JsonBuilder *out)
+                           struct wall_request *request, JsonBuilder *out)
 {
 	int saved_preset = control->preset;
 	/* A preset does not remember which preset it was saved from. */
@@ -137,14 +137,14 @@ static bool do_preset_save(struct wall_control *control, const struct wall_comma
 }
 
 static bool do_preset_delete(struct wall_control *control, const struct wall_command *command,
-			     struct wall_request *request, JsonBuilder *out)
+                             struct wall_request *request, JsonBuilder *out)
 {
 	if (!g_hash_table_remove(control->presets, GINT_TO_POINTER(command->number))) {
 		const char *hint = wall_layout_find_preset(control->layout, command->number) != NULL
-					   ? "; presets of the layout file change with the file"
-					   : "";
+		                           ? "; presets of the layout file change with the file"
+		                           : "";
 		return wall_request_fail(request, "not-found", "no saved preset %d%s",
-					 command->number, hint);
+		                         command->number, hint);
 	}
 	wall_request_follow_up(request, WALL_FOLLOWUP_DELETE_PRESET)->number = command->number;
 	wall_json_set_int(out, "preset", command->number);
@@ -161,13 +161,13 @@ static bool no_tile(struct wall_control *control, struct wall_request *request, 
 		g_string_append_printf(ids, "%s%s", i > 0 ? ", " : "", tile->id);
 	}
 	wall_request_fail(request, "not-found", "scene %s has no tile \"%s\" (tiles: %s)",
-			  scene->name, id, ids->str);
+	                  scene->name, id, ids->str);
 	g_string_free(ids, TRUE);
 	return false;
 }
 
 static const struct wall_layout_source *want_source(struct wall_control *control,
-						    struct wall_request *request, const char *name)
+                                                    struct wall_request *request, const char *name)
 {
 	const struct wall_layout_source *source = wall_layout_find_source(control->layout, name);
 	if (source == NULL) {
@@ -177,7 +177,7 @@ static const struct wall_layout_source *want_source(struct wall_control *control
 }
 
 static bool do_tile(struct wall_control *control, const struct wall_command *command,
-		    struct wall_request *request, JsonBuilder *out)
+                    struct wall_request *request, JsonBuilder *out)
 {
 	const struct wall_layout_source *source = NULL;
 	if (command->kind == WALL_COMMAND_TILE_SOURCE &&
@@ -194,14 +194,15 @@ static bool do_tile(struct wall_control *control, const struct wall_command *com
 }
 
 static bool do_tour(struct wall_control *control, const struct wall_command *command,
-		    struct wall_request *request, JsonBuilder *out)
+                    struct wall_request *request, JsonBuilder *out)
 {
 	switch (wall_compositor_tour(control->compositor, command->tile, command->tour,
-				     control->now_us)) {
+	                             control->now_us)) {
 	case WALL_TOUR_RESULT_OK:
 		break;
 	case WALL_TOUR_RESULT_NOT_A_TOUR:
-		return wall_request_fail(request, "state", "tile \"%s\" has no tour", command->tile);
+		return wall_request_fail(request, "state", "tile \"%s\" has no tour",
+		                         command->tile);
 	case WALL_TOUR_RESULT_NO_TILE:
 		return no_tile(control, request, command->tile);
 	default:
@@ -222,7 +223,7 @@ static bool tile_in_layout(const struct wall_layout *layout, const char *id)
 }
 
 static bool do_alarm(struct wall_control *control, const struct wall_command *command,
-		     struct wall_request *request, JsonBuilder *out)
+                     struct wall_request *request, JsonBuilder *out)
 {
 	const struct wall_layout_source *source = want_source(control, request, command->name);
 	if (source == NULL) {
@@ -230,13 +231,13 @@ static bool do_alarm(struct wall_control *control, const struct wall_command *co
 	}
 	if (command->tile != NULL && !tile_in_layout(control->layout, command->tile)) {
 		return wall_request_fail(request, "not-found", "no scene has a tile \"%s\"",
-					 command->tile);
+		                         command->tile);
 	}
 	struct wall_alarm alarm = {
-		.source = source,
-		.tile_id = command->tile,
-		.duration_ms = command->for_ms,
-		.priority = command->priority,
+	        .source = source,
+	        .tile_id = command->tile,
+	        .duration_ms = command->for_ms,
+	        .priority = command->priority,
 	};
 	int place = wall_compositor_alarm(control->compositor, &alarm, control->now_us);
 	wall_json_set_string(out, "source", source->name);
@@ -245,7 +246,7 @@ static bool do_alarm(struct wall_control *control, const struct wall_command *co
 }
 
 static bool do_alarm_clear(struct wall_control *control, const struct wall_command *command,
-			   struct wall_request *request, JsonBuilder *out)
+                           struct wall_request *request, JsonBuilder *out)
 {
 	wall_json_set_int(out, "cleared", wall_compositor_alarm_clear(control->compositor));
 	return true;
@@ -262,7 +263,7 @@ static void list_scenes(struct wall_control *control, JsonBuilder *out)
 		wall_json_set_string(out, "name", scene->name);
 		wall_json_set_int(out, "tiles", scene->tiles->len);
 		wall_json_set_bool(out, "current",
-				   scene == wall_compositor_get_scene(control->compositor));
+		                   scene == wall_compositor_get_scene(control->compositor));
 		wall_json_set_bool(out, "start", scene == layout->start_scene);
 		json_builder_end_object(out);
 	}
@@ -286,7 +287,7 @@ static void list_sources(struct wall_control *control, JsonBuilder *out)
 }
 
 static bool do_list(struct wall_control *control, const struct wall_command *command,
-		    struct wall_request *request, JsonBuilder *out)
+                    struct wall_request *request, JsonBuilder *out)
 {
 	switch (command->list) {
 	case WALL_LIST_SCENES:
@@ -308,7 +309,7 @@ static bool do_list(struct wall_control *control, const struct wall_command *com
 }
 
 static bool do_status(struct wall_control *control, const struct wall_command *command,
-		      struct wall_request *request, JsonBuilder *out)
+                      struct wall_request *request, JsonBuilder *out)
 {
 	wall_json_set_string(out, "scene", scene_name(control));
 	json_builder_set_member_name(out, "preset");
@@ -327,7 +328,7 @@ static bool do_status(struct wall_control *control, const struct wall_command *c
 }
 
 static bool do_screenshot(struct wall_control *control, const struct wall_command *command,
-			  struct wall_request *request, JsonBuilder *out)
+                          struct wall_request *request, JsonBuilder *out)
 {
 	/* Taken once this frame is drawn, so it shows what was just applied;
 	 * written by the control thread. */
@@ -338,7 +339,7 @@ static bool do_screenshot(struct wall_control *control, const struct wall_comman
 
 /* The layout was loaded and checked on the control thread: only the swap is left. */
 static bool do_reload(struct wall_control *control, const struct wall_command *command,
-		      struct wall_request *request, JsonBuilder *out)
+                      struct wall_request *request, JsonBuilder *out)
 {
 	struct wall_layout *layout = g_steal_pointer(&request->layout);
 	if (layout == NULL) {
@@ -364,31 +365,31 @@ static bool do_reload(struct wall_control *control, const struct wall_command *c
 }
 
 static const command_fn command_table[] = {
-	[WALL_COMMAND_SCENE] = do_scene,
-	[WALL_COMMAND_PRESET] = do_preset,
-	[WALL_COMMAND_PRESET_SAVE] = do_preset_save,
-	[WALL_COMMAND_PRESET_DELETE] = do_preset_delete,
-	[WALL_COMMAND_TILE_SOURCE] = do_tile,
-	[WALL_COMMAND_TILE_RESET] = do_tile,
-	[WALL_COMMAND_TOUR] = do_tour,
-	[WALL_COMMAND_ALARM] = do_alarm,
-	[WALL_COMMAND_ALARM_CLEAR] = do_alarm_clear,
-	[WALL_COMMAND_LIST] = do_list,
-	[WALL_COMMAND_STATUS] = do_status,
-	[WALL_COMMAND_SCREENSHOT] = do_screenshot,
-	[WALL_COMMAND_RELOAD] = do_reload,
+        [WALL_COMMAND_SCENE] = do_scene,
+        [WALL_COMMAND_PRESET] = do_preset,
+        [WALL_COMMAND_PRESET_SAVE] = do_preset_save,
+        [WALL_COMMAND_PRESET_DELETE] = do_preset_delete,
+        [WALL_COMMAND_TILE_SOURCE] = do_tile,
+        [WALL_COMMAND_TILE_RESET] = do_tile,
+        [WALL_COMMAND_TOUR] = do_tour,
+        [WALL_COMMAND_ALARM] = do_alarm,
+        [WALL_COMMAND_ALARM_CLEAR] = do_alarm_clear,
+        [WALL_COMMAND_LIST] = do_list,
+        [WALL_COMMAND_STATUS] = do_status,
+        [WALL_COMMAND_SCREENSHOT] = do_screenshot,
+        [WALL_COMMAND_RELOAD] = do_reload,
 };
 
 static bool apply_one(struct wall_control *control, const struct wall_command *command,
-		      struct wall_request *request, JsonBuilder *out)
+                      struct wall_request *request, JsonBuilder *out)
 {
 	command_fn fn = (size_t)command->kind < G_N_ELEMENTS(command_table)
-				? command_table[command->kind]
-				: NULL;
+	                        ? command_table[command->kind]
+	                        : NULL;
 	if (fn == NULL) {
 		return wall_request_fail(request, "internal",
-					 "command %d does not run on the render thread",
-					 (int)command->kind);
+		                         "command %d does not run on the render thread",
+		                         (int)command->kind);
 	}
 	return fn(control, command, request, out);
 }
@@ -398,7 +399,7 @@ static bool apply_one(struct wall_control *control, const struct wall_command *c
  * before it stay applied, on this frame. It answers with the count only.
  */
 static bool apply_batch(struct wall_control *control, struct wall_request *request,
-			JsonBuilder *out)
+                        JsonBuilder *out)
 {
 	wall_json_set_int(out, "commands", request->count);
 	for (guint i = 0; i < request->count; i++) {
@@ -408,9 +409,9 @@ static bool apply_batch(struct wall_control *control, struct wall_request *reque
 		g_object_unref(inner);
 		if (!ok) {
 			char *message = g_strdup_printf(
-				"batch command %u of %u: %s%s", i + 1, request->count,
-				request->err_message,
-				i > 0 ? " (the commands before it were applied)" : "");
+			        "batch command %u of %u: %s%s", i + 1, request->count,
+			        request->err_message,
+			        i > 0 ? " (the commands before it were applied)" : "");
 			g_free(request->err_message);
 			request->err_message = message;
 			return false;
@@ -426,7 +427,7 @@ void control_apply_request(struct wall_control *control, struct wall_request *re
 	json_builder_begin_object(out);
 	wall_json_set_int(out, "frame", (int64_t)control->frame);
 	bool ok = request->count == 1 ? apply_one(control, &request->commands[0], request, out)
-				      : apply_batch(control, request, out);
+	                              : apply_batch(control, request, out);
 	json_builder_end_object(out);
 	char *json = wall_json_finish(out);
 	if (ok) {

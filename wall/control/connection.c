@@ -44,7 +44,7 @@ static void watch_input(struct wall_connection *c, bool on)
 	if (on && c->read_source == NULL && !c->closed) {
 		c->read_source = g_pollable_input_stream_create_source(c->in, NULL);
 		g_source_set_callback(c->read_source, (GSourceFunc)(void (*)(void))on_readable, c,
-				      NULL);
+		                      NULL);
 		g_source_attach(c->read_source, c->context);
 	} else if (!on && c->read_source != NULL) {
 		g_source_destroy(c->read_source);
@@ -54,8 +54,8 @@ static void watch_input(struct wall_connection *c, bool on)
 }
 
 struct wall_connection *wall_connection_new(GSocketConnection *conn, GMainContext *context,
-					    const struct wall_connection_handler *handler,
-					    void *user, bool needs_auth)
+                                            const struct wall_connection_handler *handler,
+                                            void *user, bool needs_auth)
 {
 	struct wall_connection *c = g_new0(struct wall_connection, 1);
 	g_atomic_ref_count_init(&c->refs);
@@ -124,16 +124,16 @@ static void flush_output(struct wall_connection *c)
 	while (c->outbuf->len > 0 && !c->closed) {
 		GError *error = NULL;
 		gssize n = g_pollable_output_stream_write_nonblocking(c->out, c->outbuf->str,
-								      c->outbuf->len, NULL, &error);
+		                                                      c->outbuf->len, NULL, &error);
 		if (n < 0) {
 			if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
 				g_error_free(error);
 				if (c->write_source == NULL) {
-					c->write_source = g_pollable_output_stream_create_source(c->out,
-												 NULL);
-					g_source_set_callback(c->write_source,
-							      (GSourceFunc)(void (*)(void))on_writable,
-							      c, NULL);
+					c->write_source = g_pollable_output_stream_create_source(
+					        c->out, NULL);
+					g_source_set_callback(
+					        c->write_source,
+					        (GSourceFunc)(void (*)(void))on_writable, c, NULL);
 					g_source_attach(c->write_source, c->context);
 				}
 				return;
@@ -204,7 +204,7 @@ void wall_connection_reply_ok(struct wall_connection *c, const char *tag, const 
 }
 
 void wall_connection_reply_err(struct wall_connection *c, const char *tag, const char *code,
-			       const char *message)
+                               const char *message)
 {
 	/* One line, whatever the message held. */
 	char *clean = g_strdup(message);
@@ -234,7 +234,7 @@ void wall_connection_read_lines(struct wall_connection *c)
 	if (!c->closed && c->inbuf->len > WALL_PROTOCOL_MAX_LINE + 1 &&
 	    memchr(c->inbuf->str, '\n', c->inbuf->len) == NULL) {
 		char *message = g_strdup_printf("a line may hold at most %d bytes; closing",
-						WALL_PROTOCOL_MAX_LINE);
+		                                WALL_PROTOCOL_MAX_LINE);
 		wall_connection_reply_err(c, NULL, "too-long", message);
 		g_free(message);
 		c->closing = true;
@@ -249,8 +249,8 @@ static gboolean on_readable(GObject *stream, gpointer user)
 	struct wall_connection *c = user;
 	char chunk[WALL_CONTROL_READ_CHUNK];
 	GError *error = NULL;
-	gssize n = g_pollable_input_stream_read_nonblocking(c->in, chunk, sizeof(chunk), NULL,
-							    &error);
+	gssize n =
+	        g_pollable_input_stream_read_nonblocking(c->in, chunk, sizeof(chunk), NULL, &error);
 	if (n < 0) {
 		bool again = g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
 		g_error_free(error);

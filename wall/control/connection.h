@@ -56,8 +56,8 @@ struct wall_connection {
 
 /** A connection accepted on conn, read from now on; the caller holds the reference returned. */
 struct wall_connection *wall_connection_new(GSocketConnection *conn, GMainContext *context,
-					    const struct wall_connection_handler *handler,
-					    void *user, bool needs_auth);
+                                            const struct wall_connection_handler *handler,
+                                            void *user, bool needs_auth);
 struct wall_connection *wall_connection_ref(struct wall_connection *c);
 /** Any thread. */
 void wall_connection_unref(struct wall_connection *c);
@@ -72,7 +72,7 @@ void wall_connection_send_line(struct wall_connection *c, const char *line);
 void wall_connection_reply_ok(struct wall_connection *c, const char *tag, const char *json);
 /** "ERR <code> <message>", tagged when tag is set; too many in a row close it. */
 void wall_connection_reply_err(struct wall_connection *c, const char *tag, const char *code,
-			       const char *message);
+                               const char *message);
 /** Take the whole lines read so far, as far as the in-flight limit lets. */
 void wall_connection_read_lines(struct wall_connection *c);
 

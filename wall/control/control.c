@@ -1,4 +1,5 @@
-/* The render thread's side of control: the queue from the control thread, keys, and the frame report. */
+/* The render thread's side of control: the queue from the control thread, keys, and the frame
+ * report. */
 #include "control_private.h"
 
 #include <string.h>
@@ -17,7 +18,7 @@ static char *read_token(const char *path, GError **error)
 	g_strstrip(text);
 	if (strlen(text) < 8 || strpbrk(text, " \t\r\n") != NULL) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-			    "%s: a token is one word of at least 8 characters", path);
+		            "%s: a token is one word of at least 8 characters", path);
 		g_free(text);
 		return NULL;
 	}
@@ -35,7 +36,7 @@ static GPtrArray *new_answered(void)
 }
 
 struct wall_control *wall_control_create(const struct wall_control_options *options,
-					 struct wall_layout *layout, GError **error)
+                                         struct wall_layout *layout, GError **error)
 {
 	struct wall_control *control = g_new0(struct wall_control, 1);
 	control->layout = layout;
@@ -45,7 +46,7 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 	char *socket_path = NULL;
 
 	char *state_path = options->state_path != NULL ? g_strdup(options->state_path)
-						       : wall_state_default_path();
+	                                               : wall_state_default_path();
 	char *layout_key = g_canonicalize_filename(layout->path, NULL);
 	control->state = wall_state_open(state_path, layout_key, error);
 	g_free(layout_key);
@@ -62,18 +63,18 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 		}
 	}
 	socket_path = options->socket_path != NULL ? g_strdup(options->socket_path)
-						   : default_socket_path();
+	                                           : default_socket_path();
 	struct wall_server_options server_options = {
-		.socket_path = socket_path,
-		.socket_is_default = options->socket_path == NULL,
-		.listen = options->listen,
-		.token = token,
-		.idle_s = options->idle_s,
-		.layout_path = layout->path,
-		.canvas_width_px = layout->canvas_width_px,
-		.canvas_height_px = layout->canvas_height_px,
-		.registry = options->registry,
-		.state = control->state,
+	        .socket_path = socket_path,
+	        .socket_is_default = options->socket_path == NULL,
+	        .listen = options->listen,
+	        .token = token,
+	        .idle_s = options->idle_s,
+	        .layout_path = layout->path,
+	        .canvas_width_px = layout->canvas_width_px,
+	        .canvas_height_px = layout->canvas_height_px,
+	        .registry = options->registry,
+	        .state = control->state,
 	};
 	control->server = wall_server_start(&server_options, control->inbox, error);
 	if (control->server == NULL) {
@@ -120,9 +121,9 @@ const char *wall_control_socket_path(struct wall_control *control)
 }
 
 const struct wall_layout_scene *wall_control_start(struct wall_control *control,
-						   struct wall_compositor *compositor,
-						   const struct wall_layout_scene *scene,
-						   bool restore)
+                                                   struct wall_compositor *compositor,
+                                                   const struct wall_layout_scene *scene,
+                                                   bool restore)
 {
 	control->compositor = compositor;
 	control->now_us = g_get_monotonic_time();
@@ -130,7 +131,7 @@ const struct wall_layout_scene *wall_control_start(struct wall_control *control,
 	char *why = NULL;
 	if (last != NULL && control_apply_state(control, last, WALL_TRANSITION_CUT, 0, &why)) {
 		wall_info("back on scene %s, as before the restart",
-			  wall_compositor_get_scene(compositor)->name);
+		          wall_compositor_get_scene(compositor)->name);
 	} else {
 		if (why != NULL) {
 			wall_warning("not restoring the last wall state: %s", why);
@@ -156,8 +157,8 @@ void wall_control_begin_frame(struct wall_control *control, uint64_t frame, int6
 	}
 }
 
-bool wall_control_submit_key(struct wall_control *control, const char *command,
-			     const char *peer, int64_t now_us)
+bool wall_control_submit_key(struct wall_control *control, const char *command, const char *peer,
+                             int64_t now_us)
 {
 	control->now_us = now_us;
 	GError *error = NULL;
@@ -169,7 +170,8 @@ bool wall_control_submit_key(struct wall_control *control, const char *command,
 	}
 	enum wall_command_kind kind = request->commands[0].kind;
 	if (kind == WALL_COMMAND_RELOAD || !wall_command_needs_frame(kind)) {
-		/* Loading a layout and the control thread's own commands run there, as a socket line would. */
+		/* Loading a layout and the control thread's own commands run there, as a socket
+		 * line would. */
 		wall_server_submit(control->server, request);
 	} else {
 		/* Lands on the frame about to be drawn: a key press shows at once. */
@@ -199,7 +201,8 @@ static char *scene_event(struct wall_control *control)
 	JsonBuilder *builder = json_builder_new();
 	json_builder_begin_object(builder);
 	wall_json_set_string(builder, "event", "scene");
-	wall_json_set_string(builder, "scene", wall_compositor_get_scene(control->compositor)->name);
+	wall_json_set_string(builder, "scene",
+	                     wall_compositor_get_scene(control->compositor)->name);
 	json_builder_set_member_name(builder, "preset");
 	if (control->preset != 0) {
 		json_builder_add_int_value(builder, control->preset);
@@ -211,15 +214,18 @@ static char *scene_event(struct wall_control *control)
 	return wall_json_finish(builder);
 }
 
-/* Screenshots asked for on this frame: only the copy happens here; the PNG is written on the control thread. */
+/* Screenshots asked for on this frame: only the copy happens here; the PNG is written on the
+ * control thread. */
 static void take_screenshots(struct wall_control *control)
 {
 	for (guint i = 0; i < control->answered->len; i++) {
 		struct wall_request *request = control->answered->pdata[i];
 		for (guint j = 0; j < request->followups->len && request->ok; j++) {
 			struct wall_followup *followup = request->followups->pdata[j];
-			if (followup->kind == WALL_FOLLOWUP_SCREENSHOT && followup->picture == NULL) {
-				followup->picture = wall_compositor_read_canvas(control->compositor);
+			if (followup->kind == WALL_FOLLOWUP_SCREENSHOT &&
+			    followup->picture == NULL) {
+				followup->picture =
+				        wall_compositor_read_canvas(control->compositor);
 			}
 		}
 	}
@@ -239,11 +245,11 @@ void wall_control_end_frame(struct wall_control *control)
 	 * still comes back on the scene that reply announced. */
 	if (control->state_changed) {
 		wall_frame_report_add(report, WALL_FOLLOWUP_SAVE_STATE)->json =
-			control_state_json(control);
+		        control_state_json(control);
 	}
 	for (guint i = 0; i < control->answered->len; i++) {
 		wall_frame_report_add(report, WALL_FOLLOWUP_ANSWER)->request =
-			control->answered->pdata[i];
+		        control->answered->pdata[i];
 	}
 	g_ptr_array_set_free_func(control->answered, NULL);
 	g_ptr_array_unref(control->answered);
@@ -252,7 +258,8 @@ void wall_control_end_frame(struct wall_control *control)
 		wall_frame_report_add(report, WALL_FOLLOWUP_EVENT)->json = scene_event(control);
 	}
 	for (guint i = 0; i < events->len; i++) {
-		wall_frame_report_add(report, WALL_FOLLOWUP_EVENT)->json = g_strdup(events->pdata[i]);
+		wall_frame_report_add(report, WALL_FOLLOWUP_EVENT)->json =
+		        g_strdup(events->pdata[i]);
 	}
 	g_ptr_array_unref(events);
 	control->state_changed = false;

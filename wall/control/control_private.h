@@ -59,7 +59,7 @@ char *control_state_json(struct wall_control *control);
  * Returns false, with why set, when its scene is gone.
  */
 bool control_apply_state(struct wall_control *control, const char *json,
-			 enum wall_transition_kind transition, int64_t duration_ms, char **why);
+                         enum wall_transition_kind transition, int64_t duration_ms, char **why);
 /** Add "presets": [{number, saved, name, scene}, ...], of the layout and saved, to out. */
 void control_presets_list(struct wall_control *control, JsonBuilder *out);
 

@@ -17,14 +17,14 @@
 #include "state.h"
 
 static void audit(struct wall_server *server, const char *peer, const char *command,
-		  const char *result, uint64_t frame)
+                  const char *result, uint64_t frame)
 {
 	struct wall_audit_entry entry = {
-		.time_us = g_get_real_time(),
-		.peer = peer,
-		.command = command,
-		.result = result,
-		.frame = frame,
+	        .time_us = g_get_real_time(),
+	        .peer = peer,
+	        .command = command,
+	        .result = result,
+	        .frame = frame,
 	};
 	wall_state_audit(server->state, &entry);
 }
@@ -55,7 +55,7 @@ void wall_server_answer(struct wall_server *server, struct wall_request *request
 	if (c == NULL) {
 		if (!request->ok) {
 			wall_warning("%s from %s: %s", request->text, request->peer,
-				     request->err_message);
+			             request->err_message);
 		}
 		return;
 	}
@@ -295,7 +295,7 @@ static void commit_batch(struct wall_server *server, struct wall_connection *c, 
 {
 	guint count = c->batch->len;
 	struct wall_command *commands =
-		(struct wall_command *)(void *)g_array_free(c->batch, FALSE);
+	        (struct wall_command *)(void *)g_array_free(c->batch, FALSE);
 	c->batch = g_array_new(FALSE, TRUE, sizeof(struct wall_command));
 	g_string_append(c->batch_text, "COMMIT");
 	c->in_batch = false;
@@ -304,7 +304,7 @@ static void commit_batch(struct wall_server *server, struct wall_connection *c, 
 		wall_connection_reply_ok(c, tag, "{\"commands\":0}");
 	} else {
 		queue_for_frame(server, wall_request_new(c->peer, c->batch_text->str, tag, commands,
-							 count, c));
+		                                         count, c));
 	}
 	g_string_truncate(c->batch_text, 0);
 }
@@ -324,7 +324,7 @@ static void abort_batch(struct wall_connection *c, const char *tag)
 
 /* A line inside BEGIN ... COMMIT: kept until COMMIT sends them all as one request. */
 static void batch_line(struct wall_server *server, struct wall_connection *c,
-		       struct wall_command *command, const char *text)
+                       struct wall_command *command, const char *text)
 {
 	switch (command->kind) {
 	case WALL_COMMAND_COMMIT:
@@ -335,19 +335,20 @@ static void batch_line(struct wall_server *server, struct wall_connection *c,
 		return;
 	case WALL_COMMAND_BEGIN:
 		wall_connection_reply_err(c, command->tag, "state",
-					  "already in a batch; COMMIT or ABORT it first");
+		                          "already in a batch; COMMIT or ABORT it first");
 		return;
 	default:
 		break;
 	}
 	if (!batchable(command->kind)) {
-		wall_connection_reply_err(c, command->tag, "state",
-					  "only wall commands go in a batch; COMMIT or ABORT it first");
+		wall_connection_reply_err(
+		        c, command->tag, "state",
+		        "only wall commands go in a batch; COMMIT or ABORT it first");
 		return;
 	}
 	if (c->batch->len >= WALL_CONTROL_MAX_BATCH) {
 		char *message = g_strdup_printf("a batch holds at most %d commands",
-						WALL_CONTROL_MAX_BATCH);
+		                                WALL_CONTROL_MAX_BATCH);
 		wall_connection_reply_err(c, command->tag, "limit", message);
 		g_free(message);
 		return;
@@ -369,7 +370,7 @@ static void on_line(void *user, struct wall_connection *c, const char *line, siz
 	GError *error = NULL;
 	if (!wall_protocol_parse(line, length, &command, &error)) {
 		wall_connection_reply_err(c, command.tag, wall_protocol_error_word(error->code),
-					  error->message);
+		                          error->message);
 		g_error_free(error);
 		wall_command_clear(&command);
 		return;
@@ -388,8 +389,8 @@ static void on_line(void *user, struct wall_connection *c, const char *line, siz
 	} else {
 		struct wall_command *commands = g_new(struct wall_command, 1);
 		*commands = command;
-		wall_server_dispatch(server, wall_request_new(c->peer, text, commands->tag,
-							      commands, 1, c));
+		wall_server_dispatch(
+		        server, wall_request_new(c->peer, text, commands->tag, commands, 1, c));
 	}
 	g_free(text);
 }
@@ -403,8 +404,8 @@ static void on_closed(void *user, struct wall_connection *c)
 }
 
 const struct wall_connection_handler wall_server_connection_handler = {
-	.line = on_line,
-	.closed = on_closed,
+        .line = on_line,
+        .closed = on_closed,
 };
 
 /* ---- Answers from the render thread ---- */
@@ -414,7 +415,7 @@ static bool write_screenshot(struct wall_request *request, struct wall_followup 
 	cairo_status_t status = cairo_surface_write_to_png(followup->picture, followup->text);
 	if (status != CAIRO_STATUS_SUCCESS) {
 		return wall_request_fail(request, "io", "cannot write %s: %s", followup->text,
-					 cairo_status_to_string(status));
+		                         cairo_status_to_string(status));
 	}
 	return true;
 }
@@ -429,11 +430,11 @@ static void follow_up(struct wall_server *server, struct wall_request *request)
 			write_screenshot(request, followup);
 			break;
 		case WALL_FOLLOWUP_SAVE_PRESET:
-			if (!wall_state_save_preset(server->state, followup->number,
-						    followup->text, followup->json)) {
+			if (!wall_state_save_preset(server->state, followup->number, followup->text,
+			                            followup->json)) {
 				wall_request_fail(
-					request, "io",
-					"the preset is set but could not be saved to disk");
+				        request, "io",
+				        "the preset is set but could not be saved to disk");
 			}
 			break;
 		case WALL_FOLLOWUP_DELETE_PRESET:
@@ -441,7 +442,7 @@ static void follow_up(struct wall_server *server, struct wall_request *request)
 			break;
 		default:
 			wall_request_fail(request, "internal", "follow-up %d is not a request's",
-					  (int)followup->kind);
+			                  (int)followup->kind);
 			break;
 		}
 	}
@@ -509,7 +510,7 @@ void wall_server_report(struct wall_server *server, struct wall_frame_report *re
 	/* Runs on the control thread; if it stops first, the source's
 	 * destroy notify still frees the report. */
 	g_main_context_invoke_full(server->context, G_PRIORITY_DEFAULT, deliver_report, delivery,
-				   delivery_free);
+	                           delivery_free);
 }
 
 struct submission {
@@ -537,5 +538,5 @@ void wall_server_submit(struct wall_server *server, struct wall_request *request
 	submission->server = server;
 	submission->request = request;
 	g_main_context_invoke_full(server->context, G_PRIORITY_DEFAULT, run_submission, submission,
-				   submission_free);
+	                           submission_free);
 }

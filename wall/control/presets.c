@@ -1,4 +1,5 @@
-/* Wall states as JSON, {"scene": name, "pins": {tile: source}}: saved presets and the state kept across a restart. */
+/* Wall states as JSON, {"scene": name, "pins": {tile: source}}: saved presets and the state kept
+ * across a restart. */
 #include "control_private.h"
 
 #include "json_write.h"
@@ -36,7 +37,8 @@ char *control_state_json(struct wall_control *control)
 {
 	JsonBuilder *builder = json_builder_new();
 	json_builder_begin_object(builder);
-	wall_json_set_string(builder, "scene", wall_compositor_get_scene(control->compositor)->name);
+	wall_json_set_string(builder, "scene",
+	                     wall_compositor_get_scene(control->compositor)->name);
 	json_builder_set_member_name(builder, "pins");
 	json_builder_begin_object(builder);
 	wall_compositor_foreach_pin(control->compositor, add_pin, builder);
@@ -56,9 +58,10 @@ static void apply_pins(struct wall_control *control, JsonObject *pins)
 	json_object_iter_init(&iter, pins);
 	while (json_object_iter_next(&iter, &tile, &value)) {
 		const struct wall_layout_source *source =
-			JSON_NODE_HOLDS_VALUE(value)
-				? wall_layout_find_source(control->layout, json_node_get_string(value))
-				: NULL;
+		        JSON_NODE_HOLDS_VALUE(value)
+		                ? wall_layout_find_source(control->layout,
+		                                          json_node_get_string(value))
+		                : NULL;
 		if (source != NULL) {
 			wall_compositor_pin(control->compositor, tile, source);
 		}
@@ -66,7 +69,7 @@ static void apply_pins(struct wall_control *control, JsonObject *pins)
 }
 
 bool control_apply_state(struct wall_control *control, const char *json,
-			 enum wall_transition_kind transition, int64_t duration_ms, char **why)
+                         enum wall_transition_kind transition, int64_t duration_ms, char **why)
 {
 	JsonParser *parser = json_parser_new();
 	bool ok = false;
@@ -83,7 +86,7 @@ bool control_apply_state(struct wall_control *control, const char *json,
 		goto out;
 	}
 	wall_compositor_show_scene(control->compositor, control->layout, scene, transition,
-				   duration_ms, control->now_us);
+	                           duration_ms, control->now_us);
 	JsonNode *pins = json_object_get_member(object, "pins");
 	if (pins != NULL && JSON_NODE_HOLDS_OBJECT(pins)) {
 		apply_pins(control, json_node_get_object(pins));
@@ -102,8 +105,8 @@ static void set_saved_scene(JsonBuilder *out, const char *json)
 	JsonNode *state = json_from_string(json, NULL);
 	if (state != NULL && JSON_NODE_HOLDS_OBJECT(state)) {
 		wall_json_set_string(out, "scene",
-				     json_object_get_string_member_with_default(
-					     json_node_get_object(state), "scene", NULL));
+		                     json_object_get_string_member_with_default(
+		                             json_node_get_object(state), "scene", NULL));
 	}
 	if (state != NULL) {
 		json_node_unref(state);
@@ -115,7 +118,8 @@ void control_presets_list(struct wall_control *control, JsonBuilder *out)
 	json_builder_set_member_name(out, "presets");
 	json_builder_begin_array(out);
 	for (int n = 1; n <= 999; n++) {
-		struct user_preset *saved = g_hash_table_lookup(control->presets, GINT_TO_POINTER(n));
+		struct user_preset *saved =
+		        g_hash_table_lookup(control->presets, GINT_TO_POINTER(n));
 		const struct wall_layout_scene *scene = wall_layout_find_preset(control->layout, n);
 		if (saved == NULL && scene == NULL) {
 			continue;

@@ -1,4 +1,5 @@
-/* A new layout, loaded and checked completely on the control thread; the render thread only swaps it in. */
+/* A new layout, loaded and checked completely on the control thread; the render thread only swaps
+ * it in. */
 #include "server_private.h"
 
 #include "layout.h"
@@ -33,9 +34,8 @@ bool wall_server_layout_changed(struct wall_server *server)
 
 struct wall_layout *wall_server_load_layout(struct wall_server *server, GError **error)
 {
-	struct wall_layout *layout = wall_layout_load(server->layout_path,
-						      wall_plugin_registry_options,
-						      server->registry, error);
+	struct wall_layout *layout = wall_layout_load(
+	        server->layout_path, wall_plugin_registry_options, server->registry, error);
 	wall_server_layout_seen(server);
 	if (layout == NULL) {
 		return NULL;
@@ -43,9 +43,9 @@ struct wall_layout *wall_server_load_layout(struct wall_server *server, GError *
 	if (layout->canvas_width_px != server->canvas_width_px ||
 	    layout->canvas_height_px != server->canvas_height_px) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-			    "%s: the canvas changed from %dx%d to %dx%d; restart the wall for that",
-			    layout->path, server->canvas_width_px, server->canvas_height_px,
-			    layout->canvas_width_px, layout->canvas_height_px);
+		            "%s: the canvas changed from %dx%d to %dx%d; restart the wall for that",
+		            layout->path, server->canvas_width_px, server->canvas_height_px,
+		            layout->canvas_width_px, layout->canvas_height_px);
 		wall_layout_destroy(layout);
 		return NULL;
 	}

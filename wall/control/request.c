@@ -27,8 +27,8 @@ static struct wall_followup *followup_add(GPtrArray *list, enum wall_followup_ki
 }
 
 struct wall_request *wall_request_new(const char *peer, const char *text, const char *tag,
-				      struct wall_command *commands, guint count,
-				      struct wall_connection *conn)
+                                      struct wall_command *commands, guint count,
+                                      struct wall_connection *conn)
 {
 	struct wall_request *request = g_new0(struct wall_request, 1);
 	request->peer = g_strdup(peer);
@@ -51,7 +51,8 @@ struct wall_request *wall_request_parse(const char *line, const char *peer, GErr
 	}
 	if (command->kind == WALL_COMMAND_INVALID) {
 		g_set_error(error, WALL_PROTOCOL_ERROR, WALL_PROTOCOL_ERROR_SYNTAX,
-			    "an empty line is no command");
+		            "an empty line is no command");
+		wall_command_clear(command);
 		g_free(command);
 		return NULL;
 	}
@@ -106,7 +107,7 @@ bool wall_request_fail(struct wall_request *request, const char *code, const cha
 }
 
 struct wall_followup *wall_request_follow_up(struct wall_request *request,
-					     enum wall_followup_kind kind)
+                                             enum wall_followup_kind kind)
 {
 	return followup_add(request->followups, kind);
 }
@@ -124,7 +125,7 @@ bool wall_request_changes_wall(const struct wall_request *request)
 char *wall_request_result(const struct wall_request *request)
 {
 	return request->ok ? g_strdup("OK")
-			   : g_strdup_printf("ERR %s %s", request->err_code, request->err_message);
+	                   : g_strdup_printf("ERR %s %s", request->err_code, request->err_message);
 }
 
 struct wall_frame_report *wall_frame_report_new(uint64_t frame)
@@ -136,7 +137,7 @@ struct wall_frame_report *wall_frame_report_new(uint64_t frame)
 }
 
 struct wall_followup *wall_frame_report_add(struct wall_frame_report *report,
-					    enum wall_followup_kind kind)
+                                            enum wall_followup_kind kind)
 {
 	return followup_add(report->work, kind);
 }

@@ -51,7 +51,8 @@ void wall_followup_free(struct wall_followup *followup);
 
 struct wall_request {
 	/* What was asked; set where the request is made. */
-	/** Who asked: "uid:1000 pid:42", "tcp:10.0.0.5:51022", "keyboard", "input:<device>", "file". */
+	/** Who asked: "uid:1000 pid:42", "tcp:10.0.0.5:51022", "keyboard", "input:<device>",
+	 * "file". */
 	char *peer;
 	/** The request as typed, for the audit log (a batch: its lines, then COMMIT). */
 	char *text;
@@ -81,8 +82,8 @@ struct wall_request {
  * (commands is taken, count of them). conn, when given, is referenced.
  */
 struct wall_request *wall_request_new(const char *peer, const char *text, const char *tag,
-				      struct wall_command *commands, guint count,
-				      struct wall_connection *conn);
+                                      struct wall_command *commands, guint count,
+                                      struct wall_connection *conn);
 /**
  * Parse line and make a request of it from peer, with no connection.
  * NULL with error set when the line is not a command.
@@ -95,10 +96,10 @@ void wall_request_free(struct wall_request *request);
 void wall_request_succeed(struct wall_request *request, const char *json);
 /** Answer ERR code message. Always returns false, so a command can return it. */
 bool wall_request_fail(struct wall_request *request, const char *code, const char *format, ...)
-	G_GNUC_PRINTF(3, 4);
+        G_GNUC_PRINTF(3, 4);
 /** Add follow-up work of kind to run before the answer goes out; fill in what it needs. */
 struct wall_followup *wall_request_follow_up(struct wall_request *request,
-					     enum wall_followup_kind kind);
+                                             enum wall_followup_kind kind);
 /** True when one of its commands changes what the wall shows: it is audited. */
 bool wall_request_changes_wall(const struct wall_request *request);
 /** "OK", or "ERR code message", for the audit log. g_free the result. */
@@ -114,7 +115,7 @@ struct wall_frame_report {
 struct wall_frame_report *wall_frame_report_new(uint64_t frame);
 /** Add a follow-up of kind to the report; fill in what it needs. */
 struct wall_followup *wall_frame_report_add(struct wall_frame_report *report,
-					    enum wall_followup_kind kind);
+                                            enum wall_followup_kind kind);
 void wall_frame_report_free(struct wall_frame_report *report);
 
 #endif

@@ -1,4 +1,5 @@
-/* The listeners and their thread: binding, accepting, the idle check, the layout file watch, start and stop. */
+/* The listeners and their thread: binding, accepting, the idle check, the layout file watch, start
+ * and stop. */
 #include "server_private.h"
 
 #include <gio/gunixsocketaddress.h>
@@ -12,7 +13,7 @@
 /* ---- Accepting and the idle check ---- */
 
 static gboolean on_incoming(GSocketService *service, GSocketConnection *conn,
-			    GObject *source_object, gpointer user)
+                            GObject *source_object, gpointer user)
 {
 	struct wall_server *server = user;
 	GSocket *socket = g_socket_connection_get_socket(conn);
@@ -25,8 +26,8 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn,
 		return TRUE;
 	}
 	struct wall_connection *c =
-		wall_connection_new(conn, server->context, &wall_server_connection_handler, server,
-				    tcp && server->token != NULL);
+	        wall_connection_new(conn, server->context, &wall_server_connection_handler, server,
+	                            tcp && server->token != NULL);
 	g_ptr_array_add(server->connections, c);
 	return TRUE;
 }
@@ -66,7 +67,7 @@ static gboolean on_reload_timer(gpointer user)
 }
 
 static void on_layout_changed(GFileMonitor *monitor, GFile *file, GFile *other,
-			      GFileMonitorEvent event, gpointer user)
+                              GFileMonitorEvent event, gpointer user)
 {
 	struct wall_server *server = user;
 	switch (event) {
@@ -96,7 +97,8 @@ static void start_watch(struct wall_server *server)
 	server->monitor = g_file_monitor_file(file, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
 	g_object_unref(file);
 	if (server->monitor == NULL) {
-		wall_warning("cannot watch %s for changes: %s", server->layout_path, error->message);
+		wall_warning("cannot watch %s for changes: %s", server->layout_path,
+		             error->message);
 		g_error_free(error);
 		return;
 	}
@@ -105,14 +107,13 @@ static void start_watch(struct wall_server *server)
 
 /* ---- Binding ---- */
 
-static bool parse_listen(const char *listen, GInetAddress **address, guint16 *port,
-			 GError **error)
+static bool parse_listen(const char *listen, GInetAddress **address, guint16 *port, GError **error)
 {
 	const char *colon = strrchr(listen, ':');
 	guint64 number = 0;
 	if (colon == NULL || !g_ascii_string_to_unsigned(colon + 1, 10, 0, 65535, &number, NULL)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-			    "--listen %s: expected HOST:PORT, like 127.0.0.1:9900", listen);
+		            "--listen %s: expected HOST:PORT, like 127.0.0.1:9900", listen);
 		return false;
 	}
 	char *host = g_strndup(listen, (gsize)(colon - listen));
@@ -127,7 +128,8 @@ static bool parse_listen(const char *listen, GInetAddress **address, guint16 *po
 		*address = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
 	}
 	if (*address == NULL) {
-		GList *found = g_resolver_lookup_by_name(g_resolver_get_default(), host, NULL, error);
+		GList *found =
+		        g_resolver_lookup_by_name(g_resolver_get_default(), host, NULL, error);
 		if (found == NULL) {
 			g_prefix_error(error, "--listen %s: ", listen);
 			g_free(host);
@@ -149,7 +151,7 @@ static bool socket_in_use(const char *path)
 	GSocketClient *client = g_socket_client_new();
 	GSocketAddress *address = g_unix_socket_address_new(path);
 	GSocketConnection *conn =
-		g_socket_client_connect(client, G_SOCKET_CONNECTABLE(address), NULL, NULL);
+	        g_socket_client_connect(client, G_SOCKET_CONNECTABLE(address), NULL, NULL);
 	g_object_unref(address);
 	g_object_unref(client);
 	if (conn != NULL) {
@@ -171,19 +173,19 @@ static bool bind_unix(struct wall_server *server, GError **error)
 	if (socket_in_use(server->socket_path)) {
 		if (server->socket_is_default) {
 			wall_warning("control: another wall answers on %s; this one has no "
-				     "control socket (give --control PATH)",
-				     server->socket_path);
+			             "control socket (give --control PATH)",
+			             server->socket_path);
 			g_clear_pointer(&server->socket_path, g_free);
 			return true;
 		}
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
-			    "--control %s: another wall answers there", server->socket_path);
+		            "--control %s: another wall answers there", server->socket_path);
 		return false;
 	}
 	GSocketAddress *address = g_unix_socket_address_new(server->socket_path);
 	bool ok = g_socket_listener_add_address(G_SOCKET_LISTENER(server->service), address,
-						G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-						NULL, NULL, error);
+	                                        G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+	                                        NULL, NULL, error);
 	g_object_unref(address);
 	if (!ok) {
 		g_prefix_error(error, "control socket %s: ", server->socket_path);
@@ -208,22 +210,22 @@ static bool bind_tcp(struct wall_server *server, GError **error)
 	}
 	if (!g_inet_address_get_is_loopback(inet) && server->token == NULL) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-			    "--listen %s reaches beyond this machine: give --token-file FILE so "
-			    "clients must send AUTH <token>",
-			    server->listen);
+		            "--listen %s reaches beyond this machine: give --token-file FILE so "
+		            "clients must send AUTH <token>",
+		            server->listen);
 		g_object_unref(inet);
 		return false;
 	}
 	GSocketAddress *address = g_inet_socket_address_new(inet, port);
 	GSocketAddress *effective = NULL;
 	bool ok = g_socket_listener_add_address(G_SOCKET_LISTENER(server->service), address,
-						G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
-						&effective, error);
+	                                        G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+	                                        &effective, error);
 	if (ok) {
 		guint16 bound = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective));
 		char *host = g_inet_address_to_string(inet);
 		wall_info("control: listening on tcp %s:%u%s", host, bound,
-			  server->token != NULL ? " (AUTH required)" : "");
+		          server->token != NULL ? " (AUTH required)" : "");
 		g_free(host);
 		g_object_unref(effective);
 	} else {
@@ -252,7 +254,7 @@ static gpointer server_thread(gpointer data)
 	server->service = g_socket_service_new();
 	g_socket_service_stop(server->service);
 	g_socket_listener_set_backlog(G_SOCKET_LISTENER(server->service),
-				       WALL_CONTROL_MAX_CONNECTIONS);
+	                              WALL_CONTROL_MAX_CONNECTIONS);
 	if (!bind_unix(server, &error) || !bind_tcp(server, &error)) {
 		signal_started(server, error);
 		goto out;
@@ -291,8 +293,8 @@ out:
 	return NULL;
 }
 
-struct wall_server *wall_server_start(const struct wall_server_options *options,
-				      GAsyncQueue *inbox, GError **error)
+struct wall_server *wall_server_start(const struct wall_server_options *options, GAsyncQueue *inbox,
+                                      GError **error)
 {
 	struct wall_server *server = g_new0(struct wall_server, 1);
 	server->context = g_main_context_new();

@@ -54,7 +54,8 @@ struct wall_server {
 extern const struct wall_connection_handler wall_server_connection_handler;
 /** Run request, made on the control thread: here, or queued for the render thread. */
 void wall_server_dispatch(struct wall_server *server, struct wall_request *request);
-/** Answer request to whoever asked (a connection, or the log), and audit it when it changed the wall. */
+/** Answer request to whoever asked (a connection, or the log), and audit it when it changed the
+ * wall. */
 void wall_server_answer(struct wall_server *server, struct wall_request *request);
 /** Send json to every subscriber as an EVENT. */
 void wall_server_broadcast(struct wall_server *server, const char *json);
