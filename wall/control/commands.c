@@ -338,8 +338,8 @@ static bool do_screenshot(struct wall_control *control, const struct wall_comman
 }
 
 /* The layout was loaded and checked on the control thread: only the swap is left. */
-static bool do_reload(struct wall_control *control, const struct wall_command *command,
-                      struct wall_request *request, JsonBuilder *out)
+static bool do_swap_layout(struct wall_control *control, const struct wall_command *command,
+                           struct wall_request *request, JsonBuilder *out)
 {
 	struct wall_layout *layout = g_steal_pointer(&request->layout);
 	if (layout == NULL) {
@@ -377,7 +377,7 @@ static const command_fn command_table[] = {
         [WALL_COMMAND_LIST] = do_list,
         [WALL_COMMAND_STATUS] = do_status,
         [WALL_COMMAND_SCREENSHOT] = do_screenshot,
-        [WALL_COMMAND_RELOAD] = do_reload,
+        [WALL_COMMAND_RELOAD] = do_swap_layout,
 };
 
 static bool apply_one(struct wall_control *control, const struct wall_command *command,
