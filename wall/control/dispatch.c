@@ -412,6 +412,10 @@ const struct wall_connection_handler wall_server_connection_handler = {
 
 static bool write_screenshot(struct wall_request *request, struct wall_followup *followup)
 {
+	if (followup->picture == NULL) {
+		return wall_request_fail(request, "internal", "no picture was taken for %s",
+		                         followup->text);
+	}
 	cairo_status_t status = cairo_surface_write_to_png(followup->picture, followup->text);
 	if (status != CAIRO_STATUS_SUCCESS) {
 		return wall_request_fail(request, "io", "cannot write %s: %s", followup->text,
