@@ -295,7 +295,7 @@ int wall_test_free_port(int socket_type)
 	return port;
 }
 
-static void die_with_parent(gpointer user)
+void wall_test_die_with_parent(gpointer user)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
@@ -303,7 +303,7 @@ static void die_with_parent(gpointer user)
 GSubprocess *wall_test_spawn(const char *const *argv, GSubprocessFlags flags)
 {
 	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
-	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+	g_subprocess_launcher_set_child_setup(launcher, wall_test_die_with_parent, NULL, NULL);
 	GError *error = NULL;
 	GSubprocess *process = g_subprocess_launcher_spawnv(launcher, argv, &error);
 	g_assert_no_error(error);

@@ -65,6 +65,9 @@ int wall_test_free_port(int socket_type);
  */
 GSubprocess *wall_test_spawn(const char *const *argv, GSubprocessFlags flags);
 
+/** A child setup function: the child is killed when the test dies. */
+void wall_test_die_with_parent(gpointer user);
+
 struct wall_plugin_registry;
 struct wall_source;
 struct wall_layout_source;

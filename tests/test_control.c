@@ -500,6 +500,19 @@ static void test_reload(void)
 	g_free(reply);
 	assert_screen(&c, RED, BLUE);
 
+	/* A new canvas needs a restart: RELOAD refuses it, and the wall keeps going. */
+	char *wider = g_strdup(good);
+	char *canvas = strstr(wider, "canvas: 320x180");
+	g_assert_nonnull(canvas);
+	memcpy(canvas, "canvas: 640x180", strlen("canvas: 640x180"));
+	g_assert_true(g_file_set_contents(wall->layout_path, wider, -1, NULL));
+	reply = ask(&c, "RELOAD");
+	g_assert_true(g_str_has_prefix(reply, "ERR layout "));
+	g_assert_nonnull(strstr(reply, "the canvas changed from 320x180 to 640x180"));
+	g_free(reply);
+	g_free(wider);
+	assert_screen(&c, RED, BLUE);
+
 	/* Saving a good change reloads it by itself. */
 	char *grown = g_strdup_printf("%s  extra:\n    tiles:\n      - {id: x, source: grey, "
 				      "rect: [0, 0, 320, 180]}\n",

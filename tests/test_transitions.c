@@ -11,6 +11,7 @@
 #include "compositor.h"
 #include "control/control.h"
 #include "control/protocol.h"
+#include "control/state.h"
 #include "layout.h"
 #include "paths.h"
 #include "plugin_registry.h"
@@ -184,6 +185,12 @@ static void test_transitions(const void *data)
 	fixture_close(&f);
 }
 
+static void add_audit_row(void *user, const struct wall_audit_entry *entry)
+{
+	g_string_append_printf(user, "%s|%s|%s|%" G_GUINT64_FORMAT "\n", entry->peer,
+			       entry->command, entry->result, entry->frame);
+}
+
 static void test_keys(void)
 {
 	struct fixture f = {0};
@@ -201,7 +208,7 @@ static void test_keys(void)
 	/* The control owns the layout now. */
 	f.layout = NULL;
 	const struct wall_layout *layout = wall_control_layout(control);
-	wall_control_start(control, f.compositor, f.renderer, layout->start_scene, false);
+	wall_control_start(control, f.compositor, layout->start_scene, false);
 	g_assert_cmpstr(wall_compositor_get_scene(f.compositor)->name, ==, "main");
 
 	int64_t now = g_get_monotonic_time();
@@ -217,10 +224,49 @@ static void test_keys(void)
 	g_assert_cmpstr(wall_compositor_get_scene(f.compositor)->name, ==, "main");
 	wall_control_end_frame(control);
 
+	/* A key binding makes the same request a socket line does, with its device as the peer. */
+	wall_control_begin_frame(control, 2, now);
+	g_assert_true(wall_control_submit_key(control, "preset 2", "input:test-remote", now));
+	g_assert_cmpstr(wall_compositor_get_scene(f.compositor)->name, ==, "other");
+	g_assert_false(wall_control_submit_key(control, "PRESET", "input:test-remote", now));
+	/* RELOAD is loaded and checked on the control thread, then swapped in at a frame. */
+	uintptr_t before = (uintptr_t)wall_control_layout(control);
+	g_assert_true(wall_control_submit_key(control, "RELOAD", "input:test-remote", now));
+	wall_control_end_frame(control);
+	for (int i = 0; i < 1000 && (uintptr_t)wall_control_layout(control) == before; i++) {
+		g_usleep(10 * 1000);
+		wall_control_begin_frame(control, 3, now);
+		wall_control_end_frame(control);
+	}
+	g_assert_true((uintptr_t)wall_control_layout(control) != before);
+	g_assert_cmpstr(wall_compositor_get_scene(f.compositor)->name, ==, "other");
+	char *layout_key = g_canonicalize_filename(wall_control_layout(control)->path, NULL);
+
 	/* The compositor points into the control's layout: it goes first. */
 	wall_compositor_destroy(f.compositor);
 	f.compositor = NULL;
 	wall_control_destroy(control);
+
+	/* Every key is audited with its peer, what it asked and how it went. */
+	struct wall_state *state = wall_state_open(state_path, layout_key, &error);
+	g_assert_no_error(error);
+	GString *rows = g_string_new(NULL);
+	wall_state_foreach_audit(state, 100, add_audit_row, rows);
+	wall_state_close(state);
+	g_free(layout_key);
+	const char *want[] = {
+		"keyboard|PRESET 2|OK|1\n",
+		"keyboard|PRESET 9|ERR not-found no preset 9; try LIST PRESETS|1\n",
+		"keyboard|SCENE main|OK|1\n",
+		"input:test-remote|preset 2|OK|2\n",
+		"input:test-remote|RELOAD|OK|3\n",
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+		if (strstr(rows->str, want[i]) == NULL) {
+			g_error("no audit row %s in:\n%s", want[i], rows->str);
+		}
+	}
+	g_string_free(rows, TRUE);
 	fixture_close(&f);
 	g_unlink(socket_path);
 	g_free(socket_path);

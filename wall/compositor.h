@@ -15,16 +15,18 @@
 #ifndef WALL_COMPOSITOR_H
 #define WALL_COMPOSITOR_H
 
+#include <cairo.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "layout.h"
-#include "render/renderer.h"
+#include "tour.h"
 #include "transition.h"
 
 struct wall_plugin_registry;
+struct wall_renderer;
 struct wall_stats;
 struct wall_compositor;
 
@@ -83,14 +85,10 @@ enum wall_tour_result {
 	WALL_TOUR_RESULT_NOT_A_TOUR,
 };
 
-/**
- * action is an enum wall_tour_action (control/protocol.h): START runs
- * the tour from where it stands, STOP ends it and goes back to its first
- * source, PAUSE holds the source shown, RESUME goes on with the time
- * left, NEXT moves on at once.
- */
+/** Do action (see tour.h) to the tour of the tile called tile_id. */
 enum wall_tour_result wall_compositor_tour(struct wall_compositor *compositor,
-					   const char *tile_id, int action, int64_t now_us);
+					   const char *tile_id, enum wall_tour_action action,
+					   int64_t now_us);
 
 struct wall_alarm {
 	const struct wall_layout_source *source;
@@ -129,6 +127,11 @@ GPtrArray *wall_compositor_take_events(struct wall_compositor *compositor);
 
 /** True while a transition is running. */
 bool wall_compositor_in_transition(const struct wall_compositor *compositor);
+
+/** A copy of the canvas as last drawn; the caller destroys it. */
+cairo_surface_t *wall_compositor_read_canvas(struct wall_compositor *compositor);
+/** The renderer drawing the canvas: "gl" or "soft". */
+const char *wall_compositor_renderer_name(const struct wall_compositor *compositor);
 
 /**
  * Compose one frame at time now_us (monotonic). Returns true when the

@@ -354,7 +354,7 @@ int wall_run(const struct wall_options *options)
 	struct wall_compositor *compositor = wall_compositor_create(renderer, registry, stats);
 	if (control != NULL) {
 		/* Without --scene, come back to what showed before a restart. */
-		scene = wall_control_start(control, compositor, renderer, scene,
+		scene = wall_control_start(control, compositor, scene,
 					   options->start_scene == NULL);
 		shown = wall_control_layout(control);
 	} else {

@@ -19,7 +19,6 @@
 
 #include "compositor.h"
 #include "layout.h"
-#include "render/renderer.h"
 
 struct wall_plugin_registry;
 struct wall_control;
@@ -60,12 +59,21 @@ const struct wall_layout *wall_control_layout(struct wall_control *control);
  */
 const struct wall_layout_scene *wall_control_start(struct wall_control *control,
 						   struct wall_compositor *compositor,
-						   struct wall_renderer *renderer,
 						   const struct wall_layout_scene *scene,
 						   bool restore);
 
 /** Apply what is queued; frame is the number of the frame about to be composed. */
 void wall_control_begin_frame(struct wall_control *control, uint64_t frame, int64_t now_us);
+/**
+ * Render thread, between begin and end of a frame: run command, one
+ * request line, from the wall's own input, as peer ("keyboard",
+ * "input:<device>"). It is the same request a socket line makes, audited
+ * the same way, and answered to the log. Commands that change the wall
+ * land on this frame; the control thread's own commands and RELOAD run
+ * there, as from a socket. False when command is not a command.
+ */
+bool wall_control_submit_key(struct wall_control *control, const char *command,
+			     const char *peer, int64_t now_us);
 /** A digit key of the wall's own keyboard: 1-9 recall presets, 0 the start scene. */
 void wall_control_key(struct wall_control *control, int key, int64_t now_us);
 /** The frame is on screen: answer, take screenshots, send events. */

@@ -569,36 +569,12 @@ bool wall_command_changes_wall(enum wall_command_kind kind)
 bool wall_command_needs_frame(enum wall_command_kind kind)
 {
 	switch (kind) {
-	case WALL_COMMAND_SCENE:
-	case WALL_COMMAND_PRESET:
-	case WALL_COMMAND_PRESET_SAVE:
-	case WALL_COMMAND_PRESET_DELETE:
-	case WALL_COMMAND_TILE_SOURCE:
-	case WALL_COMMAND_TILE_RESET:
-	case WALL_COMMAND_TOUR:
-	case WALL_COMMAND_ALARM:
-	case WALL_COMMAND_ALARM_CLEAR:
 	case WALL_COMMAND_LIST:
 	case WALL_COMMAND_STATUS:
 	case WALL_COMMAND_SCREENSHOT:
-	case WALL_COMMAND_RELOAD:
 		return true;
 	default:
-		return false;
-	}
-}
-
-const char *wall_transition_name(enum wall_transition_kind kind)
-{
-	switch (kind) {
-	case WALL_TRANSITION_CUT:
-		return "cut";
-	case WALL_TRANSITION_FADE:
-		return "fade";
-	case WALL_TRANSITION_WIPE:
-		return "wipe";
-	default:
-		return "none";
+		return wall_command_changes_wall(kind);
 	}
 }
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tour.h"
 #include "transition.h"
 
 /** Longest request line a server accepts, newline excluded. */
@@ -48,15 +49,6 @@ enum wall_command_kind {
 	WALL_COMMAND_SUBSCRIBE,
 	WALL_COMMAND_DATA,
 	WALL_COMMAND_AUDIT,
-};
-
-enum wall_tour_action {
-	WALL_TOUR_INVALID = 0,
-	WALL_TOUR_START,
-	WALL_TOUR_STOP,
-	WALL_TOUR_PAUSE,
-	WALL_TOUR_RESUME,
-	WALL_TOUR_NEXT,
 };
 
 enum wall_list_kind {

@@ -1,6 +1,11 @@
 /*
  * What passes between the control thread and the render thread: requests
- * one way, replies and events the other. Internal to wall/control.
+ * one way, answers and follow-up work the other. Internal to wall/control.
+ *
+ * Every way into the wall makes the same request: a socket line, a key
+ * of the wall's own keyboard or remote, a changed layout file (and later
+ * a web request). It says who asked (the peer), what was typed, and the
+ * parsed commands; the answer is filled in where the commands run.
  */
 #ifndef WALL_CONTROL_REQUEST_H
 #define WALL_CONTROL_REQUEST_H
@@ -15,27 +20,52 @@
 
 struct wall_connection;
 
-/**
- * One request line, or a BEGIN ... COMMIT batch, on its way to the render
- * thread and back. The control thread fills the top part; the render
- * thread fills the answer and hands it back, never touching conn.
- */
-struct wall_request {
-	/* Control thread side. */
-	struct wall_command *commands;
-	guint count;
-	/** The request as typed, for the audit log. */
+/** Work left for the control thread once a frame is drawn. */
+enum wall_followup_kind {
+	WALL_FOLLOWUP_INVALID = 0,
+	/** Of a request: write picture (the canvas as drawn) to text, a PNG path. */
+	WALL_FOLLOWUP_SCREENSHOT,
+	/** Of a request: save preset number, called text, as the wall state json. */
+	WALL_FOLLOWUP_SAVE_PRESET,
+	/** Of a request: forget saved preset number. */
+	WALL_FOLLOWUP_DELETE_PRESET,
+	/** Of a frame: json is the wall state to come back to after a restart. */
+	WALL_FOLLOWUP_SAVE_STATE,
+	/** Of a frame: run request's follow-ups, audit it and answer whoever asked. */
+	WALL_FOLLOWUP_ANSWER,
+	/** Of a frame: send json to the subscribers as an EVENT. */
+	WALL_FOLLOWUP_EVENT,
+};
+
+struct wall_followup {
+	enum wall_followup_kind kind;
+	int number;
 	char *text;
-	/** Who asked: "uid:1000", "tcp:10.0.0.5:51022", "keyboard", "file". */
+	char *json;
+	cairo_surface_t *picture;
+	/** ANSWER: owned. */
+	struct wall_request *request;
+};
+
+void wall_followup_free(struct wall_followup *followup);
+
+struct wall_request {
+	/* What was asked; set where the request is made. */
+	/** Who asked: "uid:1000 pid:42", "tcp:10.0.0.5:51022", "keyboard", "input:<device>",
+	 * "file". */
 	char *peer;
+	/** The request as typed, for the audit log (a batch: its lines, then COMMIT). */
+	char *text;
 	/** The tag of the line to answer (COMMIT's for a batch), or NULL. */
 	char *tag;
-	/** Reference held while in flight; NULL for requests with nobody to answer. */
+	struct wall_command *commands;
+	guint count;
+	/** The connection to answer, with a reference held; NULL when nobody waits. */
 	struct wall_connection *conn;
-	/** RELOAD: the new layout, loaded by the control thread. */
+	/** RELOAD: the new layout, loaded and checked on the control thread. */
 	struct wall_layout *layout;
 
-	/* The answer. */
+	/* The answer; filled where the commands run. */
 	bool ok;
 	/** OK: the JSON object text. ERR: the code word and message. */
 	char *json;
@@ -43,33 +73,49 @@ struct wall_request {
 	char *err_message;
 	/** The frame the change landed on; 0 when none. */
 	uint64_t frame;
-	/** Work for the control thread once the frame is done. */
-	cairo_surface_t *screenshot;
-	char *screenshot_path;
-	int save_preset;
-	char *save_preset_name;
-	char *save_preset_json;
-	int delete_preset;
+	/** struct wall_followup *: what must happen before the answer goes out. */
+	GPtrArray *followups;
 };
 
+/**
+ * A request from peer, text as typed, with its tag and parsed commands
+ * (commands is taken, count of them). conn, when given, is referenced.
+ */
+struct wall_request *wall_request_new(const char *peer, const char *text, const char *tag,
+                                      struct wall_command *commands, guint count,
+                                      struct wall_connection *conn);
+/**
+ * Parse line and make a request of it from peer, with no connection.
+ * NULL with error set when the line is not a command.
+ */
+struct wall_request *wall_request_parse(const char *line, const char *peer, GError **error);
+/** Accepts NULL. Any thread: drops the connection's reference. */
 void wall_request_free(struct wall_request *request);
 
-/** Drop a reference to a connection; any thread. Defined in server.c. */
-void wall_connection_unref(struct wall_connection *conn);
+/** Answer OK with json (copied). */
+void wall_request_succeed(struct wall_request *request, const char *json);
+/** Answer ERR code message. Always returns false, so a command can return it. */
+bool wall_request_fail(struct wall_request *request, const char *code, const char *format, ...)
+        G_GNUC_PRINTF(3, 4);
+/** Add follow-up work of kind to run before the answer goes out; fill in what it needs. */
+struct wall_followup *wall_request_follow_up(struct wall_request *request,
+                                             enum wall_followup_kind kind);
+/** True when one of its commands changes what the wall shows: it is audited. */
+bool wall_request_changes_wall(const struct wall_request *request);
+/** "OK", or "ERR code message", for the audit log. g_free the result. */
+char *wall_request_result(const struct wall_request *request);
 
 /** Everything the render thread has for the control thread after one frame. */
 struct wall_frame_report {
 	uint64_t frame;
-	/** struct wall_request *, answered. */
-	GPtrArray *replies;
-	/** EVENT JSON texts, for subscribers. */
-	GPtrArray *events;
-	/** The wall state to come back to after a restart, when it changed. */
-	char *last_state;
-	/** Commands the render thread took from the wall's own keys, to audit. */
-	GPtrArray *key_commands;
+	/** struct wall_followup * of a frame's kinds, to run in order. */
+	GPtrArray *work;
 };
 
+struct wall_frame_report *wall_frame_report_new(uint64_t frame);
+/** Add a follow-up of kind to the report; fill in what it needs. */
+struct wall_followup *wall_frame_report_add(struct wall_frame_report *report,
+                                            enum wall_followup_kind kind);
 void wall_frame_report_free(struct wall_frame_report *report);
 
 #endif

@@ -1,14 +1,16 @@
 /*
  * The control thread: a GLib main loop of its own that owns the sockets
- * (Unix and TCP), reads request lines under per-connection limits, checks
- * tokens, watches the layout file, and writes state and audit rows to
- * SQLite. Requests for the render thread go into a queue it drains at
- * each frame; its answers come back through wall_server_report().
+ * (Unix and TCP), reads request lines under per-connection limits (see
+ * limits.h), checks tokens, watches the layout file, and writes state
+ * and audit rows to SQLite. Requests for the render thread go into a
+ * queue it drains at each frame; its answers come back through
+ * wall_server_report(). server_private.h says which file does what.
  */
 #ifndef WALL_CONTROL_SERVER_H
 #define WALL_CONTROL_SERVER_H
 
 #include <glib.h>
+#include <stdint.h>
 
 #include "request.h"
 
@@ -28,6 +30,9 @@ struct wall_server_options {
 	int idle_s;
 	/** Watched, and reloaded on RELOAD. */
 	const char *layout_path;
+	/** The running canvas, which a reloaded layout must keep. */
+	int32_t canvas_width_px;
+	int32_t canvas_height_px;
 	struct wall_plugin_registry *registry;
 	/** Used only on the control thread once started. */
 	struct wall_state *state;
@@ -45,6 +50,13 @@ void wall_server_stop(struct wall_server *server);
 
 /** Render thread: hand over a frame's answers and events; takes report. */
 void wall_server_report(struct wall_server *server, struct wall_frame_report *report);
+
+/**
+ * Any thread: run request (one command, no connection) on the control
+ * thread as if it came from a socket, for commands the render thread
+ * does not run; it is answered to the log. Takes request.
+ */
+void wall_server_submit(struct wall_server *server, struct wall_request *request);
 
 const char *wall_server_socket_path(struct wall_server *server);
 

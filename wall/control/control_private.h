@@ -1,0 +1,66 @@
+/*
+ * The render thread's side of control, shared by its parts:
+ *   control.c   the queue from the control thread, keys, and the frame
+ *               report back (answers, follow-up work, events)
+ *   commands.c  the commands that change or describe the wall
+ *   presets.c   wall states as JSON: saved presets and the state kept
+ *               across a restart
+ * control.c uses commands.c, both use presets.c, and nothing leads back.
+ */
+#ifndef WALL_CONTROL_PRIVATE_H
+#define WALL_CONTROL_PRIVATE_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "control.h"
+#include "request.h"
+
+/* A user's saved preset: a wall state, {"scene": ..., "pins": {...}}. */
+struct user_preset {
+	char *name;
+	char *json;
+};
+
+struct wall_control {
+	struct wall_server *server;
+	struct wall_state *state;
+	/* struct wall_request *, from the control thread. */
+	GAsyncQueue *inbox;
+	struct wall_layout *layout;
+	struct wall_compositor *compositor;
+	/* Preset number -> struct user_preset *. Render thread once started. */
+	GHashTable *presets;
+	/* The preset last recalled, while its scene shows; 0 for none. */
+	int preset;
+	uint64_t frame;
+	int64_t now_us;
+	/* This frame's answered requests (struct wall_request *), in order. */
+	GPtrArray *answered;
+	/* The scene or pins changed this frame: save and announce. */
+	bool state_changed;
+	bool scene_changed;
+};
+
+/* commands.c */
+/** Run request's commands now, on this frame, and keep it to answer after the frame. */
+void control_apply_request(struct wall_control *control, struct wall_request *request);
+
+/* presets.c */
+/** Fill control->presets from the state file. */
+void control_presets_load(struct wall_control *control);
+/** The wall as shown: {"scene": name, "pins": {tile: source}, "preset": n}. g_free it. */
+char *control_state_json(struct wall_control *control);
+/**
+ * Show a saved wall state. Pins whose tile or source the layout lost are
+ * dropped: the layout may have changed since the state was saved.
+ * Returns false, with why set, when its scene is gone.
+ */
+bool control_apply_state(struct wall_control *control, const char *json,
+                         enum wall_transition_kind transition, int64_t duration_ms, char **why);
+/** Add "presets": [{number, saved, name, scene}, ...], of the layout and saved, to out. */
+void control_presets_list(struct wall_control *control, JsonBuilder *out);
+
+#endif

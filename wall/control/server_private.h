@@ -1,0 +1,75 @@
+/*
+ * The control thread's insides, shared by its parts:
+ *   server.c      the listeners and the thread: binding, accepting, the
+ *                 idle check and the layout file watch, start and stop
+ *   connection.c  one connection: its state and line I/O
+ *   dispatch.c    the commands: a line becomes a request; the control
+ *                 thread's own commands; the render thread's answers
+ *   reload.c      loading and checking a new layout
+ * server.c uses dispatch.c, both use reload.c and connection.c, and
+ * nothing leads back.
+ */
+#ifndef WALL_CONTROL_SERVER_PRIVATE_H
+#define WALL_CONTROL_SERVER_PRIVATE_H
+
+#include <gio/gio.h>
+
+#include "connection.h"
+#include "server.h"
+
+struct wall_server {
+	GThread *thread;
+	GMainContext *context;
+	GMainLoop *loop;
+	GSocketService *service;
+	/* struct wall_request *, for the render thread. */
+	GAsyncQueue *inbox;
+	char *socket_path;
+	bool socket_is_default;
+	bool socket_bound;
+	char *listen;
+	char *token;
+	int idle_s;
+	struct wall_state *state;
+	/* struct wall_connection *, open ones; each holds a reference. */
+	GPtrArray *connections;
+	GSource *idle_timer;
+	/* The layout file, its watch, and what a reloaded layout must keep. */
+	char *layout_path;
+	struct wall_plugin_registry *registry;
+	int32_t canvas_width_px;
+	int32_t canvas_height_px;
+	GFileMonitor *monitor;
+	GSource *reload_timer;
+	/* The contents last loaded or refused, so a save of the same text does nothing. */
+	char *layout_checksum;
+	/* Start-up handshake with the thread that called wall_server_start(). */
+	GMutex lock;
+	GCond started_cond;
+	bool started;
+	GError *start_error;
+};
+
+/* dispatch.c */
+extern const struct wall_connection_handler wall_server_connection_handler;
+/** Run request, made on the control thread: here, or queued for the render thread. */
+void wall_server_dispatch(struct wall_server *server, struct wall_request *request);
+/** Answer request to whoever asked (a connection, or the log), and audit it when it changed the
+ * wall. */
+void wall_server_answer(struct wall_server *server, struct wall_request *request);
+/** Send json to every subscriber as an EVENT. */
+void wall_server_broadcast(struct wall_server *server, const char *json);
+
+/* reload.c */
+/**
+ * Load the layout file and check that it can replace the running one (it
+ * keeps the canvas). Either way its contents count as seen. NULL with
+ * error set when it cannot.
+ */
+struct wall_layout *wall_server_load_layout(struct wall_server *server, GError **error);
+/** Remember the contents of the layout file as seen. */
+void wall_server_layout_seen(struct wall_server *server);
+/** True when the layout file holds other contents than last seen. */
+bool wall_server_layout_changed(struct wall_server *server);
+
+#endif
