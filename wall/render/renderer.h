@@ -137,6 +137,13 @@ struct wall_renderer *wall_gl_renderer_create(int32_t width_px, int32_t height_p
  * to width_px x height_px.
  */
 void wall_gl_renderer_blit(struct wall_renderer *renderer, int32_t width_px, int32_t height_px);
+/**
+ * Copy crop of the canvas 1:1 to the top left of the framebuffer bound
+ * now, which is width_px x height_px; the rest of it turns black. One
+ * output of a wall: never scaled, so bezels stay right.
+ */
+void wall_gl_renderer_blit_crop(struct wall_renderer *renderer, const struct wall_rect *crop,
+				int32_t width_px, int32_t height_px);
 bool wall_renderer_is_gl(const struct wall_renderer *renderer);
 
 static inline void wall_renderer_destroy(struct wall_renderer *renderer)
