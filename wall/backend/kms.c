@@ -501,19 +501,65 @@ static void output_unlight(struct kms_backend *kb, struct kms_output *o)
 	}
 	o->lit = false;
 	o->flip_pending = false;
-	o->card->crtcs_used &= ~(1u << o->crtc_index);
-	output_free_buffers(kb, o);
+	/*
+	 * soft keeps its buffers and its CRTC, and goes on drawing into them:
+	 * the compositor redraws only what changes, so a monitor plugged back
+	 * in finds its picture up to date. gl has the whole canvas anyway.
+	 */
+	if (kb->kind == WALL_RENDER_GL) {
+		o->card->crtcs_used &= ~(1u << o->crtc_index);
+		output_free_buffers(kb, o);
+	}
 	wall_info("kms: %s went dark (disconnected)", o->name);
+}
+
+static bool has_buffers(const struct kms_output *o)
+{
+	return o->buffers[0].map != NULL;
+}
+
+/* Plugged back in with the mode it had: show the buffers kept for it. */
+static bool output_relight(struct kms_output *o, const drmModeModeInfo *mode)
+{
+	if (!has_buffers(o)) {
+		return false;
+	}
+	if (mode->hdisplay == o->mode.hdisplay && mode->vdisplay == o->mode.vdisplay) {
+		o->mode = *mode;
+		if (o->mode_blob != 0) {
+			drmModeDestroyPropertyBlob(o->card->fd, o->mode_blob);
+			o->mode_blob = 0;
+		}
+		o->lit = true;
+		o->needs_modeset = true;
+		o->lit_us = g_get_monotonic_time();
+		o->flips = 0;
+		return true;
+	}
+	return false;
 }
 
 static bool output_light(struct kms_backend *kb, struct kms_output *o,
 			 drmModeConnector *conn, const drmModeRes *res)
 {
 	struct kms_card *card = o->card;
-	if (!kms_pick_mode(conn, &o->plan.mode, &o->mode, o->name)) {
+	drmModeModeInfo mode;
+	if (!kms_pick_mode(conn, &o->plan.mode, &mode, o->name)) {
 		wall_warning("kms: %s is connected but lists no modes; it stays dark", o->name);
 		return false;
 	}
+	if (output_relight(o, &mode)) {
+		return true;
+	}
+	if (has_buffers(o)) {
+		/* Another mode: new buffers, filled as the tiles on it redraw. */
+		wall_warning("kms: %s came back in another mode; its picture fills in as its "
+			     "tiles change",
+			     o->name);
+		card->crtcs_used &= ~(1u << o->crtc_index);
+		output_free_buffers(kb, o);
+	}
+	o->mode = mode;
 	int index = pick_crtc(card, res, conn);
 	if (index < 0) {
 		wall_warning("kms: %s: no display controller (CRTC) left on %s; it stays dark",
@@ -671,7 +717,7 @@ static void set_targets(struct kms_backend *kb)
 		struct kms_card *card = kb->cards->pdata[c];
 		for (guint i = 0; i < card->outputs->len; i++) {
 			struct kms_output *o = card->outputs->pdata[i];
-			if (!o->lit) {
+			if (!has_buffers(o)) {
 				continue;
 			}
 			carry_damage(kb, o);
@@ -701,7 +747,8 @@ static void present_soft_output(struct kms_backend *kb, struct kms_output *o,
 	}
 	o->damage_frame[frame % KMS_BUFFERS] = frame;
 	o->buffers[o->back].drawn_frame = frame;
-	if (!show(kb, o, o->buffers[o->back].fb_id)) {
+	/* A dark output's buffers take turns all the same, unseen. */
+	if (o->lit && !show(kb, o, o->buffers[o->back].fb_id)) {
 		return;
 	}
 	int shown = o->newest;
@@ -729,12 +776,11 @@ static bool kms_present(struct wall_backend *backend, struct wall_renderer *rend
 		struct kms_card *card = kb->cards->pdata[c];
 		for (guint i = 0; i < card->outputs->len; i++) {
 			struct kms_output *o = card->outputs->pdata[i];
-			if (!o->lit) {
-				continue;
-			}
-			any = true;
-			if (kb->kind == WALL_RENDER_SOFT) {
+			any = any || o->lit;
+			if (kb->kind == WALL_RENDER_SOFT && has_buffers(o)) {
 				present_soft_output(kb, o, damage, count);
+			}
+			if (kb->kind == WALL_RENDER_SOFT || !o->lit) {
 				continue;
 			}
 			uint32_t fb_id = 0;
@@ -794,8 +840,11 @@ static bool hotplug_pending(struct kms_backend *kb)
 		if (dev == NULL) {
 			break;
 		}
+		/* Connector changes say HOTPLUG=1; a "change" written to a card's
+		 * uevent file by hand asks for a look too. */
 		const char *hotplug = udev_device_get_property_value(dev, "HOTPLUG");
-		changed = changed || g_strcmp0(hotplug, "1") == 0;
+		changed = changed || g_strcmp0(hotplug, "1") == 0 ||
+			  g_strcmp0(udev_device_get_action(dev), "change") == 0;
 		udev_device_unref(dev);
 	}
 	return changed;

@@ -27,11 +27,16 @@ static void print_modes(FILE *out, const drmModeConnector *conn)
 {
 	fprintf(out, "    modes:");
 	int column = 10;
+	/* Modes that differ only in timings read the same: say each once. */
+	GHashTable *said = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (int i = 0; i < conn->count_modes; i++) {
 		const drmModeModeInfo *m = &conn->modes[i];
 		char text[48];
 		snprintf(text, sizeof(text), " %ux%u@%.0f%s", m->hdisplay, m->vdisplay,
 			 kms_mode_hz(m), (m->type & DRM_MODE_TYPE_PREFERRED) ? " (preferred)" : "");
+		if (!g_hash_table_add(said, g_strdup(text))) {
+			continue;
+		}
 		if (column + (int)strlen(text) > 78) {
 			fprintf(out, "\n          ");
 			column = 10;
@@ -39,6 +44,7 @@ static void print_modes(FILE *out, const drmModeConnector *conn)
 		fputs(text, out);
 		column += (int)strlen(text);
 	}
+	g_hash_table_unref(said);
 	fputc('\n', out);
 }
 
