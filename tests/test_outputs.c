@@ -1,8 +1,11 @@
 /* wall.outputs: connectors to monitor cells or rectangles, the default
  * assignment, mode strings, and every mistake at its line and column. */
 #include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "backend/backend.h"
 #include "layout.h"
 #include "outputs.h"
 
@@ -171,6 +174,48 @@ static void test_errors(void)
 		     "4:16", "canvas: is one monitor");
 }
 
+/* wall --list-outputs where there are no cards, or a file that is not one:
+ * it says so, names the connectors the layout wants, and fails. */
+static void test_list_without_cards(void)
+{
+	char *dir = g_dir_make_tmp("wall-dri-XXXXXX", NULL);
+	g_assert_nonnull(dir);
+	g_setenv("WALL_KMS_DRI_DIR", dir, TRUE);
+	struct wall_layout *layout = parse("wall:\n"
+					   "  monitors: {cols: 2, rows: 1, size: 640x480}\n"
+					   "  outputs:\n"
+					   "    Virtual-1: [0, 0]\n"
+					   "    HDMI-A-2: [1, 0]\n" SCENES);
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	g_assert_cmpint(wall_kms_list_outputs(layout, out), ==, 3);
+	fclose(out);
+	g_test_message("%s", text);
+	g_assert_nonnull(strstr(text, "no display cards"));
+	g_assert_nonnull(strstr(text, "test.yaml:4:5: the layout names Virtual-1, which no card has"));
+	g_assert_nonnull(strstr(text, "test.yaml:5:5: the layout names HDMI-A-2, which no card has"));
+	g_free(text);
+	g_assert_false(wall_kms_available());
+
+	char *fake = g_build_filename(dir, "card0", NULL);
+	g_assert_true(g_file_set_contents(fake, "not a card", -1, NULL));
+	out = open_memstream(&text, &size);
+	g_assert_cmpint(wall_kms_list_outputs(NULL, out), ==, 0);
+	fclose(out);
+	g_test_message("%s", text);
+	g_assert_nonnull(strstr(text, "card0: not a display card"));
+	g_assert_false(wall_kms_available());
+	g_free(text);
+
+	g_unlink(fake);
+	g_rmdir(dir);
+	g_free(fake);
+	g_free(dir);
+	g_unsetenv("WALL_KMS_DRI_DIR");
+	wall_layout_destroy(layout);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -179,5 +224,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/outputs/default-assignment", test_default_assignment);
 	g_test_add_func("/outputs/describe", test_describe);
 	g_test_add_func("/outputs/errors", test_errors);
+	g_test_add_func("/outputs/list-without-cards", test_list_without_cards);
 	return g_test_run();
 }

@@ -234,12 +234,15 @@ static struct kms_output *find_output(struct kms_card *card, uint32_t connector_
 }
 
 /*
- * Know every connector of the card and what the layout wants it to show.
- * connected_index counts connected connectors across cards, for the
- * default assignment. Connectors seen before keep their plan.
+ * Know the card's connectors that are connected (or, with connected
+ * false, the others) and what the layout wants each to show. index
+ * counts connectors across cards for the default assignment: call for
+ * the connected ones of every card first, so they take the first cells
+ * and the others the cells left over. Connectors seen before keep their
+ * plan.
  */
-bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout,
-		    size_t *connected_index)
+bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout, bool connected,
+		    size_t *index)
 {
 	drmModeRes *res = drmModeGetResources(card->fd);
 	if (res == NULL) {
@@ -251,7 +254,7 @@ bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout,
 			continue;
 		}
 		struct kms_output *o = find_output(card, conn->connector_id);
-		if (o == NULL) {
+		if (o == NULL && (conn->connection == DRM_MODE_CONNECTED) == connected) {
 			o = g_new0(struct kms_output, 1);
 			o->card = card;
 			o->connector_id = conn->connector_id;
@@ -261,13 +264,8 @@ bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout,
 				o->damage[b] = g_array_new(FALSE, FALSE, sizeof(struct wall_rect));
 			}
 			g_ptr_array_add(card->outputs, o);
-			bool connected = conn->connection == DRM_MODE_CONNECTED;
-			/* Disconnected ones take the cells left over, for when they come. */
 			o->planned = layout != NULL &&
-				     wall_layout_output_plan(layout, o->name,
-							     connected ? (*connected_index)++
-								       : G_MAXSIZE,
-							     &o->plan);
+				     wall_layout_output_plan(layout, o->name, (*index)++, &o->plan);
 		}
 		drmModeFreeConnector(conn);
 	}
@@ -993,11 +991,14 @@ static bool kms_init(struct wall_backend *backend, enum wall_render_kind kind)
 	if (kind == WALL_RENDER_GL && !kms_gl_init(kb)) {
 		return false;
 	}
-	size_t connected_index = 0;
+	size_t index = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (guint c = 0; c < kb->cards->len; c++) {
+			kms_card_probe(kb->cards->pdata[c], layout, pass == 0, &index);
+		}
+	}
 	for (guint c = 0; c < kb->cards->len; c++) {
-		struct kms_card *card = kb->cards->pdata[c];
-		kms_card_probe(card, layout, &connected_index);
-		reprobe_card(kb, card, true);
+		reprobe_card(kb, kb->cards->pdata[c], true);
 	}
 	if (layout != NULL) {
 		report_unconnected(kb, layout);
@@ -1100,16 +1101,19 @@ struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *
 	return &kb->base;
 }
 
-bool wall_kms_available(void)
+/* Without a forced probe: what the kernel saw last, which is cheap to ask. */
+size_t kms_count_connected(GPtrArray *paths)
 {
-	GPtrArray *paths = wall_kms_card_paths();
-	bool found = false;
-	for (guint i = 0; i < paths->len && !found; i++) {
+	size_t count = 0;
+	for (guint i = 0; i < paths->len; i++) {
 		int fd = open(paths->pdata[i], O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			fd = open(paths->pdata[i], O_RDONLY | O_CLOEXEC);
+		}
 		drmModeRes *res = fd >= 0 ? drmModeGetResources(fd) : NULL;
-		for (int c = 0; res != NULL && c < res->count_connectors && !found; c++) {
+		for (int c = 0; res != NULL && c < res->count_connectors; c++) {
 			drmModeConnector *conn = drmModeGetConnectorCurrent(fd, res->connectors[c]);
-			found = conn != NULL && conn->connection == DRM_MODE_CONNECTED;
+			count += conn != NULL && conn->connection == DRM_MODE_CONNECTED;
 			drmModeFreeConnector(conn);
 		}
 		drmModeFreeResources(res);
@@ -1117,6 +1121,13 @@ bool wall_kms_available(void)
 			close(fd);
 		}
 	}
+	return count;
+}
+
+bool wall_kms_available(void)
+{
+	GPtrArray *paths = wall_kms_card_paths();
+	bool found = kms_count_connected(paths) > 0;
 	g_ptr_array_unref(paths);
 	return found;
 }

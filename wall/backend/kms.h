@@ -124,8 +124,10 @@ struct kms_backend {
 /* kms.c */
 /** /dev/dri/card0, card1, … in number order ($WALL_KMS_DRI_DIR for another folder). */
 GPtrArray *wall_kms_card_paths(void);
-bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout,
-		    size_t *connected_index);
+/** Connected connectors on these cards. */
+size_t kms_count_connected(GPtrArray *paths);
+bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout, bool connected,
+		    size_t *index);
 bool kms_pick_mode(const drmModeConnector *connector, const struct wall_mode_request *want,
 		   drmModeModeInfo *mode, const char *name);
 double kms_mode_hz(const drmModeModeInfo *mode);
