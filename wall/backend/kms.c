@@ -46,7 +46,7 @@ void kms_connector_name(const drmModeConnector *connector, char *name, size_t si
 {
 	const char *type = drmModeGetConnectorTypeName(connector->connector_type);
 	snprintf(name, size, "%s-%u", type != NULL ? type : "Unknown",
-		 connector->connector_type_id);
+	         connector->connector_type_id);
 }
 
 double kms_mode_hz(const drmModeModeInfo *mode)
@@ -69,7 +69,7 @@ double kms_mode_hz(const drmModeModeInfo *mode)
  * no rate asked, the preferred mode, then the highest rate.
  */
 bool kms_pick_mode(const drmModeConnector *connector, const struct wall_mode_request *want,
-		   drmModeModeInfo *mode, const char *name)
+                   drmModeModeInfo *mode, const char *name)
 {
 	const drmModeModeInfo *best = NULL;
 	const drmModeModeInfo *preferred = NULL;
@@ -85,9 +85,11 @@ bool kms_pick_mode(const drmModeConnector *connector, const struct wall_mode_req
 		if (want->refresh_hz > 0 && fabs(kms_mode_hz(m) - want->refresh_hz) > 0.5) {
 			continue;
 		}
-		if (best == NULL || ((m->type & DRM_MODE_TYPE_PREFERRED) &&
-				     !(best->type & DRM_MODE_TYPE_PREFERRED)) ||
-		    (!(best->type & DRM_MODE_TYPE_PREFERRED) && kms_mode_hz(m) > kms_mode_hz(best))) {
+		if (best == NULL ||
+		    ((m->type & DRM_MODE_TYPE_PREFERRED) &&
+		     !(best->type & DRM_MODE_TYPE_PREFERRED)) ||
+		    (!(best->type & DRM_MODE_TYPE_PREFERRED) &&
+		     kms_mode_hz(m) > kms_mode_hz(best))) {
 			best = m;
 		}
 	}
@@ -97,10 +99,10 @@ bool kms_pick_mode(const drmModeConnector *connector, const struct wall_mode_req
 	if (best == NULL && want->width_px > 0 && name != NULL) {
 		if (want->refresh_hz > 0) {
 			wall_warning("kms: %s has no mode %dx%d@%g; using its preferred mode", name,
-				     want->width_px, want->height_px, want->refresh_hz);
+			             want->width_px, want->height_px, want->refresh_hz);
 		} else {
 			wall_warning("kms: %s has no mode %dx%d; using its preferred mode", name,
-				     want->width_px, want->height_px);
+			             want->width_px, want->height_px);
 		}
 	}
 	if (best == NULL) {
@@ -156,7 +158,7 @@ static uint32_t find_primary_plane(int fd, int crtc_index)
 		drmModePlane *plane = drmModeGetPlane(fd, planes->planes[i]);
 		if (plane != NULL && (plane->possible_crtcs & (1u << crtc_index)) &&
 		    prop_value(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE, "type") ==
-			    DRM_PLANE_TYPE_PRIMARY) {
+		            DRM_PLANE_TYPE_PRIMARY) {
 			found = plane->plane_id;
 		}
 		drmModeFreePlane(plane);
@@ -169,14 +171,14 @@ static bool find_props(struct kms_output *o)
 {
 	int fd = o->card->fd;
 	static const char *const xywh[4][2] = {
-		{"SRC_X", "CRTC_X"}, {"SRC_Y", "CRTC_Y"}, {"SRC_W", "CRTC_W"}, {"SRC_H", "CRTC_H"}};
+	        {"SRC_X", "CRTC_X"}, {"SRC_Y", "CRTC_Y"}, {"SRC_W", "CRTC_W"}, {"SRC_H", "CRTC_H"}};
 	o->prop_conn_crtc_id = prop_id(fd, o->connector_id, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID");
 	o->prop_crtc_mode_id = prop_id(fd, o->crtc_id, DRM_MODE_OBJECT_CRTC, "MODE_ID");
 	o->prop_crtc_active = prop_id(fd, o->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE");
 	o->prop_plane_fb_id = prop_id(fd, o->plane_id, DRM_MODE_OBJECT_PLANE, "FB_ID");
 	o->prop_plane_crtc_id = prop_id(fd, o->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_ID");
 	bool all = o->prop_conn_crtc_id && o->prop_crtc_mode_id && o->prop_crtc_active &&
-		   o->prop_plane_fb_id && o->prop_plane_crtc_id;
+	           o->prop_plane_fb_id && o->prop_plane_crtc_id;
 	for (int i = 0; i < 4; i++) {
 		o->prop_plane_src[i] = prop_id(fd, o->plane_id, DRM_MODE_OBJECT_PLANE, xywh[i][0]);
 		o->prop_plane_crtc[i] = prop_id(fd, o->plane_id, DRM_MODE_OBJECT_PLANE, xywh[i][1]);
@@ -242,7 +244,7 @@ static struct kms_output *find_output(struct kms_card *card, uint32_t connector_
  * plan.
  */
 bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout, bool connected,
-		    size_t *index)
+                    size_t *index)
 {
 	drmModeRes *res = drmModeGetResources(card->fd);
 	if (res == NULL) {
@@ -265,7 +267,7 @@ bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout, boo
 			}
 			g_ptr_array_add(card->outputs, o);
 			o->planned = layout != NULL &&
-				     wall_layout_output_plan(layout, o->name, (*index)++, &o->plan);
+			             wall_layout_output_plan(layout, o->name, (*index)++, &o->plan);
 		}
 		drmModeFreeConnector(conn);
 	}
@@ -281,12 +283,12 @@ static bool dumb_create(int fd, uint32_t width, uint32_t height, struct kms_buff
 	uint64_t size = 0, offset = 0;
 	if (drmModeCreateDumbBuffer(fd, width, height, 32, 0, &handle, &stride, &size) != 0) {
 		wall_error("kms: cannot make a %ux%u dumb buffer: %s", width, height,
-			   strerror(errno));
+		           strerror(errno));
 		return false;
 	}
 	uint32_t handles[4] = {handle}, strides[4] = {stride}, offsets[4] = {0};
 	if (drmModeAddFB2(fd, width, height, DRM_FORMAT_XRGB8888, handles, strides, offsets,
-			  &buf->fb_id, 0) != 0) {
+	                  &buf->fb_id, 0) != 0) {
 		wall_error("kms: cannot make a framebuffer: %s", strerror(errno));
 		goto err_fb;
 	}
@@ -356,7 +358,8 @@ static double process_age_ms(void)
 
 static void add_plane(drmModeAtomicReq *req, const struct kms_output *o, uint32_t fb_id)
 {
-	uint64_t src[4] = {0, 0, (uint64_t)o->mode.hdisplay << 16, (uint64_t)o->mode.vdisplay << 16};
+	uint64_t src[4] = {0, 0, (uint64_t)o->mode.hdisplay << 16,
+	                   (uint64_t)o->mode.vdisplay << 16};
 	uint64_t dst[4] = {0, 0, o->mode.hdisplay, o->mode.vdisplay};
 	drmModeAtomicAddProperty(req, o->plane_id, o->prop_plane_fb_id, fb_id);
 	drmModeAtomicAddProperty(req, o->plane_id, o->prop_plane_crtc_id, o->crtc_id);
@@ -370,9 +373,10 @@ static bool modeset(struct kms_output *o, uint32_t fb_id)
 {
 	int fd = o->card->fd;
 	if (!o->card->atomic) {
-		if (drmModeSetCrtc(fd, o->crtc_id, fb_id, 0, 0, &o->connector_id, 1, &o->mode) != 0) {
+		if (drmModeSetCrtc(fd, o->crtc_id, fb_id, 0, 0, &o->connector_id, 1, &o->mode) !=
+		    0) {
 			wall_error("kms: %s: cannot set mode %s: %s", o->name, o->mode.name,
-				   strerror(errno));
+			           strerror(errno));
 			return false;
 		}
 		return true;
@@ -391,7 +395,7 @@ static bool modeset(struct kms_output *o, uint32_t fb_id)
 	drmModeAtomicFree(req);
 	if (ret != 0) {
 		wall_error("kms: %s: atomic modeset to %s failed: %s", o->name, o->mode.name,
-			   strerror(errno));
+		           strerror(errno));
 		return false;
 	}
 	return true;
@@ -405,7 +409,7 @@ static bool flip(struct kms_output *o, uint32_t fb_id)
 		drmModeAtomicReq *req = drmModeAtomicAlloc();
 		drmModeAtomicAddProperty(req, o->plane_id, o->prop_plane_fb_id, fb_id);
 		ret = drmModeAtomicCommit(fd, req,
-					  DRM_MODE_PAGE_FLIP_EVENT | DRM_MODE_ATOMIC_NONBLOCK, o);
+		                          DRM_MODE_PAGE_FLIP_EVENT | DRM_MODE_ATOMIC_NONBLOCK, o);
 		drmModeAtomicFree(req);
 	} else {
 		ret = drmModePageFlip(fd, o->crtc_id, fb_id, DRM_MODE_PAGE_FLIP_EVENT, o);
@@ -419,8 +423,7 @@ static bool flip(struct kms_output *o, uint32_t fb_id)
 	return true;
 }
 
-static void on_flip(int fd, unsigned int sequence, unsigned int sec, unsigned int usec,
-		    void *data)
+static void on_flip(int fd, unsigned int sequence, unsigned int sec, unsigned int usec, void *data)
 {
 	struct kms_output *o = data;
 	o->flip_pending = false;
@@ -462,12 +465,12 @@ static void wait_flips(struct kms_backend *kb)
 		}
 		if (ready <= 0) {
 			wall_warning("kms: a page flip did not complete in %d ms; going on",
-				     FLIP_TIMEOUT_MS);
+			             FLIP_TIMEOUT_MS);
 			for (guint c = 0; c < kb->cards->len; c++) {
 				struct kms_card *card = kb->cards->pdata[c];
 				for (guint i = 0; i < card->outputs->len; i++) {
-					((struct kms_output *)card->outputs->pdata[i])->flip_pending =
-						false;
+					((struct kms_output *)card->outputs->pdata[i])
+					        ->flip_pending = false;
 				}
 			}
 			return;
@@ -537,8 +540,8 @@ static bool output_relight(struct kms_output *o, const drmModeModeInfo *mode)
 	return false;
 }
 
-static bool output_light(struct kms_backend *kb, struct kms_output *o,
-			 drmModeConnector *conn, const drmModeRes *res)
+static bool output_light(struct kms_backend *kb, struct kms_output *o, drmModeConnector *conn,
+                         const drmModeRes *res)
 {
 	struct kms_card *card = o->card;
 	drmModeModeInfo mode;
@@ -552,8 +555,8 @@ static bool output_light(struct kms_backend *kb, struct kms_output *o,
 	if (has_buffers(o)) {
 		/* Another mode: new buffers, filled as the tiles on it redraw. */
 		wall_warning("kms: %s came back in another mode; its picture fills in as its "
-			     "tiles change",
-			     o->name);
+		             "tiles change",
+		             o->name);
 		card->crtcs_used &= ~(1u << o->crtc_index);
 		output_free_buffers(kb, o);
 	}
@@ -561,7 +564,7 @@ static bool output_light(struct kms_backend *kb, struct kms_output *o,
 	int index = pick_crtc(card, res, conn);
 	if (index < 0) {
 		wall_warning("kms: %s: no display controller (CRTC) left on %s; it stays dark",
-			     o->name, card->path);
+		             o->name, card->path);
 		return false;
 	}
 	o->crtc_index = index;
@@ -573,7 +576,7 @@ static bool output_light(struct kms_backend *kb, struct kms_output *o,
 		o->plane_id = find_primary_plane(card->fd, index);
 		if (o->plane_id == 0 || !find_props(o)) {
 			wall_info("kms: %s: the driver lacks atomic properties; legacy modesetting",
-				  card->path);
+			          card->path);
 			card->atomic = false;
 		}
 	}
@@ -592,7 +595,7 @@ static bool output_light(struct kms_backend *kb, struct kms_output *o,
 	} else {
 		for (int b = 0; b < KMS_BUFFERS; b++) {
 			if (!dumb_create(card->fd, o->mode.hdisplay, o->mode.vdisplay,
-					 &o->buffers[b])) {
+			                 &o->buffers[b])) {
 				output_free_buffers(kb, o);
 				return false;
 			}
@@ -607,8 +610,8 @@ static bool output_light(struct kms_backend *kb, struct kms_output *o,
 	o->flips = 0;
 	if (o->crop.width < o->plan.rect.width || o->crop.height < o->plan.rect.height) {
 		wall_warning("kms: %s: its mode is smaller than its %dx%d part of the canvas; "
-			     "the rest is not shown",
-			     o->name, o->plan.rect.width, o->plan.rect.height);
+		             "the rest is not shown",
+		             o->name, o->plan.rect.width, o->plan.rect.height);
 	}
 	return true;
 }
@@ -625,14 +628,14 @@ static bool show(struct kms_backend *kb, struct kms_output *o, uint32_t fb_id)
 	o->needs_modeset = false;
 	char *shows = wall_rect_describe(&o->crop);
 	/* Tests wait for this line: the output scans out the wall's picture now. */
-	wall_info("kms: %s lit %ux%u@%.0f showing %s", o->name, o->mode.hdisplay,
-		  o->mode.vdisplay, kms_mode_hz(&o->mode), shows);
+	wall_info("kms: %s lit %ux%u@%.0f showing %s", o->name, o->mode.hdisplay, o->mode.vdisplay,
+	          kms_mode_hz(&o->mode), shows);
 	g_free(shows);
 	if (!kb->logged_first_flip) {
 		kb->logged_first_flip = true;
 		wall_info("kms: first picture %.0f ms after the wall started, %.0f ms after the "
-			  "backend did",
-			  process_age_ms(), (g_get_monotonic_time() - kb->started_us) / 1000.0);
+		          "backend did",
+		          process_age_ms(), (g_get_monotonic_time() - kb->started_us) / 1000.0);
 	}
 	return true;
 }
@@ -655,7 +658,7 @@ static void reprobe_card(struct kms_backend *kb, struct kms_card *card, bool sta
 			output_unlight(kb, o);
 		} else if (startup && connected && !o->planned) {
 			wall_info("kms: %s is connected but the layout gives it nothing; dark",
-				  o->name);
+			          o->name);
 		}
 		drmModeFreeConnector(conn);
 	}
@@ -665,7 +668,7 @@ static void reprobe_card(struct kms_backend *kb, struct kms_card *card, bool sta
 /* ---- Soft: drawing straight into dumb buffers ---- */
 
 static void copy_rect(const struct kms_output *o, const struct kms_buffer *from,
-		      struct kms_buffer *to, const struct wall_rect *canvas_rect)
+                      struct kms_buffer *to, const struct wall_rect *canvas_rect)
 {
 	struct wall_rect r = wall_rect_intersection(canvas_rect, &o->crop);
 	if (wall_rect_empty(&r)) {
@@ -674,7 +677,7 @@ static void copy_rect(const struct kms_output *o, const struct kms_buffer *from,
 	size_t offset = (size_t)(r.y - o->crop.y) * from->stride + (size_t)(r.x - o->crop.x) * 4;
 	size_t to_offset = (size_t)(r.y - o->crop.y) * to->stride + (size_t)(r.x - o->crop.x) * 4;
 	ARGBCopy(from->map + offset, (int)from->stride, to->map + to_offset, (int)to->stride,
-		 r.width, r.height);
+	         r.width, r.height);
 }
 
 /*
@@ -720,20 +723,20 @@ static void set_targets(struct kms_backend *kb)
 			}
 			carry_damage(kb, o);
 			struct wall_soft_target target = {
-				.data = o->buffers[o->back].map,
-				.stride_bytes = (int)o->buffers[o->back].stride,
-				.rect = o->crop,
+			        .data = o->buffers[o->back].map,
+			        .stride_bytes = (int)o->buffers[o->back].stride,
+			        .rect = o->crop,
 			};
 			g_array_append_val(kb->targets, target);
 		}
 	}
 	wall_soft_renderer_set_targets(kb->soft_renderer,
-				       (const struct wall_soft_target *)(void *)kb->targets->data,
-				       kb->targets->len);
+	                               (const struct wall_soft_target *)(void *)kb->targets->data,
+	                               kb->targets->len);
 }
 
 static void present_soft_output(struct kms_backend *kb, struct kms_output *o,
-				const struct wall_rect *damage, size_t count)
+                                const struct wall_rect *damage, size_t count)
 {
 	uint64_t frame = kb->frame;
 	GArray *history = o->damage[frame % KMS_BUFFERS];
@@ -817,13 +820,13 @@ static void start_hotplug(struct kms_backend *kb)
 	    udev_monitor_filter_add_match_subsystem_devtype(kb->monitor, "drm", NULL) < 0 ||
 	    udev_monitor_enable_receiving(kb->monitor) < 0) {
 		wall_warning("kms: cannot listen for hotplug events; monitors plugged in later "
-			     "are not seen");
+		             "are not seen");
 		udev_monitor_unref(kb->monitor);
 		kb->monitor = NULL;
 		return;
 	}
 	wall_info("kms: watching for monitors plugged and unplugged (%s events)",
-		  daemon ? "udev" : "kernel");
+	          daemon ? "udev" : "kernel");
 }
 
 static bool hotplug_pending(struct kms_backend *kb)
@@ -842,7 +845,7 @@ static bool hotplug_pending(struct kms_backend *kb)
 		 * uevent file by hand asks for a look too. */
 		const char *hotplug = udev_device_get_property_value(dev, "HOTPLUG");
 		changed = changed || g_strcmp0(hotplug, "1") == 0 ||
-			  g_strcmp0(udev_device_get_action(dev), "change") == 0;
+		          g_strcmp0(udev_device_get_action(dev), "change") == 0;
 		udev_device_unref(dev);
 	}
 	return changed;
@@ -886,8 +889,8 @@ static void card_destroy(struct kms_backend *kb, struct kms_card *card)
 			/* Give the console back what it showed before the wall. */
 			drmModeCrtc *s = o->saved_crtc;
 			drmModeSetCrtc(card->fd, s->crtc_id, s->buffer_id, s->x, s->y,
-				       s->buffer_id != 0 ? &o->connector_id : NULL,
-				       s->buffer_id != 0 ? 1 : 0, s->mode_valid ? &s->mode : NULL);
+			               s->buffer_id != 0 ? &o->connector_id : NULL,
+			               s->buffer_id != 0 ? 1 : 0, s->mode_valid ? &s->mode : NULL);
 			drmModeFreeCrtc(s);
 		}
 		output_free_buffers(kb, o);
@@ -933,8 +936,8 @@ static struct kms_card *card_open(struct kms_backend *kb, const char *path)
 	}
 	/* WALL_KMS_LEGACY=1 tries the path drivers without atomic take. */
 	card->atomic = g_getenv("WALL_KMS_LEGACY") == NULL &&
-		       drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) == 0 &&
-		       drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
+	               drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) == 0 &&
+	               drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
 	return card;
 }
 
@@ -971,14 +974,14 @@ static void report_unconnected(struct kms_backend *kb, const struct wall_layout 
 		}
 		if (found == NULL) {
 			wall_warning("kms: %s:%d:%d: no connector called %s on any card; the "
-				     "wall goes on without it",
-				     layout->path, want->mark.line, want->mark.column,
-				     want->connector);
+			             "wall goes on without it",
+			             layout->path, want->mark.line, want->mark.column,
+			             want->connector);
 		} else if (!found->lit) {
 			wall_warning("kms: %s:%d:%d: %s is not connected (or cannot light); the "
-				     "wall goes on without it until it is",
-				     layout->path, want->mark.line, want->mark.column,
-				     want->connector);
+			             "wall goes on without it until it is",
+			             layout->path, want->mark.line, want->mark.column,
+			             want->connector);
 		}
 	}
 }
@@ -1044,9 +1047,11 @@ static void kms_destroy(struct wall_backend *backend)
 		for (guint i = 0; i < card->outputs->len; i++) {
 			struct kms_output *o = card->outputs->pdata[i];
 			if (o->lit && o->flips > 0) {
-				double s = (g_get_monotonic_time() - o->lit_us) / (double)G_USEC_PER_SEC;
-				wall_info("kms: %s: %" G_GUINT64_FORMAT " page flips in %.1f s (%.1f/s)",
-					  o->name, o->flips, s, o->flips / s);
+				double s = (g_get_monotonic_time() - o->lit_us) /
+				           (double)G_USEC_PER_SEC;
+				wall_info("kms: %s: %" G_GUINT64_FORMAT
+				          " page flips in %.1f s (%.1f/s)",
+				          o->name, o->flips, s, o->flips / s);
 			}
 		}
 	}
@@ -1063,12 +1068,12 @@ static void kms_destroy(struct wall_backend *backend)
 }
 
 static const struct wall_backend_impl kms_impl = {
-	.name = "kms",
-	.init = kms_init,
-	.present = kms_present,
-	.dispatch = kms_dispatch,
-	.destroy = kms_destroy,
-	.take_key = NULL,
+        .name = "kms",
+        .init = kms_init,
+        .present = kms_present,
+        .dispatch = kms_dispatch,
+        .destroy = kms_destroy,
+        .take_key = NULL,
 };
 
 struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *options)
@@ -1094,7 +1099,7 @@ struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *
 	g_ptr_array_unref(paths);
 	if (kb->cards->len == 0) {
 		wall_error("kms: no display card to open (is this a machine with /dev/dri/card*, "
-			   "and may this user open it?)");
+		           "and may this user open it?)");
 		kms_destroy(&kb->base);
 		return NULL;
 	}

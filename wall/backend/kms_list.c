@@ -33,7 +33,7 @@ static void print_modes(FILE *out, const drmModeConnector *conn)
 		const drmModeModeInfo *m = &conn->modes[i];
 		char text[48];
 		snprintf(text, sizeof(text), " %ux%u@%.0f%s", m->hdisplay, m->vdisplay,
-			 kms_mode_hz(m), (m->type & DRM_MODE_TYPE_PREFERRED) ? " (preferred)" : "");
+		         kms_mode_hz(m), (m->type & DRM_MODE_TYPE_PREFERRED) ? " (preferred)" : "");
 		if (!g_hash_table_add(said, g_strdup(text))) {
 			continue;
 		}
@@ -58,7 +58,7 @@ struct places {
 };
 
 static void print_plan(FILE *out, const struct wall_layout *layout, const drmModeConnector *conn,
-		       const char *name, struct places *places)
+                       const char *name, struct places *places)
 {
 	bool connected = conn->connection == DRM_MODE_CONNECTED;
 	size_t place = connected ? places->connected++ : places->others++;
@@ -78,10 +78,10 @@ static void print_plan(FILE *out, const struct wall_layout *layout, const drmMod
 		crop.height = MIN(crop.height, (int32_t)mode.vdisplay);
 		char *shown = wall_rect_describe(&crop);
 		fprintf(out, "    shows: %s of the canvas, in mode %ux%u@%.0f%s\n", shown,
-			mode.hdisplay, mode.vdisplay, kms_mode_hz(&mode),
-			crop.width < plan.rect.width || crop.height < plan.rect.height
-				? " (smaller than its part; the rest is cut)"
-				: "");
+		        mode.hdisplay, mode.vdisplay, kms_mode_hz(&mode),
+		        crop.width < plan.rect.width || crop.height < plan.rect.height
+		                ? " (smaller than its part; the rest is cut)"
+		                : "");
 		g_free(shown);
 	} else {
 		fprintf(out, "    would show: %s of the canvas once connected\n", rect);
@@ -96,7 +96,7 @@ static int open_card(const char *path)
 }
 
 static void list_card(FILE *out, const char *path, const struct wall_layout *layout,
-		      struct places *places, GHashTable *seen)
+                      struct places *places, GHashTable *seen)
 {
 	int fd = open_card(path);
 	if (fd < 0) {
@@ -113,9 +113,8 @@ static void list_card(FILE *out, const char *path, const struct wall_layout *lay
 	drmGetCap(fd, DRM_CAP_DUMB_BUFFER, &dumb);
 	bool atomic = drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
 	drmModeRes *res = drmModeGetResources(fd);
-	fprintf(out, "%s: %s, %s, %d display controllers\n", path,
-		version->name,
-		atomic ? "atomic" : "legacy modesetting", res != NULL ? res->count_crtcs : 0);
+	fprintf(out, "%s: %s, %s, %d display controllers\n", path, version->name,
+	        atomic ? "atomic" : "legacy modesetting", res != NULL ? res->count_crtcs : 0);
 	drmFreeVersion(version);
 	if (res == NULL || !dumb) {
 		fprintf(out, "  no outputs (a render-only device)\n");
@@ -161,7 +160,7 @@ int wall_kms_list_outputs(const struct wall_layout *layout, FILE *out)
 		const struct wall_layout_output *want = layout->outputs->pdata[i];
 		if (!g_hash_table_contains(seen, want->connector)) {
 			fprintf(out, "%s:%d:%d: the layout names %s, which no card has\n",
-				layout->path, want->mark.line, want->mark.column, want->connector);
+			        layout->path, want->mark.line, want->mark.column, want->connector);
 		}
 	}
 	g_hash_table_unref(seen);
