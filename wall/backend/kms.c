@@ -909,6 +909,12 @@ static void card_destroy(struct kms_backend *kb, struct kms_card *card)
 	g_free(card);
 }
 
+bool kms_env_flag(const char *name)
+{
+	const char *value = g_getenv(name);
+	return value != NULL && value[0] != '\0' && strcmp(value, "0") != 0;
+}
+
 static struct kms_card *card_open(struct kms_backend *kb, const char *path)
 {
 	int device_id = -1;
@@ -935,9 +941,11 @@ static struct kms_card *card_open(struct kms_backend *kb, const char *path)
 		return NULL;
 	}
 	/* WALL_KMS_LEGACY=1 tries the path drivers without atomic take. */
-	card->atomic = g_getenv("WALL_KMS_LEGACY") == NULL &&
+	card->atomic = !kms_env_flag("WALL_KMS_LEGACY") &&
 	               drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) == 0 &&
 	               drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
+	wall_info("kms: %s (%s), %s modesetting", path, card->driver,
+	          card->atomic ? "atomic" : "legacy");
 	return card;
 }
 

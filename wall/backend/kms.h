@@ -124,6 +124,8 @@ struct kms_backend {
 /* kms.c */
 /** /dev/dri/card0, card1, … in number order ($WALL_KMS_DRI_DIR for another folder). */
 GPtrArray *wall_kms_card_paths(void);
+/** True when the environment variable is set, not empty and not "0". */
+bool kms_env_flag(const char *name);
 /** Connected connectors on these cards. */
 size_t kms_count_connected(GPtrArray *paths);
 bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout, bool connected,
