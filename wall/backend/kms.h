@@ -66,6 +66,12 @@ struct kms_output {
 	struct kms_buffer buffers[KMS_BUFFERS];
 	int back;
 	int newest;
+	/**
+	 * soft, for a planned output not lit yet: memory holding its part of
+	 * the canvas (plan.rect), drawn like the others, so that a monitor
+	 * plugged in later starts with the whole picture.
+	 */
+	uint8_t *shadow;
 	/** Damage of the last KMS_BUFFERS frames, to bring an old buffer up to date. */
 	GArray *damage[KMS_BUFFERS];
 	uint64_t damage_frame[KMS_BUFFERS];
