@@ -394,9 +394,12 @@ static bool modeset(struct kms_output *o, uint32_t fb_id)
 	int ret = drmModeAtomicCommit(fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET, NULL);
 	drmModeAtomicFree(req);
 	if (ret != 0) {
-		wall_error("kms: %s: atomic modeset to %s failed: %s", o->name, o->mode.name,
-		           strerror(errno));
-		return false;
+		/* Some drivers claim atomic and refuse what works the old way. */
+		wall_warning("kms: %s: atomic modeset to %s failed (%s); trying legacy "
+		             "modesetting on %s",
+		             o->name, o->mode.name, strerror(errno), o->card->path);
+		o->card->atomic = false;
+		return modeset(o, fb_id);
 	}
 	return true;
 }
