@@ -373,8 +373,9 @@ struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *
 	kb->egl_context = EGL_NO_CONTEXT;
 	kb->targets = g_array_new(FALSE, FALSE, sizeof(struct wall_soft_target));
 	kb->cards = g_ptr_array_new();
-	kb->session = kms_session_open();
 	GPtrArray *paths = wall_kms_card_paths();
+	/* A seat takes the VT: only worth it when there are cards to open. */
+	kb->session = paths->len > 0 ? kms_session_open() : NULL;
 	for (guint i = 0; i < paths->len; i++) {
 		struct kms_card *card = card_open(kb, paths->pdata[i]);
 		if (card != NULL) {
