@@ -348,6 +348,8 @@ static void kms_destroy(struct wall_backend *backend)
 	g_array_unref(kb->targets);
 	udev_monitor_unref(kb->monitor);
 	udev_unref(kb->udev);
+	/* Whoever opened devices through us closed them: the seat goes now. */
+	g_hash_table_unref(kb->devices);
 	kms_session_close(kb->session);
 	g_free(kb);
 }
@@ -373,6 +375,7 @@ struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *
 	kb->egl_context = EGL_NO_CONTEXT;
 	kb->targets = g_array_new(FALSE, FALSE, sizeof(struct wall_soft_target));
 	kb->cards = g_ptr_array_new();
+	kb->devices = g_hash_table_new(g_direct_hash, g_direct_equal);
 	GPtrArray *paths = wall_kms_card_paths();
 	/* A seat takes the VT: only worth it when there are cards to open. */
 	kb->session = paths->len > 0 ? kms_session_open() : NULL;
@@ -390,6 +393,36 @@ struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *
 		return NULL;
 	}
 	return &kb->base;
+}
+
+int wall_kms_backend_open_device(struct wall_backend *backend, const char *path, int flags)
+{
+	if (backend == NULL || backend->impl != &kms_impl || kms_from(backend)->session == NULL) {
+		return open(path, flags | O_CLOEXEC);
+	}
+	struct kms_backend *kb = kms_from(backend);
+	int device_id = -1;
+	int fd = kms_session_open_device(kb->session, path, &device_id);
+	if (fd >= 0 && (flags & O_NONBLOCK)) {
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	}
+	if (fd >= 0) {
+		g_hash_table_insert(kb->devices, GINT_TO_POINTER(fd), GINT_TO_POINTER(device_id));
+	}
+	return fd;
+}
+
+void wall_kms_backend_close_device(struct wall_backend *backend, int fd)
+{
+	if (backend == NULL || backend->impl != &kms_impl || kms_from(backend)->session == NULL) {
+		close(fd);
+		return;
+	}
+	struct kms_backend *kb = kms_from(backend);
+	gpointer id = NULL;
+	bool known = g_hash_table_lookup_extended(kb->devices, GINT_TO_POINTER(fd), NULL, &id);
+	g_hash_table_remove(kb->devices, GINT_TO_POINTER(fd));
+	kms_session_close_device(kb->session, fd, known ? GPOINTER_TO_INT(id) : -1);
 }
 
 /* Without a forced probe: what the kernel saw last, which is cheap to ask. */

@@ -123,6 +123,8 @@ struct kms_backend {
 	EGLDisplay egl_display;
 	EGLConfig egl_config;
 	EGLContext egl_context;
+	/** Devices opened for others (input): fd to libseat's device id. */
+	GHashTable *devices;
 	/** Set while the session is away (VT switch): nothing is drawn or flipped. */
 	bool paused;
 };
