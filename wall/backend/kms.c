@@ -29,6 +29,22 @@ static struct kms_backend *kms_from(struct wall_backend *backend)
 	return (struct kms_backend *)backend;
 }
 
+static void present_output(struct kms_backend *kb, struct kms_output *o,
+                           struct wall_renderer *renderer, const struct wall_rect *damage,
+                           size_t count)
+{
+	if (kb->kind == WALL_RENDER_SOFT) {
+		if (kms_output_has_buffers(o)) {
+			kms_output_present_soft(kb, o, damage, count);
+		}
+		return;
+	}
+	uint32_t fb_id = 0;
+	if (o->lit && kms_gl_output_draw(kb, o, renderer, &fb_id)) {
+		kms_output_show(kb, o, fb_id);
+	}
+}
+
 static bool kms_present(struct wall_backend *backend, struct wall_renderer *renderer)
 {
 	struct kms_backend *kb = kms_from(backend);
@@ -45,20 +61,17 @@ static bool kms_present(struct wall_backend *backend, struct wall_renderer *rend
 		kb->soft_renderer = renderer;
 	}
 	bool any = false;
-	for (guint c = 0; c < kb->cards->len; c++) {
-		struct kms_card *card = kb->cards->pdata[c];
-		for (guint i = 0; i < card->outputs->len; i++) {
-			struct kms_output *o = card->outputs->pdata[i];
-			any = any || o->lit;
-			if (kb->kind == WALL_RENDER_SOFT && kms_output_has_buffers(o)) {
-				kms_output_present_soft(kb, o, damage, count);
-			}
-			if (kb->kind == WALL_RENDER_SOFT || !o->lit) {
-				continue;
-			}
-			uint32_t fb_id = 0;
-			if (kms_gl_output_draw(kb, o, renderer, &fb_id)) {
-				kms_output_show(kb, o, fb_id);
+	/* Modesets first: a blocking modeset may be refused while another
+	 * CRTC of the card has a flip in flight. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (guint c = 0; c < kb->cards->len; c++) {
+			struct kms_card *card = kb->cards->pdata[c];
+			for (guint i = 0; i < card->outputs->len; i++) {
+				struct kms_output *o = card->outputs->pdata[i];
+				if ((o->lit && o->needs_modeset) == (pass == 0)) {
+					any = any || o->lit;
+					present_output(kb, o, renderer, damage, count);
+				}
 			}
 		}
 	}

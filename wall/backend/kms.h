@@ -59,6 +59,10 @@ struct kms_output {
 	/** The CRTC as it was before the wall, restored on exit. */
 	drmModeCrtc *saved_crtc;
 	bool flip_pending;
+	/** A modeset or flip failed and was logged; the next success says so. */
+	bool failing;
+	/** After a failed modeset, the next try waits until then. */
+	int64_t retry_us;
 	int64_t flip_sent_us;
 	uint64_t flips;
 	int64_t lit_us;
@@ -154,6 +158,9 @@ bool kms_dumb_create(int fd, uint32_t width, uint32_t height, struct kms_buffer 
 void kms_dumb_destroy(int fd, struct kms_buffer *buf);
 /** Milliseconds since this process started; -1 when unknown. */
 double kms_process_age_ms(void);
+/** Log a failure of o once, until kms_output_works(). */
+void kms_output_failed(struct kms_output *o, const char *what, const char *why);
+void kms_output_works(struct kms_output *o);
 /** Set o's mode showing fb_id (blocking): atomic, else legacy. */
 bool kms_modeset(struct kms_output *o, uint32_t fb_id);
 /** Flip o to fb_id at the next blank, with an event; o->flip_pending until it lands. */
