@@ -23,7 +23,7 @@ struct gbm_surface;
 struct gbm_bo;
 struct kms_session;
 
-/** A scanout buffer: a dumb buffer (soft) or a GBM buffer object (gl). */
+/** A scanout buffer of soft: a dumb buffer, mapped. gl's are GBM's (kms_gl.c). */
 struct kms_buffer {
 	uint32_t fb_id;
 	/** Dumb buffers only. */
@@ -33,8 +33,6 @@ struct kms_buffer {
 	uint32_t stride;
 	/** Frame number last drawn into it; 0 for never. */
 	uint64_t drawn_frame;
-	/** gl only: the buffer object this framebuffer wraps. */
-	struct gbm_bo *bo;
 };
 
 struct kms_card;
@@ -63,7 +61,6 @@ struct kms_output {
 	bool failing;
 	/** After a failed modeset, the next try waits until then. */
 	int64_t retry_us;
-	int64_t flip_sent_us;
 	uint64_t flips;
 	int64_t lit_us;
 	/* soft: KMS_BUFFERS dumb buffers; back is drawn, front is newest shown. */
@@ -195,8 +192,6 @@ void kms_gl_flip_done(struct kms_output *output);
 
 /* kms_session.c: libseat when it can, else the device itself (root). */
 struct kms_session *kms_session_open(void);
-/** The fd to poll for session events, or -1 without libseat. */
-int kms_session_fd(struct kms_session *session);
 /** Handle session events; returns false while the session is not ours (VT away). */
 bool kms_session_dispatch(struct kms_session *session, bool *changed);
 int kms_session_open_device(struct kms_session *session, const char *path, int *device_id);

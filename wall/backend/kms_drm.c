@@ -422,7 +422,6 @@ bool kms_flip(struct kms_output *o, uint32_t fb_id)
 	}
 	kms_output_works(o);
 	o->flip_pending = true;
-	o->flip_sent_us = g_get_monotonic_time();
 	return true;
 }
 
