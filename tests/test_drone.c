@@ -194,6 +194,24 @@ static void test_mqtt(void)
 	g_assert_true(wait_status(source, "telemetry", "live", 5000, &taken, publish_osd,
 				  &publisher));
 
+	/*
+	 * A valid reading padded past the payload limit is refused unread,
+	 * and an impossible battery is refused rather than drawn over the HUD.
+	 */
+	GString *huge = g_string_new("{\"data\": {\"battery\": {\"capacity_percent\": 12}}");
+	while (huge->len <= 2 * 1024 * 1024) {
+		g_string_append(huge, "                                ");
+	}
+	g_string_append(huge, "}");
+	mosquitto_publish(publisher.client, NULL, publisher.topic, (int)huge->len, huge->str, 0,
+			  false);
+	g_string_free(huge, TRUE);
+	g_assert_true(wait_status(source, "mqtt_too_large", "1", 10000, &taken, NULL, NULL));
+	const char *impossible = "{\"data\": {\"battery\": {\"capacity_percent\": 1e22}}}";
+	mosquitto_publish(publisher.client, NULL, publisher.topic, (int)strlen(impossible),
+			  impossible, 0, false);
+	g_assert_true(wait_status(source, "telemetry_refused", "1", 10000, &taken, NULL, NULL));
+
 	mosquitto_disconnect(publisher.client);
 	mosquitto_loop_stop(publisher.client, false);
 	mosquitto_destroy(publisher.client);

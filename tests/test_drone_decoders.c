@@ -383,6 +383,42 @@ static void test_osd(void)
 	telemetry_store_free(store);
 }
 
+/* Values no aircraft can report are refused, never drawn. */
+static void test_impossible_values(void)
+{
+	struct telemetry_store *store = telemetry_store_new();
+	const char *why = NULL;
+	g_assert_true(osd_apply(store,
+				"{\"data\": {\"battery\": {\"capacity_percent\": 76}, "
+				"\"horizontal_speed\": 8.2, \"latitude\": 21.75, "
+				"\"longitude\": 110.93}}",
+				-1, "MQTT", false, &why));
+	g_assert_cmpuint(telemetry_store_refused(store), ==, 0);
+	g_assert_true(osd_apply(store,
+				"{\"data\": {\"battery\": {\"capacity_percent\": 1e22}, "
+				"\"horizontal_speed\": -3e30, \"latitude\": 91.5, "
+				"\"longitude\": 110.93, \"waypoint_index\": 1e40, "
+				"\"position_state\": {\"gps_number\": 1e19}}}",
+				-1, "MQTT", false, &why));
+	struct telemetry_view view;
+	telemetry_store_view(store, &view);
+	g_assert_false(view.now.has_battery);
+	g_assert_false(view.now.has_speed);
+	g_assert_false(view.now.has_position);
+	g_assert_cmpint(view.now.waypoint, ==, -1);
+	g_assert_cmpint(view.now.satellites, ==, -1);
+	g_assert_cmpuint(telemetry_store_refused(store), ==, 5);
+	telemetry_view_clear(&view);
+	/* The next sound reading is shown again. */
+	g_assert_true(osd_apply(store, "{\"data\": {\"battery\": {\"capacity_percent\": 100}}}",
+				-1, "MQTT", false, &why));
+	telemetry_store_view(store, &view);
+	g_assert_true(view.now.has_battery);
+	g_assert_cmpfloat(view.now.battery_percent, ==, 100);
+	telemetry_view_clear(&view);
+	telemetry_store_free(store);
+}
+
 static void test_stale(void)
 {
 	struct telemetry t = {0};
@@ -422,6 +458,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/drone/klv", test_klv);
 	g_test_add_func("/drone/osd", test_osd);
 	g_test_add_func("/drone/stale", test_stale);
+	g_test_add_func("/drone/impossible-values", test_impossible_values);
 	g_test_add_func("/drone/route-option", test_route_option);
 	return g_test_run();
 }

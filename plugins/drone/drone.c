@@ -700,15 +700,18 @@ static void drone_status(void *instance, wall_status_fn add, void *user)
 		add_count(add, user, "waypoint", (uint64_t)view.now.waypoint);
 	}
 	add_count(add, user, "route_points", view.route != NULL ? view.route->len : 0);
+	add_count(add, user, "telemetry_refused", telemetry_store_refused(drone->store));
 	telemetry_view_clear(&view);
 	add_count(add, user, "overlays", overlays);
 	if (drone->input == INPUT_KIND_MQTT && drone->mqtt != NULL) {
 		uint64_t messages;
 		uint64_t rejected;
-		mqtt_input_counts(drone->mqtt, &messages, &rejected);
+		uint64_t too_large;
+		mqtt_input_counts(drone->mqtt, &messages, &rejected, &too_large);
 		add(user, "mqtt", mqtt_input_connected(drone->mqtt) ? "connected" : "disconnected");
 		add_count(add, user, "mqtt_messages", messages);
 		add_count(add, user, "mqtt_rejected", rejected);
+		add_count(add, user, "mqtt_too_large", too_large);
 	}
 	if (drone->input == INPUT_KIND_MAVLINK || drone->mavlink_url != NULL) {
 		add_count(add, user, "mavlink_messages", counts.messages);
