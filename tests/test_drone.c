@@ -10,8 +10,10 @@
  */
 #include <gio/gio.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <mosquitto.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mavlink.h"
 #include "plugin_registry.h"
@@ -243,6 +245,58 @@ static void send_position(void *user)
 	g_socket_send_to(sender->socket, sender->to, (const char *)out, size, NULL, NULL);
 }
 
+/* Takes frames until one more overlay came; fails after 10 s. */
+static void wait_overlay(struct wall_source *source, struct taken *taken)
+{
+	unsigned before = taken->overlays;
+	for (int i = 0; i < 1000 * SLOW && taken->overlays == before; i++) {
+		take(source, taken);
+		g_usleep(10000);
+	}
+	g_assert_cmpuint(taken->overlays, >, before);
+}
+
+/*
+ * The map picture is read on the drone's thread: a FIFO (which would wait
+ * for a writer forever) neither holds up create() nor the overlay, and
+ * a real picture arrives.
+ */
+static void test_map_image_off_render_thread(void)
+{
+	char *dir = g_dir_make_tmp("wall-map-XXXXXX", NULL);
+	char *fifo = g_build_filename(dir, "map.png", NULL);
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	char *telemetry = g_strdup_printf("udp://127.0.0.1:%d",
+					  wall_test_free_port(G_SOCKET_TYPE_DATAGRAM));
+	const char *bounds = "[[21.76, 110.92], [21.74, 110.94]]";
+	struct wall_source *source = drone_source("map", "telemetry", telemetry, "map_image", fifo,
+						  "map_bounds", bounds, NULL);
+	struct taken taken = {0};
+	g_assert_true(wait_status(source, "map_image", "not a regular file", 10000, &taken, NULL,
+				  NULL));
+	/* The HUD goes on without the picture. */
+	wait_overlay(source, &taken);
+	wall_source_destroy(source);
+
+	char *png = g_build_filename(dir, "real.png", NULL);
+	cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 64, 64);
+	g_assert_cmpint(cairo_surface_write_to_png(surface, png), ==, CAIRO_STATUS_SUCCESS);
+	cairo_surface_destroy(surface);
+	source = drone_source("map", "telemetry", telemetry, "map_image", png, "map_bounds",
+			      bounds, NULL);
+	g_assert_true(wait_status(source, "map_image", "ok", 10000, &taken, NULL, NULL));
+	wait_overlay(source, &taken);
+	wall_source_destroy(source);
+
+	g_unlink(png);
+	g_unlink(fifo);
+	g_rmdir(dir);
+	g_free(png);
+	g_free(telemetry);
+	g_free(fifo);
+	g_free(dir);
+}
+
 static void test_video_offline_telemetry_live(void)
 {
 	int udp_port = wall_test_free_port(G_SOCKET_TYPE_DATAGRAM);
@@ -348,6 +402,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	g_test_add_func("/drone/mqtt", test_mqtt);
+	g_test_add_func("/drone/map-image-off-render-thread", test_map_image_off_render_thread);
 	g_test_add_func("/drone/video-offline-telemetry-live", test_video_offline_telemetry_live);
 	g_test_add_func("/drone/video-live-telemetry-stale", test_video_live_telemetry_stale);
 	int result = g_test_run();

@@ -30,6 +30,7 @@
 #include "mavlink.h"
 #include "mqtt.h"
 #include "osd.h"
+#include "png_file.h"
 #include "stream.h"
 #include "telemetry.h"
 
@@ -64,6 +65,8 @@ struct drone {
 	bool layout_route;
 	struct map_background background;
 	bool has_background;
+	/* The map picture still to read, on the drone's thread; then NULL. */
+	char *map_path;
 
 	GMainContext *context;
 	GMainLoop *loop;
@@ -92,6 +95,8 @@ struct drone {
 	uint64_t overlays;
 	struct mavlink_counts mavlink_counts;
 	bool stale;
+	/* The map picture: "ok", or why it was not read (static text); NULL before. */
+	const char *map_result;
 };
 
 static const struct wall_option options[] = {
@@ -164,8 +169,26 @@ static void release_surface(void *data)
 	cairo_surface_destroy(data);
 }
 
+/* Decode the map picture once, off the render thread; without it the map is drawn bare. */
+static void load_map(struct drone *drone)
+{
+	const char *reason = NULL;
+	drone->background.image = png_file_load(drone->map_path, &reason);
+	if (drone->background.image == NULL) {
+		drone->host->log(drone->source, WALL_LOG_ERROR, "cannot read the map image %s: %s",
+				 drone->map_path, reason);
+	}
+	g_mutex_lock(&drone->lock);
+	drone->map_result = drone->background.image != NULL ? "ok" : reason;
+	g_mutex_unlock(&drone->lock);
+	g_clear_pointer(&drone->map_path, g_free);
+}
+
 static void draw_overlay(struct drone *drone, uint32_t width, uint32_t height)
 {
+	if (drone->map_path != NULL) {
+		load_map(drone);
+	}
 	struct telemetry_view view;
 	telemetry_store_view(drone->store, &view);
 	cairo_surface_t *surface =
@@ -520,11 +543,8 @@ static bool read_options(struct drone *drone)
 				  "[south-east lat, lon]]");
 			return false;
 		}
-		drone->background.image = cairo_image_surface_create_from_png(image);
-		if (cairo_surface_status(drone->background.image) != CAIRO_STATUS_SUCCESS) {
-			host->log(source, WALL_LOG_ERROR, "cannot read the map image %s", image);
-			return false;
-		}
+		/* Read on the drone's thread (load_map()): create() does no I/O. */
+		drone->map_path = g_strdup(image);
 		drone->has_background = true;
 	}
 
@@ -549,6 +569,7 @@ static void drone_free(struct drone *drone)
 {
 	g_free(drone->telemetry_url);
 	g_free(drone->mavlink_url);
+	g_free(drone->map_path);
 	if (drone->background.image != NULL) {
 		cairo_surface_destroy(drone->background.image);
 	}
@@ -668,7 +689,11 @@ static void drone_status(void *instance, wall_status_fn add, void *user)
 	uint64_t klv_rejected = drone->klv_rejected;
 	uint64_t overlays = drone->overlays;
 	struct mavlink_counts counts = drone->mavlink_counts;
+	const char *map_result = drone->map_result;
 	g_mutex_unlock(&drone->lock);
+	if (drone->has_background) {
+		add(user, "map_image", map_result != NULL ? map_result : "reading");
+	}
 
 	if (drone->mavlink_url != NULL) {
 		char both[32];
