@@ -107,8 +107,15 @@ void pipeline_info_clear(struct pipeline_info *info);
 
 /**
  * A copy of text with credentials removed: "scheme://user:pw@host" loses
- * its user information, and password (when not NULL or empty) is masked.
+ * its user information (even with an unescaped '/' in the password), the
+ * values of secret query keys (user, password, token, …) become "***",
+ * and password (when not NULL or empty) is masked wherever it appears.
  */
 char *pipeline_scrub(const char *text, const char *password);
+/**
+ * In a URL's text after "://", the '@' that ends its user information
+ * (the last one before the query), or NULL when it has none.
+ */
+const char *pipeline_userinfo_end(const char *authority);
 
 #endif

@@ -766,7 +766,7 @@ static gpointer thread_main(gpointer user)
  * travel in the source's properties and never in a logged URI. Fills
  * *user and *password only where they are still NULL.
  */
-static char *take_credentials(const char *uri, char **user, char **password)
+static char *take_parsed_credentials(const char *uri, char **user, char **password)
 {
 	GUri *parsed = g_uri_parse(uri, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
 	if (parsed == NULL || g_uri_get_user(parsed) == NULL) {
@@ -789,6 +789,29 @@ static char *take_credentials(const char *uri, char **user, char **password)
 	g_uri_unref(bare);
 	g_uri_unref(parsed);
 	return text;
+}
+
+static char *take_credentials(const char *uri, char **user, char **password)
+{
+	/*
+	 * A password with an unescaped '/' ("admin:Pa/ss9@host") is not a
+	 * valid URI; escape its user information first, as the user meant it.
+	 */
+	const char *scheme_end = strstr(uri, "://");
+	const char *at = scheme_end != NULL ? pipeline_userinfo_end(scheme_end + 3) : NULL;
+	char *fixed = NULL;
+	if (at != NULL) {
+		char *userinfo = g_strndup(scheme_end + 3, (gsize)(at - scheme_end - 3));
+		char *escaped = g_uri_escape_string(
+			userinfo, ":%" G_URI_RESERVED_CHARS_SUBCOMPONENT_DELIMITERS, FALSE);
+		fixed = g_strdup_printf("%.*s%s%s", (int)(scheme_end + 3 - uri), uri, escaped, at);
+		g_free(escaped);
+		g_free(userinfo);
+		uri = fixed;
+	}
+	char *bare_text = take_parsed_credentials(uri, user, password);
+	g_free(fixed);
+	return bare_text;
 }
 
 static bool read_options(struct stream *stream)
