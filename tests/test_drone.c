@@ -229,6 +229,8 @@ struct sender {
 	GSocket *socket;
 	GSocketAddress *to;
 	uint8_t sequence;
+	/* Sign with this key when not NULL. */
+	const uint8_t *key;
 };
 
 static void send_position(void *user)
@@ -240,9 +242,90 @@ static void send_position(void *user)
 	memcpy(payload + 4, &lat, 4);
 	memcpy(payload + 8, &lon, 4);
 	uint8_t out[280];
-	size_t size = mavlink_pack(2, sender->sequence++, 1, 1, MAVLINK_MSG_GLOBAL_POSITION_INT,
-				   payload, sizeof(payload), out);
+	uint8_t sequence = sender->sequence++;
+	size_t size = sender->key != NULL
+			      ? mavlink_pack_signed(sender->key, 0, 1000u + sequence, sequence, 1, 1,
+						    MAVLINK_MSG_GLOBAL_POSITION_INT, payload,
+						    sizeof(payload), out)
+			      : mavlink_pack(2, sequence, 1, 1, MAVLINK_MSG_GLOBAL_POSITION_INT,
+					     payload, sizeof(payload), out);
 	g_socket_send_to(sender->socket, sender->to, (const char *)out, size, NULL, NULL);
+}
+
+static struct sender sender_to(int udp_port)
+{
+	struct sender sender = {
+		.socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+				       G_SOCKET_PROTOCOL_UDP, NULL),
+	};
+	GInetAddress *loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	sender.to = g_inet_socket_address_new(loopback, (guint16)udp_port);
+	g_object_unref(loopback);
+	return sender;
+}
+
+/* Sends positions until status key reads more than 0; fails after 10 s. */
+static void wait_count(struct wall_source *source, const char *key, struct sender *sender)
+{
+	struct taken taken = {0};
+	int64_t end = g_get_monotonic_time() + 10000 * SLOW * 1000;
+	char *value = NULL;
+	while (g_get_monotonic_time() < end) {
+		send_position(sender);
+		take(source, &taken);
+		g_free(value);
+		value = status_value(source, key);
+		if (value != NULL && atoi(value) > 0) {
+			break;
+		}
+		g_usleep(20000);
+	}
+	g_assert_nonnull(value);
+	g_assert_cmpint(atoi(value), >, 0);
+	g_free(value);
+}
+
+/*
+ * MAVLink over UDP took any sender: now an allowed-sender list, and with
+ * a key file only packets signed with that key.
+ */
+static void test_mavlink_senders_and_signing(void)
+{
+	int udp_port = wall_test_free_port(G_SOCKET_TYPE_DATAGRAM);
+	char *telemetry = g_strdup_printf("udp://127.0.0.1:%d", udp_port);
+	struct sender sender = sender_to(udp_port);
+	struct wall_source *source = drone_source("allow", "telemetry", telemetry, "mavlink_allow",
+						  "10.9.9.9, 192.168.0.0/16", NULL);
+	wait_count(source, "mavlink_refused_senders", &sender);
+	char *state = status_value(source, "telemetry");
+	g_assert_cmpstr(state, ==, "waiting");
+	g_free(state);
+	wall_source_destroy(source);
+
+	char *key_path = wall_test_temp_path("mavlink.key");
+	g_assert_true(g_file_set_contents(key_path, "茂名 dispatch\n", -1, NULL));
+	uint8_t key[MAVLINK_SIGNING_KEY_BYTES];
+	g_assert_true(mavlink_key_from_text("茂名 dispatch", strlen("茂名 dispatch"), key));
+	source = drone_source("signed", "telemetry", telemetry, "mavlink_allow", "127.0.0.1",
+			      "mavlink_key_file", key_path, "telemetry_interval", "200ms", NULL);
+	wait_count(source, "mavlink_unsigned", &sender);
+	state = status_value(source, "telemetry");
+	g_assert_cmpstr(state, ==, "waiting");
+	g_free(state);
+	/* Signed with another key: refused too. */
+	uint8_t wrong[MAVLINK_SIGNING_KEY_BYTES] = {0};
+	sender.key = wrong;
+	wait_count(source, "mavlink_bad_signature", &sender);
+	sender.key = key;
+	struct taken taken = {0};
+	g_assert_true(wait_status(source, "telemetry", "live", 10000, &taken, send_position,
+				  &sender));
+	wall_source_destroy(source);
+
+	g_object_unref(sender.to);
+	g_object_unref(sender.socket);
+	g_free(key_path);
+	g_free(telemetry);
 }
 
 /* Takes frames until one more overlay came; fails after 10 s. */
@@ -403,6 +486,7 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/drone/mqtt", test_mqtt);
 	g_test_add_func("/drone/map-image-off-render-thread", test_map_image_off_render_thread);
+	g_test_add_func("/drone/mavlink-senders-and-signing", test_mavlink_senders_and_signing);
 	g_test_add_func("/drone/video-offline-telemetry-live", test_video_offline_telemetry_live);
 	g_test_add_func("/drone/video-live-telemetry-stale", test_video_live_telemetry_stale);
 	int result = g_test_run();
