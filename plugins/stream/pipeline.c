@@ -242,6 +242,12 @@ static const char *reason_for(const char *uri, const GError *error, const char *
 		reason = "connection timed out";
 	} else if (contains(more, "unreachable")) {
 		reason = "network unreachable";
+	} else if (contains(more, "gst_rtspsrc_setup_streams_start")) {
+		/*
+		 * rtspsrc found no stream it could set up: every SETUP was
+		 * answered 461, and uridecodebin calls that a missing plugin.
+		 */
+		reason = PIPELINE_TRANSPORT_REFUSED;
 	} else if (error->domain == GST_CORE_ERROR &&
 		   error->code == GST_CORE_ERROR_MISSING_PLUGIN) {
 		reason = "no decoder for this video";

@@ -20,6 +20,13 @@ enum transport {
 	TRANSPORT_AUTO,
 };
 
+/*
+ * The failure reason when an RTSP server refused every transport asked
+ * for ("461 Unsupported transport"), as a camera that offers RTP over
+ * UDP only answers a request for TCP. The stream then tries the other.
+ */
+#define PIPELINE_TRANSPORT_REFUSED "the camera refused the transport (461 Unsupported transport)"
+
 struct pipeline;
 
 struct pipeline_config {

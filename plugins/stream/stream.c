@@ -74,6 +74,8 @@ struct stream {
 	char *user;
 	char *password;
 	enum transport transport;
+	/* The transport asked for now (atomic): the other one after a 461. */
+	gint transport_now;
 	unsigned latency_ms;
 	bool keyframes_only;
 	int64_t stall_ms;
@@ -241,7 +243,7 @@ static struct pipeline *start_pipeline(struct stream *stream, enum stream_kind k
 		.uri = stream->uris[kind],
 		.user = stream->user,
 		.password = stream->password,
-		.transport = stream->transport,
+		.transport = (enum transport)g_atomic_int_get(&stream->transport_now),
 		.latency_ms = stream->latency_ms,
 		.metadata = stream->params.klv != NULL,
 		.keyframes_only = stream->keyframes_only,
@@ -443,6 +445,34 @@ static void lose_stream(struct stream *stream, const char *reason, bool probe)
 	g_object_unref(client);
 }
 
+static const char *transport_word(enum transport transport)
+{
+	return transport == TRANSPORT_UDP ? "udp" : transport == TRANSPORT_TCP ? "tcp" : "auto";
+}
+
+/*
+ * The server refused the transport asked for (461): ask for the other one
+ * at once, as ffplay and GStreamer's own defaults would. Returns false
+ * when the other was refused too, or there is no other (auto).
+ */
+static bool try_other_transport(struct stream *stream)
+{
+	enum transport now = (enum transport)g_atomic_int_get(&stream->transport_now);
+	if (now == TRANSPORT_AUTO || now != stream->transport) {
+		/* Both refused: back to the configured one for the next round. */
+		g_atomic_int_set(&stream->transport_now, (gint)stream->transport);
+		return false;
+	}
+	enum transport other = now == TRANSPORT_TCP ? TRANSPORT_UDP : TRANSPORT_TCP;
+	g_atomic_int_set(&stream->transport_now, (gint)other);
+	stream->host->log(stream->source, WALL_LOG_INFO,
+			  "RTP over %s refused (461 Unsupported transport): trying %s",
+			  transport_word(now), transport_word(other));
+	drop_pipelines(stream);
+	connect_stream(stream);
+	return true;
+}
+
 static void on_failed(void *user, struct pipeline *pipeline, const char *reason,
 		      const char *detail)
 {
@@ -471,6 +501,9 @@ static void on_failed(void *user, struct pipeline *pipeline, const char *reason,
 		return;
 	}
 	if (!is_current) {
+		return;
+	}
+	if (g_str_equal(reason, PIPELINE_TRANSPORT_REFUSED) && try_other_transport(stream)) {
 		return;
 	}
 	/* A stream that keeps failing the same way is logged once. */
@@ -854,6 +887,7 @@ static bool read_options(struct stream *stream)
 	stream->transport = g_strcmp0(transport, "udp") == 0	  ? TRANSPORT_UDP
 			    : g_strcmp0(transport, "auto") == 0 ? TRANSPORT_AUTO
 								: TRANSPORT_TCP;
+	stream->transport_now = (gint)stream->transport;
 	stream->latency_ms = (unsigned)CLAMP(host->config_int(source, "latency_ms", 200), 0, 5000);
 	stream->stall_ms = CLAMP(host->config_int(source, "stall_ms", 3000), 200, 600000);
 	stream->keyframes_only = host->config_int(source, "keyframes_only", 0) != 0;
@@ -1021,6 +1055,8 @@ void stream_status(struct stream *stream, wall_status_fn add, void *user)
 	}
 	add_number(add, user, "online_s", "%.1f", (double)online_us / 1e6);
 	add(user, "decode", keyframes_only ? "keyframes" : "all");
+	add(user, "transport",
+	    transport_word((enum transport)g_atomic_int_get(&stream->transport_now)));
 	g_free(reason);
 	g_free(codec);
 	g_free(decoder);

@@ -20,6 +20,9 @@
  *   restore N   camera N serves again
  *   quit        exit (so do SIGINT and SIGTERM; the end of stdin does not)
  *
+ * With --udp-only it offers RTP over UDP only, as VLC's RTSP server does,
+ * and answers a request for TCP with "461 Unsupported transport".
+ *
  * N counts from 1; "all" means every camera. Killing the process is the
  * way to test a server that disappears.
  */
@@ -59,6 +62,8 @@ struct server {
 	unsigned camera_count;
 	GDataInputStream *input;
 	GCancellable *cancel;
+	/* Offer RTP over UDP only, as VLC's RTSP server does: TCP gets 461. */
+	gboolean udp_only;
 };
 
 struct settings {
@@ -70,6 +75,7 @@ struct settings {
 	char *user;
 	char *password;
 	char *address;
+	gboolean udp_only;
 };
 
 static bool parse_size(const char *text, int *width, int *height)
@@ -151,6 +157,9 @@ static GstRTSPMediaFactory *make_factory(struct camera *camera, int width, int h
 
 	GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
 	gst_rtsp_media_factory_set_launch(factory, launch);
+	if (camera->server->udp_only) {
+		gst_rtsp_media_factory_set_protocols(factory, GST_RTSP_LOWER_TRANS_UDP);
+	}
 	/* One encoder per stream however many walls watch it. */
 	gst_rtsp_media_factory_set_shared(factory, TRUE);
 	g_signal_connect(factory, "media-configure", G_CALLBACK(on_media_configure), camera);
@@ -318,6 +327,7 @@ int main(int argc, char **argv)
 		{"sub", 0, 0, G_OPTION_ARG_STRING, &settings.sub_size, "Sub stream size (default 640x360)", "WxH"},
 		{"user", 0, 0, G_OPTION_ARG_STRING, &settings.user, "Ask for this user name (with --password)", "NAME"},
 		{"password", 0, 0, G_OPTION_ARG_STRING, &settings.password, "Ask for this password (with --user)", "TEXT"},
+		{"udp-only", 0, 0, G_OPTION_ARG_NONE, &settings.udp_only, "Offer RTP over UDP only: a request for TCP gets 461 Unsupported transport", NULL},
 		{NULL},
 	};
 	GError *error = NULL;
@@ -347,6 +357,7 @@ int main(int argc, char **argv)
 	const char *role = private_streams ? "user" : "anonymous";
 
 	struct server server = {0};
+	server.udp_only = settings.udp_only;
 	server.loop = g_main_loop_new(NULL, FALSE);
 	server.rtsp = gst_rtsp_server_new();
 	char *service = g_strdup_printf("%d", settings.port);
