@@ -313,7 +313,7 @@ static gboolean on_bus(GstBus *bus, GstMessage *message, gpointer user)
 		break;
 	}
 	case GST_MESSAGE_EOS:
-		fail(pipeline, "stream ended", "end of stream");
+		fail(pipeline, PIPELINE_STREAM_ENDED, "end of stream");
 		break;
 	default:
 		break;

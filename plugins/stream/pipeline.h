@@ -27,6 +27,9 @@ enum transport {
  */
 #define PIPELINE_TRANSPORT_REFUSED "the camera refused the transport (461 Unsupported transport)"
 
+/* The failure reason when the stream ended (end of stream, RTCP BYE). */
+#define PIPELINE_STREAM_ENDED "stream ended"
+
 struct pipeline;
 
 struct pipeline_config {

@@ -49,6 +49,8 @@
 #define WATCHDOG_INTERVAL_MS 200
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 30000
+/* A stream live at least this long that ends is reconnected at once. */
+#define ENDED_AT_ONCE_MIN_LIVE_US (2 * G_USEC_PER_SEC)
 /* A failed switch to the other stream is tried again after this long. */
 #define SWITCH_RETRY_MS 10000
 /* A connection attempt that shows no picture for this long has failed. */
@@ -109,6 +111,8 @@ struct stream {
 	/* Tallest tile showing the source; 0 while the host has not said. */
 	uint32_t view_height_px;
 	unsigned reconnects;
+	/* The wait before the last reconnect asked for, for status. */
+	unsigned retry_delay_ms;
 	int64_t online_us;
 	int64_t live_since_us;
 	double fps;
@@ -293,6 +297,13 @@ static gboolean on_retry(gpointer user)
 	return G_SOURCE_REMOVE;
 }
 
+static void set_retry_delay(struct stream *stream, unsigned delay_ms)
+{
+	g_mutex_lock(&stream->lock);
+	stream->retry_delay_ms = delay_ms;
+	g_mutex_unlock(&stream->lock);
+}
+
 static void schedule_retry(struct stream *stream)
 {
 	cancel(&stream->retry);
@@ -302,6 +313,7 @@ static void schedule_retry(struct stream *stream)
 	delay_ms *= g_random_double_range(0.75, 1.25);
 	delay_ms = CLAMP(delay_ms, BACKOFF_FIRST_MS * 0.75, (double)BACKOFF_MAX_MS);
 	stream->failures++;
+	set_retry_delay(stream, (unsigned)delay_ms);
 	post(stream, on_retry, (unsigned)delay_ms, &stream->retry);
 }
 
@@ -506,6 +518,17 @@ static void on_failed(void *user, struct pipeline *pipeline, const char *reason,
 	if (g_str_equal(reason, PIPELINE_TRANSPORT_REFUSED) && try_other_transport(stream)) {
 		return;
 	}
+	/*
+	 * A live stream that ended (end of stream, RTCP BYE: a server that
+	 * restarts its session) is asked for again at once, not after the
+	 * backoff: it was fine a moment ago. One that ends within its first
+	 * ENDED_AT_ONCE_MIN_LIVE_US backs off as any failure does.
+	 */
+	g_mutex_lock(&stream->lock);
+	bool ended_live = g_str_equal(reason, PIPELINE_STREAM_ENDED) &&
+			  stream->state == WALL_SOURCE_STATE_LIVE &&
+			  g_get_monotonic_time() - stream->live_since_us >= ENDED_AT_ONCE_MIN_LIVE_US;
+	g_mutex_unlock(&stream->lock);
 	/* A stream that keeps failing the same way is logged once. */
 	bool same = g_strcmp0(stream->logged_reason, reason) == 0;
 	g_free(stream->logged_reason);
@@ -513,6 +536,14 @@ static void on_failed(void *user, struct pipeline *pipeline, const char *reason,
 	stream->host->log(stream->source, same ? WALL_LOG_DEBUG : WALL_LOG_INFO, "%s stream: %s; %s",
 			  kind_name(kind), reason, detail);
 	lose_stream(stream, reason, !answered && g_str_equal(reason, "connection lost"));
+	if (ended_live) {
+		stream->host->log(stream->source, WALL_LOG_INFO,
+				  "the stream ended while live: asking for it again at once");
+		cancel(&stream->retry);
+		stream->failures = 0;
+		set_retry_delay(stream, 0);
+		post(stream, on_retry, 0, &stream->retry);
+	}
 }
 
 static gboolean go_live(gpointer user)
@@ -1022,6 +1053,7 @@ void stream_status(struct stream *stream, wall_status_fn add, void *user)
 	double fps = stream->fps;
 	double kbps = stream->bitrate_kbps;
 	unsigned reconnects = stream->reconnects;
+	unsigned retry_delay_ms = stream->retry_delay_ms;
 	int64_t last_frame_us = stream->last_frame_us;
 	int64_t online_us = stream->online_us;
 	if (state == WALL_SOURCE_STATE_LIVE) {
@@ -1047,6 +1079,7 @@ void stream_status(struct stream *stream, wall_status_fn add, void *user)
 	add(user, "decoder", decoder != NULL ? decoder : "-");
 	add_number(add, user, "bitrate_kbps", "%.0f", kbps);
 	add_number(add, user, "reconnects", "%.0f", (double)reconnects);
+	add_number(add, user, "retry_delay_ms", "%.0f", (double)retry_delay_ms);
 	if (last_frame_us != 0) {
 		add_number(add, user, "last_frame_age_ms", "%.0f",
 			   (double)(now - last_frame_us) / 1000.0);
