@@ -95,6 +95,7 @@ static void test_wall_never_prints_them(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	wall_test_full_unwind_children();
 	g_test_add_func("/stream-scrub/scrub", test_scrub);
 	g_test_add_func("/stream-scrub/status", test_status);
 	g_test_add_func("/stream-scrub/wall-never-prints-them", test_wall_never_prints_them);
