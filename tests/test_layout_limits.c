@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "layout.h"
+#include "support.h"
 #include "wall_limits.h"
 #include "yaml_tree.h"
 
@@ -81,11 +82,30 @@ static void test_canvas_too_large(void)
 	g_free(message);
 }
 
+/* --check said "ok" to a canvas the renderers then refused. */
+static void test_check_refuses_canvas(void)
+{
+	char *path = wall_test_temp_path("huge-canvas.yaml");
+	g_assert_true(g_file_set_contents(path,
+					  "wall:\n  canvas: 65536x65536\nsources:\n"
+					  "  c: {plugin: color}\nscenes:\n  s:\n    tiles:\n"
+					  "      - {id: t, source: c, rect: [0, 0, 1, 1]}\n",
+					  -1, NULL));
+	const char *args[] = {"--check", path, NULL};
+	char *err = NULL;
+	g_assert_cmpint(wall_test_run_wall(args, NULL, &err), ==, 1);
+	g_assert_nonnull(strstr(err, "huge-canvas.yaml:2:11: 65536x65536 is larger than the "
+				     "renderers draw; the most is 16384x16384"));
+	g_free(err);
+	g_free(path);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/layout-limits/deep-flow", test_deep_flow_nesting);
 	g_test_add_func("/layout-limits/deep-block", test_deep_block_nesting);
 	g_test_add_func("/layout-limits/canvas", test_canvas_too_large);
+	g_test_add_func("/layout-limits/check-refuses-canvas", test_check_refuses_canvas);
 	return g_test_run();
 }
