@@ -7,11 +7,11 @@
 #define WALL_LAYOUT_LOADER_H
 
 #include "layout.h"
+#include "wall_limits.h"
 #include "yaml_tree.h"
 
-/* Large enough for any wall of monitors, small enough that pixel sums
- * never overflow int32. */
-#define MAX_CANVAS_PX 65536
+/* What the renderers draw (wall_limits.h); pixel sums never overflow int32. */
+#define MAX_CANVAS_PX WALL_MAX_CANVAS_PX
 #define MAX_PRESET 99
 #define MAX_WARM 256
 #define DEFAULT_BORDER_ARGB 0xff3a4a5au

@@ -11,6 +11,7 @@
 #include "gl_shader.h"
 #include "log.h"
 #include "renderer.h"
+#include "wall_limits.h"
 
 enum program_index {
 	PROGRAM_FILL,
@@ -426,7 +427,8 @@ struct wall_renderer *wall_gl_renderer_create(int32_t width_px, int32_t height_p
 {
 	GLint max_size = 0;
 	glGetIntegerv(GL_MAX_TEXTURE_SIZE, &max_size);
-	if (width_px <= 0 || height_px <= 0) {
+	if (width_px <= 0 || height_px <= 0 || width_px > WALL_MAX_CANVAS_PX ||
+	    height_px > WALL_MAX_CANVAS_PX) {
 		wall_error("gl: the canvas cannot be %dx%d", width_px, height_px);
 		return NULL;
 	}

@@ -24,6 +24,7 @@
 
 #include "argb.h"
 #include "log.h"
+#include "wall_limits.h"
 
 /* Far beyond any wall, and within libyuv's clipped-scale limits. */
 #define MAX_SIDE_PX 32768
@@ -769,7 +770,8 @@ static const struct wall_renderer_impl soft_impl = {
 
 struct wall_renderer *wall_soft_renderer_create(int32_t width_px, int32_t height_px)
 {
-	if (width_px <= 0 || height_px <= 0 || width_px > MAX_SIDE_PX || height_px > MAX_SIDE_PX) {
+	if (width_px <= 0 || height_px <= 0 || width_px > WALL_MAX_CANVAS_PX ||
+	    height_px > WALL_MAX_CANVAS_PX) {
 		wall_error("soft: a %dx%d canvas is not possible", width_px, height_px);
 		return NULL;
 	}
