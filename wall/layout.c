@@ -268,13 +268,18 @@ static bool parse_monitors(struct loader *ld, const node_t *map)
 	}
 	ld->layout->canvas_width_px = (int32_t)width;
 	ld->layout->canvas_height_px = (int32_t)height;
+	ld->layout->monitor_cols = (int32_t)cols;
+	ld->layout->monitor_rows = (int32_t)rows;
+	ld->layout->monitor_width_px = (int32_t)w;
+	ld->layout->monitor_height_px = (int32_t)h;
+	ld->layout->bezel_px = (int32_t)bezel;
 	return true;
 }
 
 static bool parse_wall(struct loader *ld, const node_t *map)
 {
-	static const char *const keys[] = {"canvas", "monitors", "background",
-	                                   "start",  "warm",     NULL};
+	static const char *const keys[] = {"canvas", "monitors", "background", "start",
+	                                   "warm",   "outputs",  NULL};
 	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,
 	                      "a mapping with canvas or monitors") ||
 	    !loader_check_keys(ld, map, keys, "wall")) {
@@ -306,6 +311,10 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 		return false;
 	}
 	ld->layout->warm_max = (int)warm_max;
+	const node_t *outputs = wall_yaml_mapping_get(map, "outputs");
+	if (outputs != NULL && !layout_parse_outputs(ld, outputs)) {
+		return false;
+	}
 	const node_t *background = wall_yaml_mapping_get(map, "background");
 	ld->layout->background_argb = 0xff000000u;
 	return background == NULL ||
@@ -360,6 +369,7 @@ struct wall_layout *wall_layout_parse(const char *path, const char *text, size_t
 	layout->sources = g_ptr_array_new_with_free_func(source_free);
 	layout->scenes = g_ptr_array_new_with_free_func(scene_free);
 	layout->presets = g_array_new(FALSE, FALSE, sizeof(struct wall_layout_preset));
+	layout->outputs = layout_outputs_new();
 
 	struct loader ld = {
 	        .path = path,
@@ -400,6 +410,7 @@ void wall_layout_destroy(struct wall_layout *layout)
 	g_ptr_array_unref(layout->scenes);
 	g_ptr_array_unref(layout->sources);
 	g_array_unref(layout->presets);
+	g_ptr_array_unref(layout->outputs);
 	g_free(layout->path);
 	g_free(layout->dir);
 	g_free(layout);

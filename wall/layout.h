@@ -123,6 +123,20 @@ struct wall_layout {
 	 * (see wall_layout_warm_sources). 0, the default, keeps none.
 	 */
 	int warm_max;
+	/**
+	 * wall.monitors: cols x rows monitors of monitor_width_px x
+	 * monitor_height_px, bezel_px apart on the canvas. All 0 with canvas:.
+	 */
+	int32_t monitor_cols;
+	int32_t monitor_rows;
+	int32_t monitor_width_px;
+	int32_t monitor_height_px;
+	int32_t bezel_px;
+	/**
+	 * wall.outputs: struct wall_layout_output * (outputs.h), in file
+	 * order; empty when the layout maps none.
+	 */
+	GPtrArray *outputs;
 	/** Scene shown at start: wall.start, else the first scene. */
 	const struct wall_layout_scene *start_scene;
 };
