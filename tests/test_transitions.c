@@ -5,6 +5,7 @@
  */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <linux/input-event-codes.h>
 #include <string.h>
 
 #include "backend/backend.h"
@@ -184,6 +185,15 @@ static void test_transitions(const void *data)
 	fixture_close(&f);
 }
 
+/* What the frame loop does with a key of the wall's own keyboard. */
+static void press(struct wall_control *control, int code, int64_t now_us)
+{
+	char *command = wall_layout_key_command(wall_control_layout(control), code);
+	g_assert_nonnull(command);
+	wall_control_key(control, command, "keyboard", now_us);
+	g_free(command);
+}
+
 static void test_keys(void)
 {
 	struct fixture f = {0};
@@ -206,15 +216,17 @@ static void test_keys(void)
 
 	int64_t now = g_get_monotonic_time();
 	wall_control_begin_frame(control, 1, now);
-	wall_control_key(control, '2', now);
+	press(control, KEY_2, now);
 	wall_compositor_render(f.compositor, now);
 	wall_control_end_frame(control);
 	g_assert_cmpstr(wall_compositor_get_scene(f.compositor)->name, ==, "other");
 	/* A preset nobody defined changes nothing. */
-	wall_control_key(control, '9', now);
+	press(control, KEY_KP9, now);
 	g_assert_cmpstr(wall_compositor_get_scene(f.compositor)->name, ==, "other");
-	wall_control_key(control, '0', now);
+	press(control, KEY_0, now);
 	g_assert_cmpstr(wall_compositor_get_scene(f.compositor)->name, ==, "main");
+	/* A key no binding or digit names runs nothing. */
+	g_assert_null(wall_layout_key_command(wall_control_layout(control), KEY_Q));
 	wall_control_end_frame(control);
 
 	/* The compositor points into the control's layout: it goes first. */

@@ -104,6 +104,14 @@ struct wall_layout_preset {
 	const struct wall_layout_scene *scene;
 };
 
+/** keys: one binding of a key to a control command. */
+struct wall_layout_key {
+	/** Linux key code (KEY_PAGEDOWN from linux/input-event-codes.h). */
+	int code;
+	/** The command line, checked at load: it parses and changes the wall. */
+	char *command;
+};
+
 struct wall_layout {
 	char *path;
 	/** Folder of the file, for relative paths. */
@@ -139,6 +147,8 @@ struct wall_layout {
 	GPtrArray *outputs;
 	/** Scene shown at start: wall.start, else the first scene. */
 	const struct wall_layout_scene *start_scene;
+	/** struct wall_layout_key, in file order (keys:). */
+	GArray *keys;
 };
 
 /**
@@ -193,5 +203,14 @@ bool wall_parse_color(const char *text, uint32_t *argb);
 bool wall_parse_duration_ms(const char *text, int64_t *ms);
 /** Parse a YAML boolean word (true/false, yes/no, on/off). */
 bool wall_parse_bool(const char *text, bool *value);
+
+/**
+ * The command a key press runs (g_free it), or NULL when the key does
+ * nothing: its keys: binding, else for the digits of the main row and the
+ * keypad "PRESET n" (1-9) or the start scene (0), both without transition.
+ */
+char *wall_layout_key_command(const struct wall_layout *layout, int code);
+/** A Linux key code's name, "KEY_PAGEDOWN"; "KEY_UNKNOWN" when it has none. */
+const char *wall_key_name(int code);
 
 #endif

@@ -217,6 +217,14 @@ while [ ! -e /dev/dri/card0 ] && [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 [ -e /dev/dri/card0 ] || echo "vm: no /dev/dri/card0"
+# No udev daemon runs here. libinput's path backend still asks libudev
+# whether udev has seen a device and what it is, so write down what udev
+# would: every event device is initialised and has keys.
+mkdir -p /run/udev/data
+for dev in /sys/class/input/event*/dev; do
+	printf 'I:1\nE:ID_INPUT=1\nE:ID_INPUT_KEY=1\nE:ID_INPUT_KEYBOARD=1\n' \
+		>/run/udev/data/c$(cat $dev)
+done
 stty -F /dev/ttyS1 raw -echo
 . /etc/vm/env
 cd /tmp
@@ -269,6 +277,9 @@ def build(out_path, *, build_root, layout, renderer, wall_args, module_dir):
     folders = add_libraries(archive, elfs)
     env["LD_LIBRARY_PATH"] = ":".join(sorted(folders | {libdir, os.path.join(libdir, "dri")}))
 
+    # libinput's device quirks, which it reads at start.
+    if os.path.isdir("/usr/share/libinput"):
+        archive.add_tree("/usr/share/libinput", "usr/share/libinput")
     if os.path.isdir("/etc/fonts"):
         archive.add_tree("/etc/fonts", "etc/fonts")
     for font in FONT_GLOBS:

@@ -26,6 +26,7 @@
 
 #include <libyuv.h>
 
+#include "input.h"
 #include "kms.h"
 #include "log.h"
 
@@ -784,6 +785,11 @@ static bool kms_dispatch(struct wall_backend *backend)
 	if (session_changed) {
 		kb->paused = !active;
 		wall_info("kms: session %s", active ? "back: drawing again" : "away: paused");
+		if (active) {
+			wall_input_resume(kb->input);
+		} else {
+			wall_input_suspend(kb->input);
+		}
 		for (guint c = 0; active && c < kb->cards->len; c++) {
 			struct kms_card *card = kb->cards->pdata[c];
 			for (guint i = 0; i < card->outputs->len; i++) {
@@ -911,6 +917,34 @@ static void report_unconnected(struct kms_backend *kb, const struct wall_layout 
 	}
 }
 
+/* ---- Keys ---- */
+
+/* Input devices open through the same seat session as the cards. */
+static int open_input(void *user, const char *path, int *device_id)
+{
+	return kms_session_open_device(user, path, device_id);
+}
+
+static void close_input(void *user, int fd, int device_id)
+{
+	kms_session_close_device(user, fd, device_id);
+}
+
+static void start_input(struct kms_backend *kb)
+{
+	const struct wall_input_opener opener = {
+		.open = open_input,
+		.close = close_input,
+		.user = kb->session,
+	};
+	kb->input = wall_input_create(&opener);
+}
+
+static bool kms_take_key(struct wall_backend *backend, struct wall_key *key)
+{
+	return wall_input_take_key(kms_from(backend)->input, key);
+}
+
 static bool kms_init(struct wall_backend *backend, enum wall_render_kind kind)
 {
 	struct kms_backend *kb = kms_from(backend);
@@ -946,6 +980,7 @@ static bool kms_init(struct wall_backend *backend, enum wall_render_kind kind)
 	}
 	backend->refresh_hz = slowest_hz > 1 ? slowest_hz : 60.0;
 	start_hotplug(kb);
+	start_input(kb);
 	return true;
 }
 
@@ -979,6 +1014,7 @@ static void kms_destroy(struct wall_backend *backend)
 		card_destroy(kb, kb->cards->pdata[c]);
 	}
 	kms_gl_finish(kb);
+	wall_input_destroy(kb->input);
 	g_ptr_array_unref(kb->cards);
 	g_array_unref(kb->targets);
 	udev_monitor_unref(kb->monitor);
@@ -993,7 +1029,7 @@ static const struct wall_backend_impl kms_impl = {
 	.present = kms_present,
 	.dispatch = kms_dispatch,
 	.destroy = kms_destroy,
-	.take_key = NULL,
+	.take_key = kms_take_key,
 };
 
 struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *options)

@@ -33,7 +33,6 @@ struct wall_control {
 	GPtrArray *answered;
 	GPtrArray *screenshots;
 	GPtrArray *events;
-	GPtrArray *key_commands;
 	/* The scene or pins changed this frame: save and announce. */
 	bool state_changed;
 	bool scene_changed;
@@ -74,7 +73,6 @@ void wall_frame_report_free(struct wall_frame_report *report)
 	}
 	g_ptr_array_unref(report->replies);
 	g_ptr_array_unref(report->events);
-	g_ptr_array_unref(report->key_commands);
 	g_free(report->last_state);
 	g_free(report);
 }
@@ -127,7 +125,6 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 	control->answered = g_ptr_array_new_with_free_func((GDestroyNotify)wall_request_free);
 	control->screenshots = g_ptr_array_new_with_free_func((GDestroyNotify)wall_request_free);
 	control->events = g_ptr_array_new_with_free_func(g_free);
-	control->key_commands = g_ptr_array_new_with_free_func(g_free);
 	char *token = NULL;
 	char *socket_path = NULL;
 
@@ -188,7 +185,6 @@ void wall_control_destroy(struct wall_control *control)
 	g_ptr_array_unref(control->answered);
 	g_ptr_array_unref(control->screenshots);
 	g_ptr_array_unref(control->events);
-	g_ptr_array_unref(control->key_commands);
 	g_hash_table_destroy(control->presets);
 	wall_state_close(control->state);
 	wall_layout_destroy(control->layout);
@@ -811,36 +807,32 @@ void wall_control_begin_frame(struct wall_control *control, uint64_t frame, int6
 	}
 }
 
-void wall_control_key(struct wall_control *control, int key, int64_t now_us)
+void wall_control_key(struct wall_control *control, const char *line, const char *peer,
+		      int64_t now_us)
 {
 	control->now_us = now_us;
-	struct wall_request request = {0};
-	char *text;
-	bool ok;
-	if (key == '0') {
-		const struct wall_layout_scene *scene = control->layout->start_scene;
-		wall_compositor_show_scene(control->compositor, control->layout, scene,
-					   WALL_TRANSITION_CUT, 0, now_us);
-		control->preset = 0;
-		control->state_changed = true;
-		control->scene_changed = true;
-		text = g_strdup_printf("SCENE %s", scene->name);
-		ok = true;
-	} else if (key >= '1' && key <= '9') {
-		text = g_strdup_printf("PRESET %c", key);
-		ok = recall_preset(control, key - '0', WALL_TRANSITION_CUT, 0, &request);
-		if (!ok) {
-			wall_info("key %c: %s", key, request.err_message);
-		}
-	} else {
+	/* A request like a socket's, with nobody to answer: the control
+	 * thread audits it with its peer, and logs it when it fails. */
+	struct wall_request *request = g_new0(struct wall_request, 1);
+	request->commands = g_new0(struct wall_command, 1);
+	request->count = 1;
+	request->text = g_strdup(line);
+	request->peer = g_strdup(peer);
+	GError *error = NULL;
+	bool parsed = wall_protocol_parse(line, strlen(line), request->commands, &error);
+	enum wall_command_kind kind = request->commands[0].kind;
+	if (parsed && wall_command_needs_frame(kind) && kind != WALL_COMMAND_RELOAD) {
+		apply_request(control, request);
 		return;
 	}
-	/* "result\tcommand" for the control thread's audit row. */
-	g_ptr_array_add(control->key_commands,
-			g_strdup_printf("%s\t%s", ok ? "OK" : "ERR", text));
-	g_free(text);
-	g_free(request.err_code);
-	g_free(request.err_message);
+	if (!parsed) {
+		fail(request, wall_protocol_error_word(error->code), "%s", error->message);
+		g_error_free(error);
+	} else {
+		fail(request, "usage", "a key cannot run %s", line);
+	}
+	request->frame = control->frame;
+	g_ptr_array_add(control->answered, request);
 }
 
 static void scene_event(struct wall_control *control)
@@ -878,21 +870,18 @@ void wall_control_end_frame(struct wall_control *control)
 	}
 	g_ptr_array_unref(events);
 
-	if (control->answered->len == 0 && control->events->len == 0 &&
-	    control->key_commands->len == 0 && !control->state_changed) {
+	if (control->answered->len == 0 && control->events->len == 0 && !control->state_changed) {
 		return;
 	}
 	struct wall_frame_report *report = g_new0(struct wall_frame_report, 1);
 	report->frame = control->frame;
 	report->replies = control->answered;
 	report->events = control->events;
-	report->key_commands = control->key_commands;
 	if (control->state_changed) {
 		report->last_state = wall_state_json(control);
 	}
 	control->answered = g_ptr_array_new_with_free_func((GDestroyNotify)wall_request_free);
 	control->events = g_ptr_array_new_with_free_func(g_free);
-	control->key_commands = g_ptr_array_new_with_free_func(g_free);
 	control->state_changed = false;
 	control->scene_changed = false;
 	wall_server_report(control->server, report);

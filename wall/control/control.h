@@ -66,8 +66,15 @@ const struct wall_layout_scene *wall_control_start(struct wall_control *control,
 
 /** Apply what is queued; frame is the number of the frame about to be composed. */
 void wall_control_begin_frame(struct wall_control *control, uint64_t frame, int64_t now_us);
-/** A digit key of the wall's own keyboard: 1-9 recall presets, 0 the start scene. */
-void wall_control_key(struct wall_control *control, int key, int64_t now_us);
+/**
+ * Run a command line from one of the wall's own input devices (a key of a
+ * keyboard, keypad or remote) on the frame begun, as a socket's request
+ * with nobody to answer. It is audited with peer ("input:<device>") like
+ * any other command, and logged when it fails. Render thread, between
+ * begin_frame and end_frame.
+ */
+void wall_control_key(struct wall_control *control, const char *line, const char *peer,
+		      int64_t now_us);
 /** The frame is on screen: answer, take screenshots, send events. */
 void wall_control_end_frame(struct wall_control *control);
 

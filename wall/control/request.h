@@ -26,7 +26,7 @@ struct wall_request {
 	guint count;
 	/** The request as typed, for the audit log. */
 	char *text;
-	/** Who asked: "uid:1000", "tcp:10.0.0.5:51022", "keyboard", "file". */
+	/** Who asked: "uid:1000", "tcp:10.0.0.5:51022", "input:<device>", "keyboard", "file". */
 	char *peer;
 	/** The tag of the line to answer (COMMIT's for a batch), or NULL. */
 	char *tag;
@@ -66,8 +66,6 @@ struct wall_frame_report {
 	GPtrArray *events;
 	/** The wall state to come back to after a restart, when it changed. */
 	char *last_state;
-	/** Commands the render thread took from the wall's own keys, to audit. */
-	GPtrArray *key_commands;
 };
 
 void wall_frame_report_free(struct wall_frame_report *report);

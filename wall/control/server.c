@@ -823,12 +823,6 @@ static gboolean deliver_report(gpointer data)
 	for (guint i = 0; i < report->replies->len; i++) {
 		finish_reply(server, report->replies->pdata[i]);
 	}
-	for (guint i = 0; i < report->key_commands->len; i++) {
-		/* "result\tcommand" */
-		char **parts = g_strsplit(report->key_commands->pdata[i], "\t", 2);
-		audit(server, "keyboard", parts[1], parts[0], report->frame);
-		g_strfreev(parts);
-	}
 	for (guint i = 0; i < report->events->len; i++) {
 		broadcast(server, report->events->pdata[i]);
 	}
