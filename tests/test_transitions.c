@@ -3,6 +3,8 @@
  * with explicit times, so a fade half way is exactly half way. Both
  * renderers must draw the same picture: every check runs on soft and gl.
  */
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <linux/input-event-codes.h>
@@ -185,13 +187,52 @@ static void test_transitions(const void *data)
 	fixture_close(&f);
 }
 
-/* What the frame loop does with a key of the wall's own keyboard. */
+/* What the frame loop does with a key of the wall's own keypad. */
 static void press(struct wall_control *control, int code, int64_t now_us)
 {
 	char *command = wall_layout_key_command(wall_control_layout(control), code);
 	g_assert_nonnull(command);
-	wall_control_key(control, command, "keyboard", now_us);
+	wall_control_key(control, command, "input:Test Keypad", now_us);
 	g_free(command);
+}
+
+/* The control socket's one-line answer to line. */
+static char *ask(const char *socket_path, const char *line)
+{
+	GSocketClient *client = g_socket_client_new();
+	GSocketAddress *address = g_unix_socket_address_new(socket_path);
+	GSocketConnection *conn =
+		g_socket_client_connect(client, G_SOCKET_CONNECTABLE(address), NULL, NULL);
+	g_assert_nonnull(conn);
+	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+	g_assert_true(g_output_stream_write_all(out, line, strlen(line), NULL, NULL, NULL));
+	GDataInputStream *in =
+		g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
+	char *answer = g_data_input_stream_read_line(in, NULL, NULL, NULL);
+	g_assert_nonnull(answer);
+	g_object_unref(in);
+	g_object_unref(conn);
+	g_object_unref(address);
+	g_object_unref(client);
+	return answer;
+}
+
+/* The control thread audits the keys' commands once their frame is done. */
+static void assert_key_audited(const char *socket_path)
+{
+	int64_t deadline_us = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	char *answer = NULL;
+	do {
+		g_free(answer);
+		g_usleep(20000);
+		answer = ask(socket_path, "AUDIT 10\n");
+	} while (strstr(answer, "SCENE main") == NULL && g_get_monotonic_time() < deadline_us);
+	g_test_message("%s", answer);
+	g_assert_nonnull(strstr(answer, "\"peer\":\"input:Test Keypad\",\"command\":\"PRESET 2 "
+					"TRANSITION cut\",\"result\":\"OK\""));
+	g_assert_nonnull(strstr(answer, "\"command\":\"PRESET 9 TRANSITION cut\",\"result\":\"ERR"));
+	g_assert_nonnull(strstr(answer, "\"command\":\"SCENE main TRANSITION cut\""));
+	g_free(answer);
 }
 
 static void test_keys(void)
@@ -228,6 +269,7 @@ static void test_keys(void)
 	/* A key no binding or digit names runs nothing. */
 	g_assert_null(wall_layout_key_command(wall_control_layout(control), KEY_Q));
 	wall_control_end_frame(control);
+	assert_key_audited(socket_path);
 
 	/* The compositor points into the control's layout: it goes first. */
 	wall_compositor_destroy(f.compositor);

@@ -27,7 +27,7 @@ void wall_layout_keys_init(struct wall_layout *layout)
 	g_array_set_clear_func(layout->keys, key_clear);
 }
 
-/* The command must parse, run on a frame, and name a scene that exists. */
+/* The command must parse, change the wall (so it is audited), and name a scene that exists. */
 static bool want_key_command(struct loader *ld, const node_t *node, const char *key_name)
 {
 	if (!loader_want_text(ld, node, "a control command such as \"PRESET 2\"")) {
@@ -42,10 +42,11 @@ static bool want_key_command(struct loader *ld, const node_t *node, const char *
 		g_error_free(error);
 	} else if (command.tag != NULL) {
 		ok = loader_fail(ld, node, "%s: a key's command carries no #tag", key_name);
-	} else if (!wall_command_needs_frame(command.kind) || command.kind == WALL_COMMAND_RELOAD) {
+	} else if (!wall_command_changes_wall(command.kind) ||
+	           command.kind == WALL_COMMAND_RELOAD) {
 		ok = loader_fail(ld, node,
 		                 "%s: a key runs a command that changes the wall (SCENE, PRESET, "
-		                 "TILE, TOUR, ALARM, SCREENSHOT, LIST, STATUS), not \"%s\"",
+		                 "TILE, TOUR or ALARM), not \"%s\"",
 		                 key_name, node->text);
 	} else if (command.kind == WALL_COMMAND_SCENE &&
 	           wall_layout_find_scene(ld->layout, command.name) == NULL) {
