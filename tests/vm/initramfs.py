@@ -229,7 +229,12 @@ stty -F /dev/ttyS1 raw -echo
 . /etc/vm/env
 cd /tmp
 echo "vm: starting the wall"
-/wall/bin/wall {args} >/dev/ttyS1 2>&1 </dev/null
+/wall/bin/wall {args} >/dev/ttyS1 2>&1 </dev/null &
+wall=$!
+# A line on the third serial port stops the wall as systemd would.
+stty -F /dev/ttyS2 -echo
+(read line </dev/ttyS2 && kill -TERM $wall) &
+wait $wall
 echo "vm: the wall exited with status $?"
 while true; do sleep 3600; done
 """
