@@ -53,15 +53,15 @@ struct wall_rect wall_layout_monitor_cell(const struct wall_layout *layout, int 
 		return (struct wall_rect){0, 0, layout->canvas_width_px, layout->canvas_height_px};
 	}
 	return (struct wall_rect){
-		col * (layout->monitor_width_px + layout->bezel_px),
-		row * (layout->monitor_height_px + layout->bezel_px),
-		layout->monitor_width_px,
-		layout->monitor_height_px,
+	        col * (layout->monitor_width_px + layout->bezel_px),
+	        row * (layout->monitor_height_px + layout->bezel_px),
+	        layout->monitor_width_px,
+	        layout->monitor_height_px,
 	};
 }
 
 bool wall_layout_output_plan(const struct wall_layout *layout, const char *connector,
-			     size_t connected_index, struct wall_output_plan *plan)
+                             size_t connected_index, struct wall_output_plan *plan)
 {
 	*plan = (struct wall_output_plan){0};
 	if (layout->outputs != NULL && layout->outputs->len > 0) {
@@ -81,7 +81,7 @@ bool wall_layout_output_plan(const struct wall_layout *layout, const char *conne
 		return false;
 	}
 	plan->rect = wall_layout_monitor_cell(layout, (int)(connected_index % cols),
-					      (int)(connected_index / cols));
+	                                      (int)(connected_index / cols));
 	/* A monitor cell asks for a mode of its own size; a plain canvas
 	 * takes whatever the monitor prefers. */
 	if (layout->monitor_cols > 0) {
@@ -114,10 +114,10 @@ static bool place_cell(struct loader *ld, const node_t *node, struct wall_rect *
 	int rows = layout->monitor_rows > 0 ? layout->monitor_rows : 1;
 	if (cell[0] >= cols || cell[1] >= rows) {
 		return loader_fail(ld, node,
-				   "cell [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-				   "] is outside the %dx%d monitors%s",
-				   cell[0], cell[1], cols, rows,
-				   layout->monitor_cols > 0 ? "" : " (canvas: is one monitor)");
+		                   "cell [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+		                   "] is outside the %dx%d monitors%s",
+		                   cell[0], cell[1], cols, rows,
+		                   layout->monitor_cols > 0 ? "" : " (canvas: is one monitor)");
 	}
 	*rect = wall_layout_monitor_cell(layout, (int)cell[0], (int)cell[1]);
 	return true;
@@ -135,14 +135,14 @@ static bool place_rect(struct loader *ld, const node_t *node, struct wall_rect *
 	}
 	if (px[0] + px[2] > layout->canvas_width_px || px[1] + px[3] > layout->canvas_height_px) {
 		return loader_fail(ld, node, "rect lies outside the %dx%d canvas",
-				   layout->canvas_width_px, layout->canvas_height_px);
+		                   layout->canvas_width_px, layout->canvas_height_px);
 	}
 	*rect = (struct wall_rect){(int32_t)px[0], (int32_t)px[1], (int32_t)px[2], (int32_t)px[3]};
 	return true;
 }
 
 static bool parse_output_map(struct loader *ld, const node_t *map, const char *where,
-			     struct wall_layout_output *output)
+                             struct wall_layout_output *output)
 {
 	static const char *const keys[] = {"cell", "rect", "mode", NULL};
 	if (!loader_check_keys(ld, map, keys, where)) {
@@ -152,14 +152,14 @@ static bool parse_output_map(struct loader *ld, const node_t *map, const char *w
 	const struct wall_yaml_pair *area = wall_yaml_mapping_find(map, "rect");
 	if (cell != NULL && area != NULL) {
 		return loader_fail(ld, area->key, "%s sets both cell and rect; use one of them",
-				   where);
+		                   where);
 	}
 	if (cell == NULL && area == NULL) {
 		return loader_fail(ld, map, "%s needs cell: [column, row] or rect: [x, y, w, h]",
-				   where);
+		                   where);
 	}
 	if (cell != NULL ? !place_cell(ld, cell->value, &output->rect)
-			 : !place_rect(ld, area->value, &output->rect)) {
+	                 : !place_rect(ld, area->value, &output->rect)) {
 		return false;
 	}
 	const node_t *mode = wall_yaml_mapping_get(map, "mode");
@@ -173,8 +173,9 @@ static bool parse_output_map(struct loader *ld, const node_t *map, const char *w
 bool layout_parse_outputs(struct loader *ld, const node_t *map)
 {
 	struct wall_layout *layout = ld->layout;
-	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,
-			      "a mapping of connector names (HDMI-A-1, DP-2, ...) to " OUTPUT_SHAPES)) {
+	if (!loader_want_kind(
+	            ld, map, WALL_YAML_KIND_MAPPING,
+	            "a mapping of connector names (HDMI-A-1, DP-2, ...) to " OUTPUT_SHAPES)) {
 		return false;
 	}
 	for (guint i = 0; i < map->items->len; i++) {

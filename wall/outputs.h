@@ -59,7 +59,7 @@ struct wall_rect wall_layout_monitor_cell(const struct wall_layout *layout, int 
  * layout maps outputs and does not name it, or it has no cell left.
  */
 bool wall_layout_output_plan(const struct wall_layout *layout, const char *connector,
-			     size_t connected_index, struct wall_output_plan *plan);
+                             size_t connected_index, struct wall_output_plan *plan);
 
 /** Text like "[0,0 1024x768]" for logs and --list-outputs; free it. */
 char *wall_rect_describe(const struct wall_rect *rect);

@@ -12,7 +12,7 @@ void wall_service_init(struct wall_service *service)
 		/* Twice per period, as sd_watchdog_enabled(3) advises. */
 		service->watchdog_period_us = (int64_t)watchdog_us / 2;
 		wall_info("systemd watchdog: the frame loop reports every %.1f s",
-			  service->watchdog_period_us / 1e6);
+		          service->watchdog_period_us / 1e6);
 	}
 }
 

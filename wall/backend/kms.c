@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libyuv.h>
@@ -46,7 +47,7 @@ void kms_connector_name(const drmModeConnector *connector, char *name, size_t si
 {
 	const char *type = drmModeGetConnectorTypeName(connector->connector_type);
 	snprintf(name, size, "%s-%u", type != NULL ? type : "Unknown",
-		 connector->connector_type_id);
+	         connector->connector_type_id);
 }
 
 double kms_mode_hz(const drmModeModeInfo *mode)
@@ -69,7 +70,7 @@ double kms_mode_hz(const drmModeModeInfo *mode)
  * no rate asked, the preferred mode, then the highest rate.
  */
 bool kms_pick_mode(const drmModeConnector *connector, const struct wall_mode_request *want,
-		   drmModeModeInfo *mode, const char *name)
+                   drmModeModeInfo *mode, const char *name)
 {
 	const drmModeModeInfo *best = NULL;
 	const drmModeModeInfo *preferred = NULL;
@@ -85,9 +86,11 @@ bool kms_pick_mode(const drmModeConnector *connector, const struct wall_mode_req
 		if (want->refresh_hz > 0 && fabs(kms_mode_hz(m) - want->refresh_hz) > 0.5) {
 			continue;
 		}
-		if (best == NULL || ((m->type & DRM_MODE_TYPE_PREFERRED) &&
-				     !(best->type & DRM_MODE_TYPE_PREFERRED)) ||
-		    (!(best->type & DRM_MODE_TYPE_PREFERRED) && kms_mode_hz(m) > kms_mode_hz(best))) {
+		if (best == NULL ||
+		    ((m->type & DRM_MODE_TYPE_PREFERRED) &&
+		     !(best->type & DRM_MODE_TYPE_PREFERRED)) ||
+		    (!(best->type & DRM_MODE_TYPE_PREFERRED) &&
+		     kms_mode_hz(m) > kms_mode_hz(best))) {
 			best = m;
 		}
 	}
@@ -97,10 +100,10 @@ bool kms_pick_mode(const drmModeConnector *connector, const struct wall_mode_req
 	if (best == NULL && want->width_px > 0 && name != NULL) {
 		if (want->refresh_hz > 0) {
 			wall_warning("kms: %s has no mode %dx%d@%g; using its preferred mode", name,
-				     want->width_px, want->height_px, want->refresh_hz);
+			             want->width_px, want->height_px, want->refresh_hz);
 		} else {
 			wall_warning("kms: %s has no mode %dx%d; using its preferred mode", name,
-				     want->width_px, want->height_px);
+			             want->width_px, want->height_px);
 		}
 	}
 	if (best == NULL) {
@@ -156,7 +159,7 @@ static uint32_t find_primary_plane(int fd, int crtc_index)
 		drmModePlane *plane = drmModeGetPlane(fd, planes->planes[i]);
 		if (plane != NULL && (plane->possible_crtcs & (1u << crtc_index)) &&
 		    prop_value(fd, plane->plane_id, DRM_MODE_OBJECT_PLANE, "type") ==
-			    DRM_PLANE_TYPE_PRIMARY) {
+		            DRM_PLANE_TYPE_PRIMARY) {
 			found = plane->plane_id;
 		}
 		drmModeFreePlane(plane);
@@ -169,14 +172,14 @@ static bool find_props(struct kms_output *o)
 {
 	int fd = o->card->fd;
 	static const char *const xywh[4][2] = {
-		{"SRC_X", "CRTC_X"}, {"SRC_Y", "CRTC_Y"}, {"SRC_W", "CRTC_W"}, {"SRC_H", "CRTC_H"}};
+	        {"SRC_X", "CRTC_X"}, {"SRC_Y", "CRTC_Y"}, {"SRC_W", "CRTC_W"}, {"SRC_H", "CRTC_H"}};
 	o->prop_conn_crtc_id = prop_id(fd, o->connector_id, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID");
 	o->prop_crtc_mode_id = prop_id(fd, o->crtc_id, DRM_MODE_OBJECT_CRTC, "MODE_ID");
 	o->prop_crtc_active = prop_id(fd, o->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE");
 	o->prop_plane_fb_id = prop_id(fd, o->plane_id, DRM_MODE_OBJECT_PLANE, "FB_ID");
 	o->prop_plane_crtc_id = prop_id(fd, o->plane_id, DRM_MODE_OBJECT_PLANE, "CRTC_ID");
 	bool all = o->prop_conn_crtc_id && o->prop_crtc_mode_id && o->prop_crtc_active &&
-		   o->prop_plane_fb_id && o->prop_plane_crtc_id;
+	           o->prop_plane_fb_id && o->prop_plane_crtc_id;
 	for (int i = 0; i < 4; i++) {
 		o->prop_plane_src[i] = prop_id(fd, o->plane_id, DRM_MODE_OBJECT_PLANE, xywh[i][0]);
 		o->prop_plane_crtc[i] = prop_id(fd, o->plane_id, DRM_MODE_OBJECT_PLANE, xywh[i][1]);
@@ -234,12 +237,15 @@ static struct kms_output *find_output(struct kms_card *card, uint32_t connector_
 }
 
 /*
- * Know every connector of the card and what the layout wants it to show.
- * connected_index counts connected connectors across cards, for the
- * default assignment. Connectors seen before keep their plan.
+ * Know the card's connectors that are connected (or, with connected
+ * false, the others) and what the layout wants each to show. index
+ * counts connectors across cards for the default assignment: call for
+ * the connected ones of every card first, so they take the first cells
+ * and the others the cells left over. Connectors seen before keep their
+ * plan.
  */
-bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout,
-		    size_t *connected_index)
+bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout, bool connected,
+                    size_t *index)
 {
 	drmModeRes *res = drmModeGetResources(card->fd);
 	if (res == NULL) {
@@ -251,7 +257,7 @@ bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout,
 			continue;
 		}
 		struct kms_output *o = find_output(card, conn->connector_id);
-		if (o == NULL) {
+		if (o == NULL && (conn->connection == DRM_MODE_CONNECTED) == connected) {
 			o = g_new0(struct kms_output, 1);
 			o->card = card;
 			o->connector_id = conn->connector_id;
@@ -261,13 +267,8 @@ bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout,
 				o->damage[b] = g_array_new(FALSE, FALSE, sizeof(struct wall_rect));
 			}
 			g_ptr_array_add(card->outputs, o);
-			bool connected = conn->connection == DRM_MODE_CONNECTED;
-			/* Disconnected ones take the cells left over, for when they come. */
 			o->planned = layout != NULL &&
-				     wall_layout_output_plan(layout, o->name,
-							     connected ? (*connected_index)++
-								       : G_MAXSIZE,
-							     &o->plan);
+			             wall_layout_output_plan(layout, o->name, (*index)++, &o->plan);
 		}
 		drmModeFreeConnector(conn);
 	}
@@ -283,12 +284,12 @@ static bool dumb_create(int fd, uint32_t width, uint32_t height, struct kms_buff
 	uint64_t size = 0, offset = 0;
 	if (drmModeCreateDumbBuffer(fd, width, height, 32, 0, &handle, &stride, &size) != 0) {
 		wall_error("kms: cannot make a %ux%u dumb buffer: %s", width, height,
-			   strerror(errno));
+		           strerror(errno));
 		return false;
 	}
 	uint32_t handles[4] = {handle}, strides[4] = {stride}, offsets[4] = {0};
 	if (drmModeAddFB2(fd, width, height, DRM_FORMAT_XRGB8888, handles, strides, offsets,
-			  &buf->fb_id, 0) != 0) {
+	                  &buf->fb_id, 0) != 0) {
 		wall_error("kms: cannot make a framebuffer: %s", strerror(errno));
 		goto err_fb;
 	}
@@ -331,11 +332,35 @@ static void dumb_destroy(int fd, struct kms_buffer *buf)
 	*buf = (struct kms_buffer){0};
 }
 
+/* Milliseconds since this process started, from /proc; -1 when unknown. */
+static double process_age_ms(void)
+{
+	char *stat = NULL;
+	double age = -1;
+	if (!g_file_get_contents("/proc/self/stat", &stat, NULL, NULL)) {
+		return age;
+	}
+	/* Field 22, start time in clock ticks after boot, counted past the
+	 * command name, which may hold spaces but ends at the last ')'. */
+	const char *p = strrchr(stat, ')');
+	for (int field = 2; p != NULL && field < 22; field++) {
+		p = strchr(p + 1, ' ');
+	}
+	struct timespec now;
+	if (p != NULL && clock_gettime(CLOCK_BOOTTIME, &now) == 0) {
+		double start_s = g_ascii_strtod(p + 1, NULL) / (double)sysconf(_SC_CLK_TCK);
+		age = (now.tv_sec + now.tv_nsec / 1e9 - start_s) * 1000.0;
+	}
+	g_free(stat);
+	return age;
+}
+
 /* ---- Modesetting and flips ---- */
 
 static void add_plane(drmModeAtomicReq *req, const struct kms_output *o, uint32_t fb_id)
 {
-	uint64_t src[4] = {0, 0, (uint64_t)o->mode.hdisplay << 16, (uint64_t)o->mode.vdisplay << 16};
+	uint64_t src[4] = {0, 0, (uint64_t)o->mode.hdisplay << 16,
+	                   (uint64_t)o->mode.vdisplay << 16};
 	uint64_t dst[4] = {0, 0, o->mode.hdisplay, o->mode.vdisplay};
 	drmModeAtomicAddProperty(req, o->plane_id, o->prop_plane_fb_id, fb_id);
 	drmModeAtomicAddProperty(req, o->plane_id, o->prop_plane_crtc_id, o->crtc_id);
@@ -349,9 +374,10 @@ static bool modeset(struct kms_output *o, uint32_t fb_id)
 {
 	int fd = o->card->fd;
 	if (!o->card->atomic) {
-		if (drmModeSetCrtc(fd, o->crtc_id, fb_id, 0, 0, &o->connector_id, 1, &o->mode) != 0) {
+		if (drmModeSetCrtc(fd, o->crtc_id, fb_id, 0, 0, &o->connector_id, 1, &o->mode) !=
+		    0) {
 			wall_error("kms: %s: cannot set mode %s: %s", o->name, o->mode.name,
-				   strerror(errno));
+			           strerror(errno));
 			return false;
 		}
 		return true;
@@ -370,7 +396,7 @@ static bool modeset(struct kms_output *o, uint32_t fb_id)
 	drmModeAtomicFree(req);
 	if (ret != 0) {
 		wall_error("kms: %s: atomic modeset to %s failed: %s", o->name, o->mode.name,
-			   strerror(errno));
+		           strerror(errno));
 		return false;
 	}
 	return true;
@@ -384,7 +410,7 @@ static bool flip(struct kms_output *o, uint32_t fb_id)
 		drmModeAtomicReq *req = drmModeAtomicAlloc();
 		drmModeAtomicAddProperty(req, o->plane_id, o->prop_plane_fb_id, fb_id);
 		ret = drmModeAtomicCommit(fd, req,
-					  DRM_MODE_PAGE_FLIP_EVENT | DRM_MODE_ATOMIC_NONBLOCK, o);
+		                          DRM_MODE_PAGE_FLIP_EVENT | DRM_MODE_ATOMIC_NONBLOCK, o);
 		drmModeAtomicFree(req);
 	} else {
 		ret = drmModePageFlip(fd, o->crtc_id, fb_id, DRM_MODE_PAGE_FLIP_EVENT, o);
@@ -398,8 +424,7 @@ static bool flip(struct kms_output *o, uint32_t fb_id)
 	return true;
 }
 
-static void on_flip(int fd, unsigned int sequence, unsigned int sec, unsigned int usec,
-		    void *data)
+static void on_flip(int fd, unsigned int sequence, unsigned int sec, unsigned int usec, void *data)
 {
 	struct kms_output *o = data;
 	o->flip_pending = false;
@@ -441,12 +466,12 @@ static void wait_flips(struct kms_backend *kb)
 		}
 		if (ready <= 0) {
 			wall_warning("kms: a page flip did not complete in %d ms; going on",
-				     FLIP_TIMEOUT_MS);
+			             FLIP_TIMEOUT_MS);
 			for (guint c = 0; c < kb->cards->len; c++) {
 				struct kms_card *card = kb->cards->pdata[c];
 				for (guint i = 0; i < card->outputs->len; i++) {
-					((struct kms_output *)card->outputs->pdata[i])->flip_pending =
-						false;
+					((struct kms_output *)card->outputs->pdata[i])
+					        ->flip_pending = false;
 				}
 			}
 			return;
@@ -478,23 +503,69 @@ static void output_unlight(struct kms_backend *kb, struct kms_output *o)
 	}
 	o->lit = false;
 	o->flip_pending = false;
-	o->card->crtcs_used &= ~(1u << o->crtc_index);
-	output_free_buffers(kb, o);
+	/*
+	 * soft keeps its buffers and its CRTC, and goes on drawing into them:
+	 * the compositor redraws only what changes, so a monitor plugged back
+	 * in finds its picture up to date. gl has the whole canvas anyway.
+	 */
+	if (kb->kind == WALL_RENDER_GL) {
+		o->card->crtcs_used &= ~(1u << o->crtc_index);
+		output_free_buffers(kb, o);
+	}
 	wall_info("kms: %s went dark (disconnected)", o->name);
 }
 
-static bool output_light(struct kms_backend *kb, struct kms_output *o,
-			 drmModeConnector *conn, const drmModeRes *res)
+static bool has_buffers(const struct kms_output *o)
+{
+	return o->buffers[0].map != NULL;
+}
+
+/* Plugged back in with the mode it had: show the buffers kept for it. */
+static bool output_relight(struct kms_output *o, const drmModeModeInfo *mode)
+{
+	if (!has_buffers(o)) {
+		return false;
+	}
+	if (mode->hdisplay == o->mode.hdisplay && mode->vdisplay == o->mode.vdisplay) {
+		o->mode = *mode;
+		if (o->mode_blob != 0) {
+			drmModeDestroyPropertyBlob(o->card->fd, o->mode_blob);
+			o->mode_blob = 0;
+		}
+		o->lit = true;
+		o->needs_modeset = true;
+		o->lit_us = g_get_monotonic_time();
+		o->flips = 0;
+		return true;
+	}
+	return false;
+}
+
+static bool output_light(struct kms_backend *kb, struct kms_output *o, drmModeConnector *conn,
+                         const drmModeRes *res)
 {
 	struct kms_card *card = o->card;
-	if (!kms_pick_mode(conn, &o->plan.mode, &o->mode, o->name)) {
+	drmModeModeInfo mode;
+	if (!kms_pick_mode(conn, &o->plan.mode, &mode, o->name)) {
 		wall_warning("kms: %s is connected but lists no modes; it stays dark", o->name);
 		return false;
 	}
+	if (output_relight(o, &mode)) {
+		return true;
+	}
+	if (has_buffers(o)) {
+		/* Another mode: new buffers, filled as the tiles on it redraw. */
+		wall_warning("kms: %s came back in another mode; its picture fills in as its "
+		             "tiles change",
+		             o->name);
+		card->crtcs_used &= ~(1u << o->crtc_index);
+		output_free_buffers(kb, o);
+	}
+	o->mode = mode;
 	int index = pick_crtc(card, res, conn);
 	if (index < 0) {
 		wall_warning("kms: %s: no display controller (CRTC) left on %s; it stays dark",
-			     o->name, card->path);
+		             o->name, card->path);
 		return false;
 	}
 	o->crtc_index = index;
@@ -506,7 +577,7 @@ static bool output_light(struct kms_backend *kb, struct kms_output *o,
 		o->plane_id = find_primary_plane(card->fd, index);
 		if (o->plane_id == 0 || !find_props(o)) {
 			wall_info("kms: %s: the driver lacks atomic properties; legacy modesetting",
-				  card->path);
+			          card->path);
 			card->atomic = false;
 		}
 	}
@@ -525,7 +596,7 @@ static bool output_light(struct kms_backend *kb, struct kms_output *o,
 	} else {
 		for (int b = 0; b < KMS_BUFFERS; b++) {
 			if (!dumb_create(card->fd, o->mode.hdisplay, o->mode.vdisplay,
-					 &o->buffers[b])) {
+			                 &o->buffers[b])) {
 				output_free_buffers(kb, o);
 				return false;
 			}
@@ -540,8 +611,8 @@ static bool output_light(struct kms_backend *kb, struct kms_output *o,
 	o->flips = 0;
 	if (o->crop.width < o->plan.rect.width || o->crop.height < o->plan.rect.height) {
 		wall_warning("kms: %s: its mode is smaller than its %dx%d part of the canvas; "
-			     "the rest is not shown",
-			     o->name, o->plan.rect.width, o->plan.rect.height);
+		             "the rest is not shown",
+		             o->name, o->plan.rect.width, o->plan.rect.height);
 	}
 	return true;
 }
@@ -558,13 +629,14 @@ static bool show(struct kms_backend *kb, struct kms_output *o, uint32_t fb_id)
 	o->needs_modeset = false;
 	char *shows = wall_rect_describe(&o->crop);
 	/* Tests wait for this line: the output scans out the wall's picture now. */
-	wall_info("kms: %s lit %ux%u@%.0f showing %s", o->name, o->mode.hdisplay,
-		  o->mode.vdisplay, kms_mode_hz(&o->mode), shows);
+	wall_info("kms: %s lit %ux%u@%.0f showing %s", o->name, o->mode.hdisplay, o->mode.vdisplay,
+	          kms_mode_hz(&o->mode), shows);
 	g_free(shows);
 	if (!kb->logged_first_flip) {
 		kb->logged_first_flip = true;
-		wall_info("kms: first picture %.0f ms after the backend started",
-			  (g_get_monotonic_time() - kb->started_us) / 1000.0);
+		wall_info("kms: first picture %.0f ms after the wall started, %.0f ms after the "
+		          "backend did",
+		          process_age_ms(), (g_get_monotonic_time() - kb->started_us) / 1000.0);
 	}
 	return true;
 }
@@ -587,7 +659,7 @@ static void reprobe_card(struct kms_backend *kb, struct kms_card *card, bool sta
 			output_unlight(kb, o);
 		} else if (startup && connected && !o->planned) {
 			wall_info("kms: %s is connected but the layout gives it nothing; dark",
-				  o->name);
+			          o->name);
 		}
 		drmModeFreeConnector(conn);
 	}
@@ -597,7 +669,7 @@ static void reprobe_card(struct kms_backend *kb, struct kms_card *card, bool sta
 /* ---- Soft: drawing straight into dumb buffers ---- */
 
 static void copy_rect(const struct kms_output *o, const struct kms_buffer *from,
-		      struct kms_buffer *to, const struct wall_rect *canvas_rect)
+                      struct kms_buffer *to, const struct wall_rect *canvas_rect)
 {
 	struct wall_rect r = wall_rect_intersection(canvas_rect, &o->crop);
 	if (wall_rect_empty(&r)) {
@@ -606,7 +678,7 @@ static void copy_rect(const struct kms_output *o, const struct kms_buffer *from,
 	size_t offset = (size_t)(r.y - o->crop.y) * from->stride + (size_t)(r.x - o->crop.x) * 4;
 	size_t to_offset = (size_t)(r.y - o->crop.y) * to->stride + (size_t)(r.x - o->crop.x) * 4;
 	ARGBCopy(from->map + offset, (int)from->stride, to->map + to_offset, (int)to->stride,
-		 r.width, r.height);
+	         r.width, r.height);
 }
 
 /*
@@ -647,25 +719,25 @@ static void set_targets(struct kms_backend *kb)
 		struct kms_card *card = kb->cards->pdata[c];
 		for (guint i = 0; i < card->outputs->len; i++) {
 			struct kms_output *o = card->outputs->pdata[i];
-			if (!o->lit) {
+			if (!has_buffers(o)) {
 				continue;
 			}
 			carry_damage(kb, o);
 			struct wall_soft_target target = {
-				.data = o->buffers[o->back].map,
-				.stride_bytes = (int)o->buffers[o->back].stride,
-				.rect = o->crop,
+			        .data = o->buffers[o->back].map,
+			        .stride_bytes = (int)o->buffers[o->back].stride,
+			        .rect = o->crop,
 			};
 			g_array_append_val(kb->targets, target);
 		}
 	}
 	wall_soft_renderer_set_targets(kb->soft_renderer,
-				       (const struct wall_soft_target *)(void *)kb->targets->data,
-				       kb->targets->len);
+	                               (const struct wall_soft_target *)(void *)kb->targets->data,
+	                               kb->targets->len);
 }
 
 static void present_soft_output(struct kms_backend *kb, struct kms_output *o,
-				const struct wall_rect *damage, size_t count)
+                                const struct wall_rect *damage, size_t count)
 {
 	uint64_t frame = kb->frame;
 	GArray *history = o->damage[frame % KMS_BUFFERS];
@@ -677,7 +749,8 @@ static void present_soft_output(struct kms_backend *kb, struct kms_output *o,
 	}
 	o->damage_frame[frame % KMS_BUFFERS] = frame;
 	o->buffers[o->back].drawn_frame = frame;
-	if (!show(kb, o, o->buffers[o->back].fb_id)) {
+	/* A dark output's buffers take turns all the same, unseen. */
+	if (o->lit && !show(kb, o, o->buffers[o->back].fb_id)) {
 		return;
 	}
 	int shown = o->newest;
@@ -705,12 +778,11 @@ static bool kms_present(struct wall_backend *backend, struct wall_renderer *rend
 		struct kms_card *card = kb->cards->pdata[c];
 		for (guint i = 0; i < card->outputs->len; i++) {
 			struct kms_output *o = card->outputs->pdata[i];
-			if (!o->lit) {
-				continue;
-			}
-			any = true;
-			if (kb->kind == WALL_RENDER_SOFT) {
+			any = any || o->lit;
+			if (kb->kind == WALL_RENDER_SOFT && has_buffers(o)) {
 				present_soft_output(kb, o, damage, count);
+			}
+			if (kb->kind == WALL_RENDER_SOFT || !o->lit) {
 				continue;
 			}
 			uint32_t fb_id = 0;
@@ -749,13 +821,13 @@ static void start_hotplug(struct kms_backend *kb)
 	    udev_monitor_filter_add_match_subsystem_devtype(kb->monitor, "drm", NULL) < 0 ||
 	    udev_monitor_enable_receiving(kb->monitor) < 0) {
 		wall_warning("kms: cannot listen for hotplug events; monitors plugged in later "
-			     "are not seen");
+		             "are not seen");
 		udev_monitor_unref(kb->monitor);
 		kb->monitor = NULL;
 		return;
 	}
 	wall_info("kms: watching for monitors plugged and unplugged (%s events)",
-		  daemon ? "udev" : "kernel");
+	          daemon ? "udev" : "kernel");
 }
 
 static bool hotplug_pending(struct kms_backend *kb)
@@ -770,8 +842,11 @@ static bool hotplug_pending(struct kms_backend *kb)
 		if (dev == NULL) {
 			break;
 		}
+		/* Connector changes say HOTPLUG=1; a "change" written to a card's
+		 * uevent file by hand asks for a look too. */
 		const char *hotplug = udev_device_get_property_value(dev, "HOTPLUG");
-		changed = changed || g_strcmp0(hotplug, "1") == 0;
+		changed = changed || g_strcmp0(hotplug, "1") == 0 ||
+		          g_strcmp0(udev_device_get_action(dev), "change") == 0;
 		udev_device_unref(dev);
 	}
 	return changed;
@@ -820,8 +895,8 @@ static void card_destroy(struct kms_backend *kb, struct kms_card *card)
 			/* Give the console back what it showed before the wall. */
 			drmModeCrtc *s = o->saved_crtc;
 			drmModeSetCrtc(card->fd, s->crtc_id, s->buffer_id, s->x, s->y,
-				       s->buffer_id != 0 ? &o->connector_id : NULL,
-				       s->buffer_id != 0 ? 1 : 0, s->mode_valid ? &s->mode : NULL);
+			               s->buffer_id != 0 ? &o->connector_id : NULL,
+			               s->buffer_id != 0 ? 1 : 0, s->mode_valid ? &s->mode : NULL);
 			drmModeFreeCrtc(s);
 		}
 		output_free_buffers(kb, o);
@@ -867,8 +942,8 @@ static struct kms_card *card_open(struct kms_backend *kb, const char *path)
 	}
 	/* WALL_KMS_LEGACY=1 tries the path drivers without atomic take. */
 	card->atomic = g_getenv("WALL_KMS_LEGACY") == NULL &&
-		       drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) == 0 &&
-		       drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
+	               drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) == 0 &&
+	               drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
 	return card;
 }
 
@@ -905,14 +980,14 @@ static void report_unconnected(struct kms_backend *kb, const struct wall_layout 
 		}
 		if (found == NULL) {
 			wall_warning("kms: %s:%d:%d: no connector called %s on any card; the "
-				     "wall goes on without it",
-				     layout->path, want->mark.line, want->mark.column,
-				     want->connector);
+			             "wall goes on without it",
+			             layout->path, want->mark.line, want->mark.column,
+			             want->connector);
 		} else if (!found->lit) {
 			wall_warning("kms: %s:%d:%d: %s is not connected (or cannot light); the "
-				     "wall goes on without it until it is",
-				     layout->path, want->mark.line, want->mark.column,
-				     want->connector);
+			             "wall goes on without it until it is",
+			             layout->path, want->mark.line, want->mark.column,
+			             want->connector);
 		}
 	}
 }
@@ -953,11 +1028,14 @@ static bool kms_init(struct wall_backend *backend, enum wall_render_kind kind)
 	if (kind == WALL_RENDER_GL && !kms_gl_init(kb)) {
 		return false;
 	}
-	size_t connected_index = 0;
+	size_t index = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (guint c = 0; c < kb->cards->len; c++) {
+			kms_card_probe(kb->cards->pdata[c], layout, pass == 0, &index);
+		}
+	}
 	for (guint c = 0; c < kb->cards->len; c++) {
-		struct kms_card *card = kb->cards->pdata[c];
-		kms_card_probe(card, layout, &connected_index);
-		reprobe_card(kb, card, true);
+		reprobe_card(kb, kb->cards->pdata[c], true);
 	}
 	if (layout != NULL) {
 		report_unconnected(kb, layout);
@@ -1004,9 +1082,11 @@ static void kms_destroy(struct wall_backend *backend)
 		for (guint i = 0; i < card->outputs->len; i++) {
 			struct kms_output *o = card->outputs->pdata[i];
 			if (o->lit && o->flips > 0) {
-				double s = (g_get_monotonic_time() - o->lit_us) / (double)G_USEC_PER_SEC;
-				wall_info("kms: %s: %" G_GUINT64_FORMAT " page flips in %.1f s (%.1f/s)",
-					  o->name, o->flips, s, o->flips / s);
+				double s = (g_get_monotonic_time() - o->lit_us) /
+				           (double)G_USEC_PER_SEC;
+				wall_info("kms: %s: %" G_GUINT64_FORMAT
+				          " page flips in %.1f s (%.1f/s)",
+				          o->name, o->flips, s, o->flips / s);
 			}
 		}
 	}
@@ -1024,12 +1104,12 @@ static void kms_destroy(struct wall_backend *backend)
 }
 
 static const struct wall_backend_impl kms_impl = {
-	.name = "kms",
-	.init = kms_init,
-	.present = kms_present,
-	.dispatch = kms_dispatch,
-	.destroy = kms_destroy,
-	.take_key = kms_take_key,
+        .name = "kms",
+        .init = kms_init,
+        .present = kms_present,
+        .dispatch = kms_dispatch,
+        .destroy = kms_destroy,
+        .take_key = kms_take_key,
 };
 
 struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *options)
@@ -1055,23 +1135,26 @@ struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *
 	g_ptr_array_unref(paths);
 	if (kb->cards->len == 0) {
 		wall_error("kms: no display card to open (is this a machine with /dev/dri/card*, "
-			   "and may this user open it?)");
+		           "and may this user open it?)");
 		kms_destroy(&kb->base);
 		return NULL;
 	}
 	return &kb->base;
 }
 
-bool wall_kms_available(void)
+/* Without a forced probe: what the kernel saw last, which is cheap to ask. */
+size_t kms_count_connected(GPtrArray *paths)
 {
-	GPtrArray *paths = wall_kms_card_paths();
-	bool found = false;
-	for (guint i = 0; i < paths->len && !found; i++) {
+	size_t count = 0;
+	for (guint i = 0; i < paths->len; i++) {
 		int fd = open(paths->pdata[i], O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			fd = open(paths->pdata[i], O_RDONLY | O_CLOEXEC);
+		}
 		drmModeRes *res = fd >= 0 ? drmModeGetResources(fd) : NULL;
-		for (int c = 0; res != NULL && c < res->count_connectors && !found; c++) {
+		for (int c = 0; res != NULL && c < res->count_connectors; c++) {
 			drmModeConnector *conn = drmModeGetConnectorCurrent(fd, res->connectors[c]);
-			found = conn != NULL && conn->connection == DRM_MODE_CONNECTED;
+			count += conn != NULL && conn->connection == DRM_MODE_CONNECTED;
 			drmModeFreeConnector(conn);
 		}
 		drmModeFreeResources(res);
@@ -1079,6 +1162,13 @@ bool wall_kms_available(void)
 			close(fd);
 		}
 	}
+	return count;
+}
+
+bool wall_kms_available(void)
+{
+	GPtrArray *paths = wall_kms_card_paths();
+	bool found = kms_count_connected(paths) > 0;
 	g_ptr_array_unref(paths);
 	return found;
 }

@@ -127,10 +127,12 @@ struct kms_backend {
 /* kms.c */
 /** /dev/dri/card0, card1, … in number order ($WALL_KMS_DRI_DIR for another folder). */
 GPtrArray *wall_kms_card_paths(void);
-bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout,
-		    size_t *connected_index);
+/** Connected connectors on these cards. */
+size_t kms_count_connected(GPtrArray *paths);
+bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout, bool connected,
+                    size_t *index);
 bool kms_pick_mode(const drmModeConnector *connector, const struct wall_mode_request *want,
-		   drmModeModeInfo *mode, const char *name);
+                   drmModeModeInfo *mode, const char *name);
 double kms_mode_hz(const drmModeModeInfo *mode);
 void kms_connector_name(const drmModeConnector *connector, char *name, size_t size);
 
@@ -140,7 +142,7 @@ bool kms_gl_output_start(struct kms_backend *kb, struct kms_output *output);
 void kms_gl_output_stop(struct kms_backend *kb, struct kms_output *output);
 /** Blit the output's crop of the canvas and swap; the newest bo becomes pending_bo. */
 bool kms_gl_output_draw(struct kms_backend *kb, struct kms_output *output,
-			struct wall_renderer *renderer, uint32_t *fb_id);
+                        struct wall_renderer *renderer, uint32_t *fb_id);
 void kms_gl_finish(struct kms_backend *kb);
 void kms_gl_flip_done(struct kms_output *output);
 

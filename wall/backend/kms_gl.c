@@ -41,7 +41,7 @@ static uint32_t bo_fb_id(int fd, struct gbm_bo *bo)
 	uint32_t offsets[4] = {0};
 	uint32_t fb_id = 0;
 	if (drmModeAddFB2(fd, gbm_bo_get_width(bo), gbm_bo_get_height(bo), gbm_bo_get_format(bo),
-			  handles, strides, offsets, &fb_id, 0) != 0) {
+	                  handles, strides, offsets, &fb_id, 0) != 0) {
 		wall_error("kms: cannot make a framebuffer of a GBM buffer: %s", strerror(errno));
 		return 0;
 	}
@@ -66,18 +66,19 @@ bool kms_gl_init(struct kms_backend *kb)
 		return false;
 	}
 	PFNEGLGETPLATFORMDISPLAYEXTPROC get_platform_display =
-		(PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
+	        (PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
 	kb->egl_display = get_platform_display != NULL
-				  ? get_platform_display(EGL_PLATFORM_GBM_KHR, card->gbm, NULL)
-				  : EGL_NO_DISPLAY;
+	                          ? get_platform_display(EGL_PLATFORM_GBM_KHR, card->gbm, NULL)
+	                          : EGL_NO_DISPLAY;
 	if (kb->egl_display == EGL_NO_DISPLAY || !eglInitialize(kb->egl_display, NULL, NULL)) {
 		wall_error("kms: no EGL display on %s's GBM device (error 0x%04x)", card->path,
-			   eglGetError());
+		           eglGetError());
 		goto err_display;
 	}
 	if (!eglBindAPI(EGL_OPENGL_ES_API)) {
 		goto err_config;
 	}
+	/* clang-format off */
 	const EGLint config_attribs[] = {
 		EGL_SURFACE_TYPE, EGL_WINDOW_BIT,
 		EGL_RENDERABLE_TYPE, EGL_OPENGL_ES3_BIT,
@@ -87,6 +88,7 @@ bool kms_gl_init(struct kms_backend *kb)
 		EGL_ALPHA_SIZE, 0,
 		EGL_NONE,
 	};
+	/* clang-format on */
 	/* The config whose buffers are XRGB8888, what the outputs scan out. */
 	EGLConfig configs[64];
 	EGLint count = 0;
@@ -106,7 +108,7 @@ bool kms_gl_init(struct kms_backend *kb)
 	}
 	const EGLint context_attribs[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_NONE};
 	kb->egl_context =
-		eglCreateContext(kb->egl_display, kb->egl_config, EGL_NO_CONTEXT, context_attribs);
+	        eglCreateContext(kb->egl_display, kb->egl_config, EGL_NO_CONTEXT, context_attribs);
 	if (kb->egl_context == EGL_NO_CONTEXT) {
 		wall_error("kms: cannot create a GL ES 3 context (error 0x%04x)", eglGetError());
 		goto err_config;
@@ -136,22 +138,22 @@ bool kms_gl_output_start(struct kms_backend *kb, struct kms_output *output)
 	struct kms_card *card = output->card;
 	if (card != gl_card(kb) || card->gbm == NULL) {
 		wall_warning("kms: %s is on %s; gl draws on %s only (--renderer soft drives every "
-			     "card); it stays dark",
-			     output->name, card->path, gl_card(kb)->path);
+		             "card); it stays dark",
+		             output->name, card->path, gl_card(kb)->path);
 		return false;
 	}
 	output->gbm_surface =
-		gbm_surface_create(card->gbm, output->mode.hdisplay, output->mode.vdisplay,
-				   GBM_FORMAT_XRGB8888, GBM_BO_USE_SCANOUT | GBM_BO_USE_RENDERING);
+	        gbm_surface_create(card->gbm, output->mode.hdisplay, output->mode.vdisplay,
+	                           GBM_FORMAT_XRGB8888, GBM_BO_USE_SCANOUT | GBM_BO_USE_RENDERING);
 	if (output->gbm_surface == NULL) {
 		wall_error("kms: %s: cannot make a GBM surface: %s", output->name, strerror(errno));
 		return false;
 	}
 	output->egl_surface = eglCreateWindowSurface(
-		kb->egl_display, kb->egl_config, (EGLNativeWindowType)output->gbm_surface, NULL);
+	        kb->egl_display, kb->egl_config, (EGLNativeWindowType)output->gbm_surface, NULL);
 	if (output->egl_surface == EGL_NO_SURFACE) {
 		wall_error("kms: %s: cannot make an EGL surface (error 0x%04x)", output->name,
-			   eglGetError());
+		           eglGetError());
 		gbm_surface_destroy(output->gbm_surface);
 		output->gbm_surface = NULL;
 		return false;
@@ -180,16 +182,16 @@ void kms_gl_output_stop(struct kms_backend *kb, struct kms_output *output)
 }
 
 bool kms_gl_output_draw(struct kms_backend *kb, struct kms_output *output,
-			struct wall_renderer *renderer, uint32_t *fb_id)
+                        struct wall_renderer *renderer, uint32_t *fb_id)
 {
 	if (!eglMakeCurrent(kb->egl_display, output->egl_surface, output->egl_surface,
-			    kb->egl_context)) {
+	                    kb->egl_context)) {
 		return false;
 	}
 	glBindFramebuffer(GL_FRAMEBUFFER, 0);
 	glViewport(0, 0, output->mode.hdisplay, output->mode.vdisplay);
 	wall_gl_renderer_blit_crop(renderer, &output->crop, output->mode.hdisplay,
-				   output->mode.vdisplay);
+	                           output->mode.vdisplay);
 	if (!eglSwapBuffers(kb->egl_display, output->egl_surface)) {
 		wall_warning("kms: %s: swap failed (error 0x%04x)", output->name, eglGetError());
 		return false;

@@ -39,8 +39,8 @@ static void on_disable(struct libseat *seat, void *data)
 }
 
 static struct libseat_seat_listener listener = {
-	.enable_seat = on_enable,
-	.disable_seat = on_disable,
+        .enable_seat = on_enable,
+        .disable_seat = on_disable,
 };
 
 static void quiet_libseat(enum libseat_log_level level, const char *format, va_list args)
@@ -76,7 +76,7 @@ struct kms_session *kms_session_open(void)
 	}
 	session->changed = false;
 	wall_info("kms: seat %s through libseat%s", libseat_seat_name(session->seat),
-		  session->active ? "" : " (not active yet)");
+	          session->active ? "" : " (not active yet)");
 	return session;
 }
 
@@ -106,7 +106,7 @@ int kms_session_open_device(struct kms_session *session, const char *path, int *
 			return fd;
 		}
 		wall_warning("kms: libseat cannot open %s: %s; trying it directly", path,
-			     strerror(errno));
+		             strerror(errno));
 	}
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
