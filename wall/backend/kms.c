@@ -1090,10 +1090,18 @@ static void kms_destroy(struct wall_backend *backend)
 			}
 		}
 	}
+	/* gl: the outputs' surfaces, then EGL and the GBM devices, while the
+	 * cards are still open; kms_gl_finish reads kb->cards. */
+	for (guint c = 0; c < kb->cards->len; c++) {
+		struct kms_card *card = kb->cards->pdata[c];
+		for (guint i = 0; i < card->outputs->len; i++) {
+			kms_gl_output_stop(kb, card->outputs->pdata[i]);
+		}
+	}
+	kms_gl_finish(kb);
 	for (guint c = 0; c < kb->cards->len; c++) {
 		card_destroy(kb, kb->cards->pdata[c]);
 	}
-	kms_gl_finish(kb);
 	wall_input_destroy(kb->input);
 	g_ptr_array_unref(kb->cards);
 	g_array_unref(kb->targets);
