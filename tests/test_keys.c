@@ -6,6 +6,7 @@
 
 #include "control/protocol.h"
 #include "layout.h"
+#include "support.h"
 
 #define SCENES                                                                                     \
 	"wall: {canvas: 64x64}\n"                                                                  \
@@ -17,7 +18,7 @@
 
 static struct wall_layout *parse(const char *text, GError **error)
 {
-	return wall_layout_parse("keys.yaml", text, strlen(text), NULL, NULL, error);
+	return wall_layout_parse("test.yaml", text, strlen(text), NULL, NULL, error);
 }
 
 static void assert_command(const struct wall_layout *layout, int code, const char *want)
@@ -66,19 +67,11 @@ static void test_bindings(void)
 	wall_layout_destroy(layout);
 }
 
+/* keys is the text under keys:, from line 8 of the layout on. */
 static void expect_error(const char *keys, const char *where, const char *phrase)
 {
 	char *text = g_strconcat(SCENES, "keys:\n", keys, NULL);
-	GError *error = NULL;
-	struct wall_layout *layout = parse(text, &error);
-	g_assert_null(layout);
-	g_assert_nonnull(error);
-	g_test_message("%s", error->message);
-	char *prefix = g_strdup_printf("keys.yaml:%s: ", where);
-	g_assert_true(g_str_has_prefix(error->message, prefix));
-	g_assert_nonnull(strstr(error->message, phrase));
-	g_free(prefix);
-	g_error_free(error);
+	wall_test_expect_layout_error(text, where, phrase);
 	g_free(text);
 }
 
@@ -100,11 +93,7 @@ static void test_mistakes(void)
 	expect_error("  KEY_F1: \"SCENE nowhere\"\n", "8:11", "no scene \"nowhere\"");
 	expect_error("  KEY_F1: \"PRESET 2\"\n  KEY_F2: \"SCENE x\"\n", "9:11", "no scene \"x\"");
 	char *text = g_strconcat(SCENES, "keys: [KEY_F1]\n", NULL);
-	GError *error = NULL;
-	g_assert_null(parse(text, &error));
-	g_assert_true(
-	        g_str_has_prefix(error->message, "keys.yaml:7:7: expected a mapping of key names"));
-	g_error_free(error);
+	wall_test_expect_layout_error(text, "7:7", "expected a mapping of key names");
 	g_free(text);
 }
 
