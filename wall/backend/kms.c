@@ -541,6 +541,37 @@ static bool output_relight(struct kms_output *o, const drmModeModeInfo *mode)
 	return false;
 }
 
+static int shadow_stride(const struct kms_output *o)
+{
+	return o->plan.rect.width * 4;
+}
+
+/* A planned output with nothing to draw into gets its shadow. */
+static void give_shadow(struct kms_backend *kb, struct kms_output *o)
+{
+	if (kb->kind != WALL_RENDER_SOFT || !o->planned || has_buffers(o) || o->shadow != NULL) {
+		return;
+	}
+	size_t size = (size_t)shadow_stride(o) * (size_t)o->plan.rect.height;
+	o->shadow = g_malloc(size);
+	ARGBRect(o->shadow, shadow_stride(o), 0, 0, o->plan.rect.width, o->plan.rect.height,
+	         0xff000000u);
+}
+
+/* Start the first buffer from the shadow, once, and let the shadow go. */
+static void take_shadow(struct kms_backend *kb, struct kms_output *o)
+{
+	if (o->shadow == NULL) {
+		return;
+	}
+	struct kms_buffer *first = &o->buffers[o->newest];
+	ARGBCopy(o->shadow, shadow_stride(o), first->map, (int)first->stride, o->crop.width,
+	         o->crop.height);
+	first->drawn_frame = kb->frame;
+	g_free(o->shadow);
+	o->shadow = NULL;
+}
+
 static bool output_light(struct kms_backend *kb, struct kms_output *o, drmModeConnector *conn,
                          const drmModeRes *res)
 {
@@ -603,6 +634,7 @@ static bool output_light(struct kms_backend *kb, struct kms_output *o, drmModeCo
 		}
 		o->newest = 0;
 		o->back = 1;
+		take_shadow(kb, o);
 	}
 	card->crtcs_used |= 1u << index;
 	o->lit = true;
@@ -719,6 +751,12 @@ static void set_targets(struct kms_backend *kb)
 		struct kms_card *card = kb->cards->pdata[c];
 		for (guint i = 0; i < card->outputs->len; i++) {
 			struct kms_output *o = card->outputs->pdata[i];
+			if (o->shadow != NULL) {
+				struct wall_soft_target shadow = {o->shadow, shadow_stride(o),
+				                                  o->plan.rect};
+				g_array_append_val(kb->targets, shadow);
+				continue;
+			}
 			if (!has_buffers(o)) {
 				continue;
 			}
@@ -906,6 +944,7 @@ static void card_destroy(struct kms_backend *kb, struct kms_card *card)
 		for (int b = 0; b < KMS_BUFFERS; b++) {
 			g_array_unref(o->damage[b]);
 		}
+		g_free(o->shadow);
 		g_free(o);
 	}
 	g_ptr_array_unref(card->outputs);
@@ -913,6 +952,12 @@ static void card_destroy(struct kms_backend *kb, struct kms_card *card)
 	g_free(card->driver);
 	g_free(card->path);
 	g_free(card);
+}
+
+bool kms_env_flag(const char *name)
+{
+	const char *value = g_getenv(name);
+	return value != NULL && value[0] != '\0' && strcmp(value, "0") != 0;
 }
 
 static struct kms_card *card_open(struct kms_backend *kb, const char *path)
@@ -941,9 +986,11 @@ static struct kms_card *card_open(struct kms_backend *kb, const char *path)
 		return NULL;
 	}
 	/* WALL_KMS_LEGACY=1 tries the path drivers without atomic take. */
-	card->atomic = g_getenv("WALL_KMS_LEGACY") == NULL &&
+	card->atomic = !kms_env_flag("WALL_KMS_LEGACY") &&
 	               drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) == 0 &&
 	               drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
+	wall_info("kms: %s (%s), %s modesetting", path, card->driver,
+	          card->atomic ? "atomic" : "legacy");
 	return card;
 }
 
@@ -1035,7 +1082,11 @@ static bool kms_init(struct wall_backend *backend, enum wall_render_kind kind)
 		}
 	}
 	for (guint c = 0; c < kb->cards->len; c++) {
-		reprobe_card(kb, kb->cards->pdata[c], true);
+		struct kms_card *card = kb->cards->pdata[c];
+		reprobe_card(kb, card, true);
+		for (guint i = 0; i < card->outputs->len; i++) {
+			give_shadow(kb, card->outputs->pdata[i]);
+		}
 	}
 	if (layout != NULL) {
 		report_unconnected(kb, layout);

@@ -67,6 +67,12 @@ struct kms_output {
 	struct kms_buffer buffers[KMS_BUFFERS];
 	int back;
 	int newest;
+	/**
+	 * soft, for a planned output not lit yet: memory holding its part of
+	 * the canvas (plan.rect), drawn like the others, so that a monitor
+	 * plugged in later starts with the whole picture.
+	 */
+	uint8_t *shadow;
 	/** Damage of the last KMS_BUFFERS frames, to bring an old buffer up to date. */
 	GArray *damage[KMS_BUFFERS];
 	uint64_t damage_frame[KMS_BUFFERS];
@@ -127,6 +133,8 @@ struct kms_backend {
 /* kms.c */
 /** /dev/dri/card0, card1, … in number order ($WALL_KMS_DRI_DIR for another folder). */
 GPtrArray *wall_kms_card_paths(void);
+/** True when the environment variable is set, not empty and not "0". */
+bool kms_env_flag(const char *name);
 /** Connected connectors on these cards. */
 size_t kms_count_connected(GPtrArray *paths);
 bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout, bool connected,

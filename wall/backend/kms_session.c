@@ -56,7 +56,7 @@ struct kms_session *kms_session_open(void)
 {
 	struct kms_session *session = g_new0(struct kms_session, 1);
 	session->active = true;
-	if (g_getenv("WALL_KMS_NO_LIBSEAT") != NULL) {
+	if (kms_env_flag("WALL_KMS_NO_LIBSEAT")) {
 		wall_info("kms: opening the cards directly (WALL_KMS_NO_LIBSEAT)");
 		return session;
 	}
