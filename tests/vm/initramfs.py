@@ -15,6 +15,7 @@ import glob
 import os
 import re
 import shlex
+import shutil
 import stat
 import subprocess
 
@@ -217,14 +218,22 @@ while [ ! -e /dev/dri/card0 ] && [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 [ -e /dev/dri/card0 ] || echo "vm: no /dev/dri/card0"
-# No udev daemon runs here. libinput's path backend still asks libudev
-# whether udev has seen a device and what it is, so write down what udev
-# would: every event device is initialised and has keys.
-mkdir -p /run/udev/data
-for dev in /sys/class/input/event*/dev; do
-	printf 'I:1\nE:ID_INPUT=1\nE:ID_INPUT_KEY=1\nE:ID_INPUT_KEYBOARD=1\n' \
-		>/run/udev/data/c$(cat $dev)
-done
+if [ -e /etc/vm/udev ]; then
+	# The machine's own udev daemon and rules, as on a wall's machine.
+	/usr/lib/systemd/systemd-udevd --daemon
+	udevadm trigger --action=add
+	udevadm settle --timeout=60 || echo "vm: udev did not settle"
+	echo "vm: udev is running"
+else
+	# No udev daemon runs here. libinput's path backend still asks libudev
+	# whether udev has seen a device and what it is, so write down what
+	# udev would: every event device is initialised and has keys.
+	mkdir -p /run/udev/data
+	for dev in /sys/class/input/event*/dev; do
+		printf 'I:1\nE:ID_INPUT=1\nE:ID_INPUT_KEY=1\nE:ID_INPUT_KEYBOARD=1\n' \
+			>/run/udev/data/c$(cat $dev)
+	done
+fi
 stty -F /dev/ttyS1 raw -echo
 . /etc/vm/env
 cd /tmp
@@ -240,7 +249,16 @@ while true; do sleep 3600; done
 """
 
 
-def build(out_path, *, build_root, layout, renderer, wall_args, module_dir):
+def udev_files():
+    """systemd-udevd (one binary with udevadm) and its rules, or an ImageError."""
+    udevadm = shutil.which("udevadm") or "/bin/udevadm"
+    rules = "/lib/udev/rules.d"
+    if not os.access(udevadm, os.X_OK) or not os.path.isdir(rules):
+        raise ImageError("--udev needs udev's udevadm and rules (Debian: udev)")
+    return os.path.realpath(udevadm), rules
+
+
+def build(out_path, *, build_root, layout, renderer, wall_args, module_dir, udev=False):
     """Write the initramfs to out_path. Returns its size in bytes."""
     archive = Archive(out_path)
     for d in ["dev", "proc", "sys", "tmp", "run", "root", "usr/bin", "usr/lib", "usr/lib64",
@@ -267,6 +285,13 @@ def build(out_path, *, build_root, layout, renderer, wall_args, module_dir):
     archive.add_tree(os.path.join(build_root, "shaders"), "wall/shaders")
 
     elfs = [wall] + plugins
+    if udev:
+        udevadm, rules = udev_files()
+        elfs.append(udevadm)
+        archive.add_file(udevadm, "usr/bin/udevadm")
+        archive.add_symlink("usr/lib/systemd/systemd-udevd", "/usr/bin/udevadm")
+        archive.add_tree(rules, "usr/lib/udev/rules.d")
+        archive.add_bytes("etc/vm/udev", b"")
     libc = next(l for l in shared_libraries([wall]) if "/libc.so" in l)
     libdir = os.path.realpath(os.path.dirname(libc))
     env = {"WALL_PLUGIN_PATH": "/wall/plugins", "WALL_SHADER_PATH": "/wall/shaders",
