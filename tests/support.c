@@ -389,7 +389,7 @@ void wall_test_expect_layout_error(const char *text, const char *where, const ch
 {
 	GError *error = NULL;
 	struct wall_layout *layout =
-		wall_layout_parse("test.yaml", text, strlen(text), NULL, NULL, &error);
+	        wall_layout_parse("test.yaml", text, strlen(text), NULL, NULL, &error);
 	g_assert_null(layout);
 	g_assert_nonnull(error);
 	g_test_message("%s", error->message);

@@ -4,8 +4,8 @@
  */
 #include <GLES3/gl3.h>
 #include <SDL.h>
-#include <linux/input-event-codes.h>
 #include <glib.h>
+#include <linux/input-event-codes.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>

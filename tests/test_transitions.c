@@ -202,12 +202,12 @@ static char *ask(const char *socket_path, const char *line)
 	GSocketClient *client = g_socket_client_new();
 	GSocketAddress *address = g_unix_socket_address_new(socket_path);
 	GSocketConnection *conn =
-		g_socket_client_connect(client, G_SOCKET_CONNECTABLE(address), NULL, NULL);
+	        g_socket_client_connect(client, G_SOCKET_CONNECTABLE(address), NULL, NULL);
 	g_assert_nonnull(conn);
 	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
 	g_assert_true(g_output_stream_write_all(out, line, strlen(line), NULL, NULL, NULL));
 	GDataInputStream *in =
-		g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
+	        g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
 	char *answer = g_data_input_stream_read_line(in, NULL, NULL, NULL);
 	g_assert_nonnull(answer);
 	g_object_unref(in);
@@ -229,8 +229,9 @@ static void assert_key_audited(const char *socket_path)
 	} while (strstr(answer, "SCENE main") == NULL && g_get_monotonic_time() < deadline_us);
 	g_test_message("%s", answer);
 	g_assert_nonnull(strstr(answer, "\"peer\":\"input:Test Keypad\",\"command\":\"PRESET 2 "
-					"TRANSITION cut\",\"result\":\"OK\""));
-	g_assert_nonnull(strstr(answer, "\"command\":\"PRESET 9 TRANSITION cut\",\"result\":\"ERR"));
+	                                "TRANSITION cut\",\"result\":\"OK\""));
+	g_assert_nonnull(
+	        strstr(answer, "\"command\":\"PRESET 9 TRANSITION cut\",\"result\":\"ERR"));
 	g_assert_nonnull(strstr(answer, "\"command\":\"SCENE main TRANSITION cut\""));
 	g_free(answer);
 }

@@ -1055,9 +1055,9 @@ static void close_input(void *user, int fd, int device_id)
 static void start_input(struct kms_backend *kb)
 {
 	const struct wall_input_opener opener = {
-		.open = open_input,
-		.close = close_input,
-		.user = kb->session,
+	        .open = open_input,
+	        .close = close_input,
+	        .user = kb->session,
 	};
 	kb->input = wall_input_create(&opener);
 }

@@ -808,7 +808,7 @@ void wall_control_begin_frame(struct wall_control *control, uint64_t frame, int6
 }
 
 void wall_control_key(struct wall_control *control, const char *line, const char *peer,
-		      int64_t now_us)
+                      int64_t now_us)
 {
 	control->now_us = now_us;
 	/* A request like a socket's, with nobody to answer: the control

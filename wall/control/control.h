@@ -74,7 +74,7 @@ void wall_control_begin_frame(struct wall_control *control, uint64_t frame, int6
  * begin_frame and end_frame.
  */
 void wall_control_key(struct wall_control *control, const char *line, const char *peer,
-		      int64_t now_us);
+                      int64_t now_us);
 /** The frame is on screen: answer, take screenshots, send events. */
 void wall_control_end_frame(struct wall_control *control);
 
