@@ -928,6 +928,21 @@ static void test_targets(void)
 	g_assert_cmpint(count, ==, 4);
 	g_assert_cmpint(damage[0].width, ==, 100);
 	g_assert_cmpint(damage[0].height, ==, 40);
+	/* Frames drawn while nobody takes the damage add up to a bounded list
+	 * that still covers everything drawn. */
+	for (int i = 0; i < 3000; i++) {
+		split->impl->fill(split, &(struct wall_rect){i % 90, 2, 1, 1}, GREEN);
+	}
+	split->impl->fill(split, &(struct wall_rect){95, 38, 1, 1}, GREEN);
+	damage = wall_soft_renderer_damage(split, &count);
+	g_assert_cmpint(count, <=, 1024);
+	struct wall_rect covered = damage[0];
+	for (size_t i = 1; i < count; i++) {
+		covered = wall_rect_union(&covered, &damage[i]);
+	}
+	g_assert_cmpint(covered.x, ==, 0);
+	g_assert_cmpint(covered.x + covered.width, ==, 100);
+	g_assert_cmpint(covered.y + covered.height, ==, 40);
 	/* A screenshot shows the targets, black in the bezel. */
 	cairo_surface_t *shot = split->impl->read_canvas(split);
 	assert_pixel(shot, 50, 20, 0xff000000u, 0);

@@ -144,6 +144,39 @@ bool kms_pick_mode(const drmModeConnector *connector, const struct wall_mode_req
 double kms_mode_hz(const drmModeModeInfo *mode);
 void kms_connector_name(const drmModeConnector *connector, char *name, size_t size);
 
+/* kms_drm.c */
+uint32_t kms_find_primary_plane(int fd, int crtc_index);
+/** The atomic property ids of o's connector, CRTC and plane; false when some is missing. */
+bool kms_find_props(struct kms_output *o);
+/** A free CRTC index this connector can drive, the one it has now first; -1 for none. */
+int kms_pick_crtc(struct kms_card *card, const drmModeRes *res, const drmModeConnector *conn);
+/** A mapped XRGB8888 dumb buffer with its framebuffer, filled black. */
+bool kms_dumb_create(int fd, uint32_t width, uint32_t height, struct kms_buffer *buf);
+void kms_dumb_destroy(int fd, struct kms_buffer *buf);
+/** Milliseconds since this process started; -1 when unknown. */
+double kms_process_age_ms(void);
+/** Set o's mode showing fb_id (blocking): atomic, else legacy. */
+bool kms_modeset(struct kms_output *o, uint32_t fb_id);
+/** Flip o to fb_id at the next blank, with an event; o->flip_pending until it lands. */
+bool kms_flip(struct kms_output *o, uint32_t fb_id);
+/** Wait until no output has a flip in flight (at most a second). */
+void kms_wait_flips(struct kms_backend *kb);
+
+/* kms_output.c */
+void kms_output_free_buffers(struct kms_backend *kb, struct kms_output *o);
+bool kms_output_has_buffers(const struct kms_output *o);
+/** soft: a planned output with nothing to draw into gets memory for its part. */
+void kms_output_give_shadow(struct kms_backend *kb, struct kms_output *o);
+/** Show fb_id on o: the first time with its mode, then as a page flip. */
+bool kms_output_show(struct kms_backend *kb, struct kms_output *o, uint32_t fb_id);
+/** Light what is connected and planned, darken what went away. */
+void kms_card_reprobe(struct kms_backend *kb, struct kms_card *card, bool startup);
+/** Hand the soft renderer each output's back buffer, brought up to date. */
+void kms_set_targets(struct kms_backend *kb);
+/** Record this frame's damage for o and show its back buffer. */
+void kms_output_present_soft(struct kms_backend *kb, struct kms_output *o,
+                             const struct wall_rect *damage, size_t count);
+
 /* kms_gl.c */
 bool kms_gl_init(struct kms_backend *kb);
 bool kms_gl_output_start(struct kms_backend *kb, struct kms_output *output);

@@ -122,8 +122,21 @@ static uint8_t *view_at(const struct soft_view *view, int32_t x, int32_t y)
 	       (size_t)(x - view->rect.x) * 4;
 }
 
+/* Beyond this many rectangles (frames drawn while no output takes them),
+ * their bounding box stands for them all. */
+#define MAX_DAMAGE_RECTS 1024
+
 static void add_damage(struct soft_renderer *r, const struct wall_rect *rect)
 {
+	if (r->damage->len >= MAX_DAMAGE_RECTS) {
+		struct wall_rect box = *rect;
+		for (guint i = 0; i < r->damage->len; i++) {
+			box = wall_rect_union(&box, &g_array_index(r->damage, struct wall_rect, i));
+		}
+		g_array_set_size(r->damage, 0);
+		g_array_append_val(r->damage, box);
+		return;
+	}
 	g_array_append_val(r->damage, *rect);
 }
 
