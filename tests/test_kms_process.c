@@ -90,10 +90,58 @@ static void test_bad_outputs(void)
 	g_free(layout);
 }
 
+/*
+ * sdl with mapped outputs opens one window per mapped display, each its
+ * crop, blitted 1:1. SDL's offscreen driver (the tests' own) has one display, "0".
+ */
+static void test_sdl_outputs(void)
+{
+	char *mapped = write_layout("sdl-outputs.yaml", "wall:\n"
+	                                                "  canvas: 2000x600\n"
+	                                                "  outputs:\n"
+	                                                "    \"0\": {rect: [700, 0, 640, 480]}\n"
+	                                                "sources:\n"
+	                                                "  grey: {plugin: color}\n"
+	                                                "scenes:\n"
+	                                                "  s:\n"
+	                                                "    tiles:\n"
+	                                                "      - {id: a, source: grey, rect: "
+	                                                "[0, 0, 2000, 600]}\n");
+	char *out = NULL;
+	char *err = NULL;
+	/* gl: SDL's offscreen driver loads EGL either way, whose allocations
+	 * leak checks cannot attribute (see tests/support.c), and gl goes
+	 * through the blit of one crop per window. */
+	const char *run[] = {"--backend",    "sdl",      "--renderer", "gl",   "--fullscreen",
+	                     "--no-control", "--frames", "3",          mapped, NULL};
+	g_assert_cmpint(wall_test_run_wall(run, &out, &err), ==, 0);
+	g_assert_nonnull(strstr(err, "sdl: display 0 (0) "));
+	g_assert_nonnull(strstr(err, " showing [700,0 640x480]"));
+	g_assert_nonnull(strstr(err, "renderer gl on sdl"));
+	g_free(out);
+	g_free(err);
+
+	char *unmapped = write_layout("sdl-unmapped.yaml", "wall:\n"
+	                                                   "  canvas: 2000x600\n"
+	                                                   "  outputs:\n"
+	                                                   "    HDMI-1: [0, 0]\n"
+	                                                   "scenes:\n"
+	                                                   "  s:\n"
+	                                                   "    tiles: []\n");
+	run[8] = unmapped;
+	g_assert_cmpint(wall_test_run_wall(run, &out, &err), ==, 3);
+	g_assert_nonnull(strstr(err, "the layout maps none of the 1 displays"));
+	g_free(out);
+	g_free(err);
+	g_free(mapped);
+	g_free(unmapped);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/kms-process/no-cards", test_no_cards);
 	g_test_add_func("/kms-process/bad-outputs", test_bad_outputs);
+	g_test_add_func("/kms-process/sdl-outputs", test_sdl_outputs);
 	return g_test_run();
 }

@@ -1,5 +1,6 @@
 /* wall.outputs: connectors to monitor cells or rectangles, the default
  * assignment, mode strings, and every mistake at its line and column. */
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -231,6 +232,21 @@ static void test_list_without_cards(void)
 	wall_layout_destroy(layout);
 }
 
+/* Devices for libinput: opened directly where no kms seat holds them. */
+static void test_open_device_without_seat(void)
+{
+	struct wall_backend_options options = {.canvas_width_px = 64, .canvas_height_px = 64};
+	struct wall_backend *headless = wall_headless_backend_create(&options);
+	int fd = wall_kms_backend_open_device(headless, "/dev/null", O_RDWR | O_NONBLOCK);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	g_assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	wall_kms_backend_close_device(headless, fd);
+	g_assert_cmpint(fcntl(fd, F_GETFD), ==, -1);
+	g_assert_cmpint(wall_kms_backend_open_device(NULL, "/nonexistent/event0", O_RDWR), ==, -1);
+	wall_backend_destroy(headless);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -240,5 +256,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/outputs/describe", test_describe);
 	g_test_add_func("/outputs/errors", test_errors);
 	g_test_add_func("/outputs/list-without-cards", test_list_without_cards);
+	g_test_add_func("/outputs/open-device-without-seat", test_open_device_without_seat);
 	return g_test_run();
 }

@@ -95,6 +95,16 @@ bool wall_kms_available(void);
  */
 void wall_kms_backend_attach(struct wall_backend *backend, struct wall_renderer *renderer);
 /**
+ * Open a device (a keyboard's /dev/input/event*) through the kms
+ * backend's seat, so a user without root may read it, and have it taken
+ * away with the display on a VT switch; without a seat, or on another
+ * backend, the file itself is opened. Returns an fd (O_RDWR, close-on-
+ * exec) or -1 with errno set. Close it with wall_kms_backend_close_device().
+ * For libinput's open_restricted.
+ */
+int wall_kms_backend_open_device(struct wall_backend *backend, const char *path, int flags);
+void wall_kms_backend_close_device(struct wall_backend *backend, int fd);
+/**
  * Print the cards, connectors, modes and, with a layout, what each would
  * show (wall --list-outputs). Returns an exit status.
  */

@@ -30,6 +30,22 @@ static struct kms_backend *kms_from(struct wall_backend *backend)
 	return (struct kms_backend *)backend;
 }
 
+static void present_output(struct kms_backend *kb, struct kms_output *o,
+                           struct wall_renderer *renderer, const struct wall_rect *damage,
+                           size_t count)
+{
+	if (kb->kind == WALL_RENDER_SOFT) {
+		if (kms_output_has_buffers(o)) {
+			kms_output_present_soft(kb, o, damage, count);
+		}
+		return;
+	}
+	uint32_t fb_id = 0;
+	if (o->lit && kms_gl_output_draw(kb, o, renderer, &fb_id)) {
+		kms_output_show(kb, o, fb_id);
+	}
+}
+
 static bool kms_present(struct wall_backend *backend, struct wall_renderer *renderer)
 {
 	struct kms_backend *kb = kms_from(backend);
@@ -46,20 +62,17 @@ static bool kms_present(struct wall_backend *backend, struct wall_renderer *rend
 		kb->soft_renderer = renderer;
 	}
 	bool any = false;
-	for (guint c = 0; c < kb->cards->len; c++) {
-		struct kms_card *card = kb->cards->pdata[c];
-		for (guint i = 0; i < card->outputs->len; i++) {
-			struct kms_output *o = card->outputs->pdata[i];
-			any = any || o->lit;
-			if (kb->kind == WALL_RENDER_SOFT && kms_output_has_buffers(o)) {
-				kms_output_present_soft(kb, o, damage, count);
-			}
-			if (kb->kind == WALL_RENDER_SOFT || !o->lit) {
-				continue;
-			}
-			uint32_t fb_id = 0;
-			if (kms_gl_output_draw(kb, o, renderer, &fb_id)) {
-				kms_output_show(kb, o, fb_id);
+	/* Modesets first: a blocking modeset may be refused while another
+	 * CRTC of the card has a flip in flight. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (guint c = 0; c < kb->cards->len; c++) {
+			struct kms_card *card = kb->cards->pdata[c];
+			for (guint i = 0; i < card->outputs->len; i++) {
+				struct kms_output *o = card->outputs->pdata[i];
+				if ((o->lit && o->needs_modeset) == (pass == 0)) {
+					any = any || o->lit;
+					present_output(kb, o, renderer, damage, count);
+				}
 			}
 		}
 	}
@@ -392,6 +405,8 @@ static void kms_destroy(struct wall_backend *backend)
 	g_array_unref(kb->targets);
 	udev_monitor_unref(kb->monitor);
 	udev_unref(kb->udev);
+	/* Whoever opened devices through us closed them: the seat goes now. */
+	g_hash_table_unref(kb->devices);
 	kms_session_close(kb->session);
 	g_free(kb);
 }
@@ -417,6 +432,7 @@ struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *
 	kb->egl_context = EGL_NO_CONTEXT;
 	kb->targets = g_array_new(FALSE, FALSE, sizeof(struct wall_soft_target));
 	kb->cards = g_ptr_array_new();
+	kb->devices = g_hash_table_new(g_direct_hash, g_direct_equal);
 	GPtrArray *paths = wall_kms_card_paths();
 	/* A seat takes the VT: only worth it when there are cards to open. */
 	kb->session = paths->len > 0 ? kms_session_open() : NULL;
@@ -434,6 +450,36 @@ struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *
 		return NULL;
 	}
 	return &kb->base;
+}
+
+int wall_kms_backend_open_device(struct wall_backend *backend, const char *path, int flags)
+{
+	if (backend == NULL || backend->impl != &kms_impl || kms_from(backend)->session == NULL) {
+		return open(path, flags | O_CLOEXEC);
+	}
+	struct kms_backend *kb = kms_from(backend);
+	int device_id = -1;
+	int fd = kms_session_open_device(kb->session, path, &device_id);
+	if (fd >= 0 && (flags & O_NONBLOCK)) {
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	}
+	if (fd >= 0) {
+		g_hash_table_insert(kb->devices, GINT_TO_POINTER(fd), GINT_TO_POINTER(device_id));
+	}
+	return fd;
+}
+
+void wall_kms_backend_close_device(struct wall_backend *backend, int fd)
+{
+	if (backend == NULL || backend->impl != &kms_impl || kms_from(backend)->session == NULL) {
+		close(fd);
+		return;
+	}
+	struct kms_backend *kb = kms_from(backend);
+	gpointer id = NULL;
+	bool known = g_hash_table_lookup_extended(kb->devices, GINT_TO_POINTER(fd), NULL, &id);
+	g_hash_table_remove(kb->devices, GINT_TO_POINTER(fd));
+	kms_session_close_device(kb->session, fd, known ? GPOINTER_TO_INT(id) : -1);
 }
 
 /* Without a forced probe: what the kernel saw last, which is cheap to ask. */

@@ -24,7 +24,7 @@ struct gbm_bo;
 struct kms_session;
 struct wall_input;
 
-/** A scanout buffer: a dumb buffer (soft) or a GBM buffer object (gl). */
+/** A scanout buffer of soft: a dumb buffer, mapped. gl's are GBM's (kms_gl.c). */
 struct kms_buffer {
 	uint32_t fb_id;
 	/** Dumb buffers only. */
@@ -34,8 +34,6 @@ struct kms_buffer {
 	uint32_t stride;
 	/** Frame number last drawn into it; 0 for never. */
 	uint64_t drawn_frame;
-	/** gl only: the buffer object this framebuffer wraps. */
-	struct gbm_bo *bo;
 };
 
 struct kms_card;
@@ -60,7 +58,10 @@ struct kms_output {
 	/** The CRTC as it was before the wall, restored on exit. */
 	drmModeCrtc *saved_crtc;
 	bool flip_pending;
-	int64_t flip_sent_us;
+	/** A modeset or flip failed and was logged; the next success says so. */
+	bool failing;
+	/** After a failed modeset, the next try waits until then. */
+	int64_t retry_us;
 	uint64_t flips;
 	int64_t lit_us;
 	/* soft: KMS_BUFFERS dumb buffers; back is drawn, front is newest shown. */
@@ -126,6 +127,8 @@ struct kms_backend {
 	EGLDisplay egl_display;
 	EGLConfig egl_config;
 	EGLContext egl_context;
+	/** Devices opened for others (input): fd to libseat's device id. */
+	GHashTable *devices;
 	/** Set while the session is away (VT switch): nothing is drawn or flipped. */
 	bool paused;
 };
@@ -155,6 +158,9 @@ bool kms_dumb_create(int fd, uint32_t width, uint32_t height, struct kms_buffer 
 void kms_dumb_destroy(int fd, struct kms_buffer *buf);
 /** Milliseconds since this process started; -1 when unknown. */
 double kms_process_age_ms(void);
+/** Log a failure of o once, until kms_output_works(). */
+void kms_output_failed(struct kms_output *o, const char *what, const char *why);
+void kms_output_works(struct kms_output *o);
 /** Set o's mode showing fb_id (blocking): atomic, else legacy. */
 bool kms_modeset(struct kms_output *o, uint32_t fb_id);
 /** Flip o to fb_id at the next blank, with an event; o->flip_pending until it lands. */
@@ -189,8 +195,6 @@ void kms_gl_flip_done(struct kms_output *output);
 
 /* kms_session.c: libseat when it can, else the device itself (root). */
 struct kms_session *kms_session_open(void);
-/** The fd to poll for session events, or -1 without libseat. */
-int kms_session_fd(struct kms_session *session);
 /** Handle session events; returns false while the session is not ours (VT away). */
 bool kms_session_dispatch(struct kms_session *session, bool *changed);
 int kms_session_open_device(struct kms_session *session, const char *path, int *device_id);

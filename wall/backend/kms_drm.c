@@ -337,6 +337,24 @@ double kms_process_age_ms(void)
 
 /* ---- Modesetting and flips ---- */
 
+/* Logged once, not every frame: a monitor taken by another master fails
+ * at the refresh rate until it is given back. */
+void kms_output_failed(struct kms_output *o, const char *what, const char *why)
+{
+	if (!o->failing) {
+		wall_warning("kms: %s: %s failed: %s", o->name, what, why);
+	}
+	o->failing = true;
+}
+
+void kms_output_works(struct kms_output *o)
+{
+	if (o->failing) {
+		wall_info("kms: %s works again", o->name);
+	}
+	o->failing = false;
+}
+
 static void add_plane(drmModeAtomicReq *req, const struct kms_output *o, uint32_t fb_id)
 {
 	uint64_t src[4] = {0, 0, (uint64_t)o->mode.hdisplay << 16,
@@ -356,10 +374,10 @@ bool kms_modeset(struct kms_output *o, uint32_t fb_id)
 	if (!o->card->atomic) {
 		if (drmModeSetCrtc(fd, o->crtc_id, fb_id, 0, 0, &o->connector_id, 1, &o->mode) !=
 		    0) {
-			wall_error("kms: %s: cannot set mode %s: %s", o->name, o->mode.name,
-			           strerror(errno));
+			kms_output_failed(o, "setting its mode", strerror(errno));
 			return false;
 		}
+		kms_output_works(o);
 		return true;
 	}
 	if (o->mode_blob == 0 &&
@@ -399,11 +417,11 @@ bool kms_flip(struct kms_output *o, uint32_t fb_id)
 		ret = drmModePageFlip(fd, o->crtc_id, fb_id, DRM_MODE_PAGE_FLIP_EVENT, o);
 	}
 	if (ret != 0) {
-		wall_warning("kms: %s: page flip failed: %s", o->name, strerror(errno));
+		kms_output_failed(o, "page flip", strerror(errno));
 		return false;
 	}
+	kms_output_works(o);
 	o->flip_pending = true;
-	o->flip_sent_us = g_get_monotonic_time();
 	return true;
 }
 

@@ -185,7 +185,12 @@ bool kms_output_show(struct kms_backend *kb, struct kms_output *o, uint32_t fb_i
 	if (!o->needs_modeset) {
 		return kms_flip(o, fb_id);
 	}
+	int64_t now_us = g_get_monotonic_time();
+	if (now_us < o->retry_us) {
+		return false;
+	}
 	if (!kms_modeset(o, fb_id)) {
+		o->retry_us = now_us + G_USEC_PER_SEC;
 		return false;
 	}
 	o->needs_modeset = false;

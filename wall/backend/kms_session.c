@@ -80,11 +80,6 @@ struct kms_session *kms_session_open(void)
 	return session;
 }
 
-int kms_session_fd(struct kms_session *session)
-{
-	return session->seat != NULL ? libseat_get_fd(session->seat) : -1;
-}
-
 bool kms_session_dispatch(struct kms_session *session, bool *changed)
 {
 	if (session->seat != NULL) {
