@@ -1,7 +1,6 @@
 #include "input.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glib.h>
 #include <libinput.h>
 #include <libudev.h>
@@ -13,45 +12,26 @@
 struct wall_input {
 	struct libinput *li;
 	struct udev *udev;
-	struct wall_input_opener opener;
-	/* fd -> the session's device id + 1, for closing. */
-	GHashTable *device_ids;
+	/* Opens the devices: through its seat (kms), else the files themselves. */
+	struct wall_backend *backend;
 };
 
 static int open_restricted(const char *path, int flags, void *user)
 {
 	struct wall_input *input = user;
-	int fd;
-	int device_id = -1;
-	if (input->opener.open != NULL) {
-		fd = input->opener.open(input->opener.user, path, &device_id);
-		/* libinput reads until EAGAIN: a blocking fd would hang the frame. */
-		if (fd >= 0 && (flags & O_NONBLOCK) != 0) {
-			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		}
-	} else {
-		fd = open(path, flags | O_CLOEXEC);
-	}
+	int fd = wall_kms_backend_open_device(input->backend, path, flags);
 	if (fd < 0) {
 		int error = errno != 0 ? errno : EACCES;
 		wall_warning("input: cannot open %s: %s", path, strerror(error));
 		return -error;
 	}
-	g_hash_table_insert(input->device_ids, GINT_TO_POINTER(fd), GINT_TO_POINTER(device_id + 1));
 	return fd;
 }
 
 static void close_restricted(int fd, void *user)
 {
 	struct wall_input *input = user;
-	int device_id =
-	        GPOINTER_TO_INT(g_hash_table_lookup(input->device_ids, GINT_TO_POINTER(fd))) - 1;
-	g_hash_table_remove(input->device_ids, GINT_TO_POINTER(fd));
-	if (input->opener.close != NULL) {
-		input->opener.close(input->opener.user, fd, device_id);
-	} else {
-		close(fd);
-	}
+	wall_kms_backend_close_device(input->backend, fd);
 }
 
 static const struct libinput_interface interface = {
@@ -122,13 +102,10 @@ static void note_device(struct libinput_event *event, GString *names, int *count
 	}
 }
 
-struct wall_input *wall_input_create(const struct wall_input_opener *opener)
+struct wall_input *wall_input_create(struct wall_backend *backend)
 {
 	struct wall_input *input = g_new0(struct wall_input, 1);
-	input->device_ids = g_hash_table_new(NULL, NULL);
-	if (opener != NULL) {
-		input->opener = *opener;
-	}
+	input->backend = backend;
 	bool udev = udev_daemon_running();
 	if (udev) {
 		input->udev = udev_new();
@@ -180,7 +157,6 @@ void wall_input_destroy(struct wall_input *input)
 	if (input->udev != NULL) {
 		udev_unref(input->udev);
 	}
-	g_hash_table_unref(input->device_ids);
 	g_free(input);
 }
 

@@ -14,27 +14,16 @@
 
 #include "backend.h"
 
-/**
- * How devices are opened: through the backend's seat session (libseat),
- * so that a user without root can read them. Both return and take the
- * session's device id beside the fd (-1 when opened directly).
- */
-struct wall_input_opener {
-	/** Returns an fd opened read-write, or -1 having logged why. */
-	int (*open)(void *user, const char *path, int *device_id);
-	void (*close)(void *user, int fd, int device_id);
-	void *user;
-};
-
 struct wall_input;
 
 /**
  * Start reading every keyboard-like device, and log "input: reading N
  * devices: NAME, ..." once they are open (a test waits for that line
- * before it presses anything). opener may be NULL: open() as root.
+ * before it presses anything). Devices open through backend's seat
+ * (wall_kms_backend_open_device); backend may be NULL: open() as root.
  * Returns NULL, having logged why, when libinput cannot start.
  */
-struct wall_input *wall_input_create(const struct wall_input_opener *opener);
+struct wall_input *wall_input_create(struct wall_backend *backend);
 /** Accepts NULL. */
 void wall_input_destroy(struct wall_input *input);
 

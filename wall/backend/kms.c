@@ -288,25 +288,10 @@ static void report_unconnected(struct kms_backend *kb, const struct wall_layout 
 
 /* ---- Keys ---- */
 
-/* Input devices open through the same seat session as the cards. */
-static int open_input(void *user, const char *path, int *device_id)
-{
-	return kms_session_open_device(user, path, device_id);
-}
-
-static void close_input(void *user, int fd, int device_id)
-{
-	kms_session_close_device(user, fd, device_id);
-}
-
+/* Keyboards open through the same seat as the cards. */
 static void start_input(struct kms_backend *kb)
 {
-	const struct wall_input_opener opener = {
-	        .open = open_input,
-	        .close = close_input,
-	        .user = kb->session,
-	};
-	kb->input = wall_input_create(&opener);
+	kb->input = wall_input_create(&kb->base);
 }
 
 static bool kms_take_key(struct wall_backend *backend, struct wall_key *key)
