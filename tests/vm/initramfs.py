@@ -32,6 +32,9 @@ FONT_GLOBS = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
 ]
 
+# Settings of this environment the wall in the guest gets as well.
+FORWARDED_ENV = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "G_MESSAGES_DEBUG", "G_DEBUG"}
+
 # Files next to a layout that it may name (images, data); bigger ones stay out.
 LAYOUT_FILE_MAX_BYTES = 8 << 20
 
@@ -294,8 +297,10 @@ def build(out_path, *, build_root, layout, renderer, wall_args, module_dir, udev
         archive.add_bytes("etc/vm/udev", b"")
     libc = next(l for l in shared_libraries([wall]) if "/libc.so" in l)
     libdir = os.path.realpath(os.path.dirname(libc))
-    env = {"WALL_PLUGIN_PATH": "/wall/plugins", "WALL_SHADER_PATH": "/wall/shaders",
-           "HOME": "/root", "XDG_RUNTIME_DIR": "/run", "XDG_STATE_HOME": "/tmp/state"}
+    # A sanitized or chatty wall keeps its settings in the guest too.
+    env = {k: v for k, v in os.environ.items() if k in FORWARDED_ENV}
+    env.update({"WALL_PLUGIN_PATH": "/wall/plugins", "WALL_SHADER_PATH": "/wall/shaders",
+                "HOME": "/root", "XDG_RUNTIME_DIR": "/run", "XDG_STATE_HOME": "/tmp/state"})
     if renderer == "gl":
         extra = gl_files(libdir)
         elfs += extra
