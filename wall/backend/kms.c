@@ -69,10 +69,15 @@ static bool kms_present(struct wall_backend *backend, struct wall_renderer *rend
 			struct kms_card *card = kb->cards->pdata[c];
 			for (guint i = 0; i < card->outputs->len; i++) {
 				struct kms_output *o = card->outputs->pdata[i];
-				if ((o->lit && o->needs_modeset) == (pass == 0)) {
-					any = any || o->lit;
-					present_output(kb, o, renderer, damage, count);
+				bool modeset = o->lit && o->needs_modeset;
+				if (o->presented_frame == kb->frame || (pass == 0 && !modeset)) {
+					continue;
 				}
+				/* Once a frame: a modeset in the first pass clears
+				 * needs_modeset before the second. */
+				o->presented_frame = kb->frame;
+				any = any || o->lit;
+				present_output(kb, o, renderer, damage, count);
 			}
 		}
 	}

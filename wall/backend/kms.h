@@ -58,6 +58,8 @@ struct kms_output {
 	/** The CRTC as it was before the wall, restored on exit. */
 	drmModeCrtc *saved_crtc;
 	bool flip_pending;
+	/** The frame last presented, so a frame presents each output once. */
+	uint64_t presented_frame;
 	/** A modeset or flip failed and was logged; the next success says so. */
 	bool failing;
 	/** After a failed modeset, the next try waits until then. */
