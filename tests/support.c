@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "layout_loader.h"
+#include "layout.h"
 #include "source.h"
 
 char *wall_test_source_path(const char *relative)
@@ -569,4 +570,23 @@ char *wall_test_temp_path(const char *name)
 		atexit(remove_temp_dir);
 	}
 	return g_build_filename(temp_dir, name, NULL);
+}
+
+void wall_test_expect_layout_error(const char *text, const char *where, const char *phrase)
+{
+	GError *error = NULL;
+	struct wall_layout *layout =
+	        wall_layout_parse("test.yaml", text, strlen(text), NULL, NULL, &error);
+	g_assert_null(layout);
+	g_assert_nonnull(error);
+	g_test_message("%s", error->message);
+	char *prefix = g_strdup_printf("test.yaml:%s: ", where);
+	if (!g_str_has_prefix(error->message, prefix) || strstr(error->message, phrase) == NULL) {
+		/* Fails, and shows what came and what was wanted. */
+		char *want = g_strdup_printf("%s... %s ...", prefix, phrase);
+		g_assert_cmpstr(error->message, ==, want);
+		g_free(want);
+	}
+	g_free(prefix);
+	g_error_free(error);
 }

@@ -154,4 +154,11 @@ char *wall_test_temp_path(const char *name);
  */
 void wall_test_full_unwind_children(void);
 
+/**
+ * Assert that the layout text, parsed as "test.yaml", is refused with an
+ * error that starts "test.yaml:WHERE: " (WHERE is "LINE:COL") and holds
+ * phrase.
+ */
+void wall_test_expect_layout_error(const char *text, const char *where, const char *phrase);
+
 #endif

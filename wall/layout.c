@@ -324,7 +324,7 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 
 static bool parse_root(struct loader *ld, const node_t *root)
 {
-	static const char *const keys[] = {"wall", "sources", "scenes", "presets", NULL};
+	static const char *const keys[] = {"wall", "sources", "scenes", "presets", "keys", NULL};
 	const node_t *wall, *scenes, *node;
 	if (loader_is_scalar(root) && root->text[0] == '\0') {
 		return loader_fail(ld, root,
@@ -349,6 +349,9 @@ static bool parse_root(struct loader *ld, const node_t *root)
 	if ((node = wall_yaml_mapping_get(root, "presets")) != NULL && !parse_presets(ld, node)) {
 		return false;
 	}
+	if ((node = wall_yaml_mapping_get(root, "keys")) != NULL && !layout_parse_keys(ld, node)) {
+		return false;
+	}
 	/* Scenes are known only now, so the start scene is checked last. */
 	ld->layout->start_scene = g_ptr_array_index(ld->layout->scenes, 0);
 	node = wall_yaml_mapping_get(wall, "start");
@@ -371,6 +374,7 @@ struct wall_layout *wall_layout_parse(const char *path, const char *text, size_t
 	layout->scenes = g_ptr_array_new_with_free_func(scene_free);
 	layout->presets = g_array_new(FALSE, FALSE, sizeof(struct wall_layout_preset));
 	layout->outputs = layout_outputs_new();
+	wall_layout_keys_init(layout);
 
 	struct loader ld = {
 	        .path = path,
@@ -412,6 +416,7 @@ void wall_layout_destroy(struct wall_layout *layout)
 	g_ptr_array_unref(layout->sources);
 	g_array_unref(layout->presets);
 	g_ptr_array_unref(layout->outputs);
+	g_array_unref(layout->keys);
 	g_free(layout->path);
 	g_free(layout->dir);
 	g_free(layout);

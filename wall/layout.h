@@ -104,6 +104,14 @@ struct wall_layout_preset {
 	const struct wall_layout_scene *scene;
 };
 
+/** keys: one binding of a key to a control command. */
+struct wall_layout_key {
+	/** Linux key code (KEY_PAGEDOWN from linux/input-event-codes.h). */
+	int code;
+	/** The command line, checked at load: it parses and changes the wall. */
+	char *command;
+};
+
 struct wall_layout {
 	char *path;
 	/** Folder of the file, for relative paths. */
@@ -139,6 +147,8 @@ struct wall_layout {
 	GPtrArray *outputs;
 	/** Scene shown at start: wall.start, else the first scene. */
 	const struct wall_layout_scene *start_scene;
+	/** struct wall_layout_key, in file order (keys:). */
+	GArray *keys;
 };
 
 /**
@@ -186,5 +196,14 @@ const struct wall_layout_option *wall_layout_source_option(const struct wall_lay
 /** The tile called id in scene, or NULL. */
 const struct wall_layout_tile *wall_layout_find_tile(const struct wall_layout_scene *scene,
 						     const char *id);
+
+/**
+ * The command a key press runs (g_free it), or NULL when the key does
+ * nothing: its keys: binding, else for the digits of the main row and the
+ * keypad "PRESET n" (1-9) or the start scene (0), both without transition.
+ */
+char *wall_layout_key_command(const struct wall_layout *layout, int code);
+/** A Linux key code's name, "KEY_PAGEDOWN"; "KEY_UNKNOWN" when it has none. */
+const char *wall_key_name(int code);
 
 #endif

@@ -75,4 +75,8 @@ GPtrArray *layout_outputs_new(void);
 /* A label: text, or false / "" for none (*text NULL). */
 bool layout_want_label(struct loader *ld, const node_t *node, char **text);
 
+/* layout_keys.c: the keys: map. */
+void wall_layout_keys_init(struct wall_layout *layout);
+bool layout_parse_keys(struct loader *ld, const node_t *map);
+
 #endif

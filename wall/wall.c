@@ -178,6 +178,19 @@ static void update_health(struct frame_loop *loop, int64_t now_us, bool force)
 	loop->health_updated_us = now_us;
 }
 
+/* A key runs its keys: binding, or a digit's preset; other keys do nothing. */
+static void run_key(struct wall_control *control, const struct wall_key *key, int64_t now_us)
+{
+	char *command = wall_layout_key_command(wall_control_layout(control), key->code);
+	if (command == NULL) {
+		wall_debug("key %s from %s: not bound", wall_key_name(key->code), key->peer);
+		return;
+	}
+	wall_info("key %s from %s: %s", wall_key_name(key->code), key->peer, command);
+	wall_control_submit_key(control, command, key->peer, now_us);
+	g_free(command);
+}
+
 static void run_frames(struct frame_loop *loop)
 {
 	struct wall_backend *backend = loop->backend;
@@ -197,10 +210,10 @@ static void run_frames(struct frame_loop *loop)
 			/* Commands land on the frame about to be drawn. */
 			uint64_t frame = wall_stats_frames(loop->stats) + 1;
 			wall_control_begin_frame(loop->control, frame, start_us);
-			int key;
+			struct wall_key key;
 			while (backend->impl->take_key != NULL &&
-			       (key = backend->impl->take_key(backend)) != 0) {
-				wall_control_key(loop->control, key, start_us);
+			       backend->impl->take_key(backend, &key)) {
+				run_key(loop->control, &key, start_us);
 			}
 		}
 		wall_compositor_render(loop->compositor, start_us);

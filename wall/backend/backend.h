@@ -33,6 +33,14 @@ struct wall_backend_options {
 struct wall_backend;
 struct wall_layout;
 
+/** A key pressed on one of the wall's own input devices. */
+struct wall_key {
+	/** Linux key code (KEY_PAGEDOWN of linux/input-event-codes.h), on every backend. */
+	int code;
+	/** Who pressed it, for the audit log: "input:<device name>", "keyboard". */
+	char peer[96];
+};
+
 struct wall_backend_impl {
 	const char *name;
 	/**
@@ -51,10 +59,11 @@ struct wall_backend_impl {
 	/** Free everything. */
 	void (*destroy)(struct wall_backend *backend);
 	/**
-	 * The last digit key pressed ('0'..'9') since the previous call, or 0.
-	 * dispatch() collects the keys. May be NULL: the backend has no keyboard.
+	 * The next key pressed since the last call, oldest first: fills key
+	 * and returns true, or returns false when none is waiting. Never
+	 * blocks. May be NULL: the backend has no keyboard.
 	 */
-	int (*take_key)(struct wall_backend *backend);
+	bool (*take_key)(struct wall_backend *backend, struct wall_key *key);
 };
 
 struct wall_backend {

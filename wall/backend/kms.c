@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "input.h"
 #include "kms.h"
 #include "log.h"
 
@@ -149,6 +150,11 @@ static bool kms_dispatch(struct wall_backend *backend)
 	if (session_changed) {
 		kb->paused = !active;
 		wall_info("kms: session %s", active ? "back: drawing again" : "away: paused");
+		if (active) {
+			wall_input_resume(kb->input);
+		} else {
+			wall_input_suspend(kb->input);
+		}
 		for (guint c = 0; active && c < kb->cards->len; c++) {
 			struct kms_card *card = kb->cards->pdata[c];
 			for (guint i = 0; i < card->outputs->len; i++) {
@@ -285,6 +291,19 @@ static void report_unconnected(struct kms_backend *kb, const struct wall_layout 
 	}
 }
 
+/* ---- Keys ---- */
+
+/* Keyboards open through the same seat as the cards. */
+static void start_input(struct kms_backend *kb)
+{
+	kb->input = wall_input_create(&kb->base);
+}
+
+static bool kms_take_key(struct wall_backend *backend, struct wall_key *key)
+{
+	return wall_input_take_key(kms_from(backend)->input, key);
+}
+
 static bool kms_init(struct wall_backend *backend, enum wall_render_kind kind)
 {
 	struct kms_backend *kb = kms_from(backend);
@@ -327,6 +346,7 @@ static bool kms_init(struct wall_backend *backend, enum wall_render_kind kind)
 	}
 	backend->refresh_hz = slowest_hz > 1 ? slowest_hz : 60.0;
 	start_hotplug(kb);
+	start_input(kb);
 	return true;
 }
 
@@ -358,10 +378,19 @@ static void kms_destroy(struct wall_backend *backend)
 			}
 		}
 	}
+	/* gl: the outputs' surfaces, then EGL and the GBM devices, while the
+	 * cards are still open; kms_gl_finish reads kb->cards. */
+	for (guint c = 0; c < kb->cards->len; c++) {
+		struct kms_card *card = kb->cards->pdata[c];
+		for (guint i = 0; i < card->outputs->len; i++) {
+			kms_gl_output_stop(kb, card->outputs->pdata[i]);
+		}
+	}
+	kms_gl_finish(kb);
 	for (guint c = 0; c < kb->cards->len; c++) {
 		card_destroy(kb, kb->cards->pdata[c]);
 	}
-	kms_gl_finish(kb);
+	wall_input_destroy(kb->input);
 	g_ptr_array_unref(kb->cards);
 	g_array_unref(kb->targets);
 	udev_monitor_unref(kb->monitor);
@@ -378,7 +407,7 @@ static const struct wall_backend_impl kms_impl = {
         .present = kms_present,
         .dispatch = kms_dispatch,
         .destroy = kms_destroy,
-        .take_key = NULL,
+        .take_key = kms_take_key,
 };
 
 struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *options)

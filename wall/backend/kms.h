@@ -22,6 +22,7 @@ struct gbm_device;
 struct gbm_surface;
 struct gbm_bo;
 struct kms_session;
+struct wall_input;
 
 /** A scanout buffer of soft: a dumb buffer, mapped. gl's are GBM's (kms_gl.c). */
 struct kms_buffer {
@@ -119,6 +120,8 @@ struct kms_backend {
 	/** struct wall_soft_target, one per lit output, handed to the soft renderer. */
 	GArray *targets;
 	struct wall_renderer *soft_renderer;
+	/** Keyboards, keypads and remotes; NULL when libinput could not start. */
+	struct wall_input *input;
 	/* hotplug */
 	struct udev *udev;
 	struct udev_monitor *monitor;

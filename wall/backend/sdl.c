@@ -16,6 +16,7 @@
 #include "backend.h"
 #include "log.h"
 #include "outputs.h"
+#include "sdl_keys.h"
 
 /** A window on one display, showing crop of the canvas. */
 struct sdl_output {
@@ -28,7 +29,8 @@ struct sdl_backend {
 	enum wall_render_kind kind;
 	SDL_Window *window;
 	SDL_GLContext context;
-	int last_key;
+	/* Linux key codes pressed since the last take_key, oldest first. */
+	GArray *keys;
 	/** struct sdl_output, one per mapped display; NULL for one window. */
 	GArray *outputs;
 };
@@ -361,21 +363,6 @@ static bool sdl_present(struct wall_backend *backend, struct wall_renderer *rend
 	return false;
 }
 
-/* '0'..'9' for the digit keys, on the main row or the keypad; else 0. */
-static int digit_key(SDL_Keycode key)
-{
-	if (key >= SDLK_0 && key <= SDLK_9) {
-		return '0' + (key - SDLK_0);
-	}
-	if (key >= SDLK_KP_1 && key <= SDLK_KP_9) {
-		return '1' + (key - SDLK_KP_1);
-	}
-	if (key == SDLK_KP_0) {
-		return '0';
-	}
-	return 0;
-}
-
 static bool sdl_dispatch(struct wall_backend *backend)
 {
 	struct sdl_backend *sb = sdl_backend(backend);
@@ -392,9 +379,10 @@ static bool sdl_dispatch(struct wall_backend *backend)
 			}
 			break;
 		case SDL_KEYDOWN: {
-			int key = digit_key(event.key.keysym.sym);
-			if (key != 0) {
-				sb->last_key = key;
+			/* By position, so the keys: map holds on any keyboard layout. */
+			int code = wall_sdl_linux_key(event.key.keysym.scancode);
+			if (code != 0 && event.key.repeat == 0) {
+				g_array_append_val(sb->keys, code);
 			}
 			break;
 		}
@@ -405,12 +393,16 @@ static bool sdl_dispatch(struct wall_backend *backend)
 	return running;
 }
 
-static int sdl_take_key(struct wall_backend *backend)
+static bool sdl_take_key(struct wall_backend *backend, struct wall_key *key)
 {
 	struct sdl_backend *sb = sdl_backend(backend);
-	int key = sb->last_key;
-	sb->last_key = 0;
-	return key;
+	if (sb->keys->len == 0) {
+		return false;
+	}
+	key->code = g_array_index(sb->keys, int, 0);
+	g_array_remove_index(sb->keys, 0);
+	g_strlcpy(key->peer, "keyboard", sizeof(key->peer));
+	return true;
 }
 
 static void sdl_destroy(struct wall_backend *backend)
@@ -429,6 +421,7 @@ static void sdl_destroy(struct wall_backend *backend)
 		SDL_DestroyWindow(sb->window);
 	}
 	SDL_QuitSubSystem(SDL_INIT_VIDEO);
+	g_array_unref(sb->keys);
 	g_free(sb);
 }
 
@@ -453,5 +446,6 @@ struct wall_backend *wall_sdl_backend_create(const struct wall_backend_options *
 	sb->base.impl = &sdl_impl;
 	sb->base.options = *options;
 	sb->base.refresh_hz = 60.0;
+	sb->keys = g_array_new(FALSE, FALSE, sizeof(int));
 	return &sb->base;
 }

@@ -74,8 +74,6 @@ void wall_control_begin_frame(struct wall_control *control, uint64_t frame, int6
  */
 bool wall_control_submit_key(struct wall_control *control, const char *command,
 			     const char *peer, int64_t now_us);
-/** A digit key of the wall's own keyboard: 1-9 recall presets, 0 the start scene. */
-void wall_control_key(struct wall_control *control, int key, int64_t now_us);
 /** The frame is on screen: answer, take screenshots, send events. */
 void wall_control_end_frame(struct wall_control *control);
 
