@@ -572,11 +572,12 @@ char *wall_test_temp_path(const char *name)
 	return g_build_filename(temp_dir, name, NULL);
 }
 
-void wall_test_expect_layout_error(const char *text, const char *where, const char *phrase)
+void wall_test_expect_layout_error(wall_plugin_options_fn lookup, const char *text,
+                                   const char *where, const char *phrase)
 {
 	GError *error = NULL;
 	struct wall_layout *layout =
-	        wall_layout_parse("test.yaml", text, strlen(text), NULL, NULL, &error);
+	        wall_layout_parse("test.yaml", text, strlen(text), lookup, NULL, &error);
 	g_assert_null(layout);
 	g_assert_nonnull(error);
 	g_test_message("%s", error->message);

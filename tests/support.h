@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <wall/plugin.h>
 
+#include "layout.h"
+
 /** WALL_SOURCE_ROOT/relative. g_free the result. */
 char *wall_test_source_path(const char *relative);
 /** WALL_BUILD_ROOT/relative. g_free the result. */
@@ -155,10 +157,11 @@ char *wall_test_temp_path(const char *name);
 void wall_test_full_unwind_children(void);
 
 /**
- * Assert that the layout text, parsed as "test.yaml", is refused with an
- * error that starts "test.yaml:WHERE: " (WHERE is "LINE:COL") and holds
- * phrase.
+ * Assert that the layout text, parsed as "test.yaml" with lookup for the
+ * plugins' options (NULL: options go unchecked), is refused with an error
+ * that starts "test.yaml:WHERE: " (WHERE is "LINE:COL") and holds phrase.
  */
-void wall_test_expect_layout_error(const char *text, const char *where, const char *phrase);
+void wall_test_expect_layout_error(wall_plugin_options_fn lookup, const char *text,
+                                   const char *where, const char *phrase);
 
 #endif

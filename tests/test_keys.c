@@ -71,7 +71,7 @@ static void test_bindings(void)
 static void expect_error(const char *keys, const char *where, const char *phrase)
 {
 	char *text = g_strconcat(SCENES, "keys:\n", keys, NULL);
-	wall_test_expect_layout_error(text, where, phrase);
+	wall_test_expect_layout_error(NULL, text, where, phrase);
 	g_free(text);
 }
 
@@ -93,7 +93,7 @@ static void test_mistakes(void)
 	expect_error("  KEY_F1: \"SCENE nowhere\"\n", "8:11", "no scene \"nowhere\"");
 	expect_error("  KEY_F1: \"PRESET 2\"\n  KEY_F2: \"SCENE x\"\n", "9:11", "no scene \"x\"");
 	char *text = g_strconcat(SCENES, "keys: [KEY_F1]\n", NULL);
-	wall_test_expect_layout_error(text, "7:7", "expected a mapping of key names");
+	wall_test_expect_layout_error(NULL, text, "7:7", "expected a mapping of key names");
 	g_free(text);
 }
 

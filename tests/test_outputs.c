@@ -9,6 +9,7 @@
 #include "backend/backend.h"
 #include "layout.h"
 #include "outputs.h"
+#include "support.h"
 
 #define SCENES "scenes:\n  s:\n    tiles: []\n"
 
@@ -20,21 +21,6 @@ static struct wall_layout *parse(const char *text)
 	g_assert_no_error(error);
 	g_assert_nonnull(layout);
 	return layout;
-}
-
-static void expect_error(const char *text, const char *where, const char *phrase)
-{
-	GError *error = NULL;
-	struct wall_layout *layout =
-	        wall_layout_parse("test.yaml", text, strlen(text), NULL, NULL, &error);
-	g_assert_null(layout);
-	g_assert_nonnull(error);
-	g_test_message("%s", error->message);
-	char *prefix = g_strdup_printf("test.yaml:%s: ", where);
-	g_assert_true(g_str_has_prefix(error->message, prefix));
-	g_assert_nonnull(strstr(error->message, phrase));
-	g_free(prefix);
-	g_error_free(error);
 }
 
 static void assert_rect(const struct wall_rect *r, int x, int y, int w, int h)
@@ -179,13 +165,15 @@ static void test_errors(void)
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		char *text = g_strconcat(head, cases[i].outputs, SCENES, NULL);
-		expect_error(text, cases[i].where, cases[i].phrase);
+		wall_test_expect_layout_error(NULL, text, cases[i].where, cases[i].phrase);
 		g_free(text);
 	}
-	expect_error("wall:\n  canvas: 100x100\n  outputs: [Virtual-1]\n" SCENES, "3:12",
-	             "a mapping of connector names");
-	expect_error("wall:\n  canvas: 100x100\n  outputs:\n    Virtual-1: [1, 0]\n" SCENES, "4:16",
-	             "canvas: is one monitor");
+	wall_test_expect_layout_error(NULL,
+	                              "wall:\n  canvas: 100x100\n  outputs: [Virtual-1]\n" SCENES,
+	                              "3:12", "a mapping of connector names");
+	wall_test_expect_layout_error(
+	        NULL, "wall:\n  canvas: 100x100\n  outputs:\n    Virtual-1: [1, 0]\n" SCENES,
+	        "4:16", "canvas: is one monitor");
 }
 
 /* wall --list-outputs where there are no cards, or a file that is not one:
