@@ -13,6 +13,7 @@
 
 #include "layout_loader.h"
 #include "layout.h"
+#include "plugin_registry.h"
 #include "source.h"
 
 char *wall_test_source_path(const char *relative)
@@ -347,6 +348,20 @@ void wall_test_config_free(struct wall_layout_source *config)
 	g_free(config->plugin);
 	g_free(config->plugin_error);
 	g_free(config);
+}
+
+struct wall_plugin_registry *wall_test_registry_with(const char *plugin)
+{
+	char *plugins = wall_test_build_path("plugins");
+	const char *dirs[] = {plugins, NULL};
+	struct wall_plugin_registry *registry = wall_plugin_registry_create(dirs);
+	g_free(plugins);
+	const char *why = NULL;
+	if (wall_plugin_registry_get(registry, plugin, &why) == NULL) {
+		g_printerr("%s plugin: %s\n", plugin, why);
+		exit(1);
+	}
+	return registry;
 }
 
 struct wall_source *wall_test_source(struct wall_plugin_registry *registry, const char *plugin,

@@ -71,6 +71,13 @@ GSubprocess *wall_test_spawn(const char *const *argv, GSubprocessFlags flags);
 void wall_test_die_with_parent(gpointer user);
 
 struct wall_plugin_registry;
+
+/**
+ * A registry over the build tree's plugins with plugin loaded up front, so
+ * that no test times its loading. Exits the test program, saying why, when
+ * it does not load. Destroy it with wall_plugin_registry_destroy().
+ */
+struct wall_plugin_registry *wall_test_registry_with(const char *plugin);
 struct wall_source;
 struct wall_layout_source;
 

@@ -726,15 +726,8 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	wall_test_full_unwind_children();
 	/* The camera plugin from this build, found by name like the wall does. */
-	char *plugins = wall_test_build_path("plugins");
-	const char *dirs[] = {plugins, NULL};
-	registry = wall_plugin_registry_create(dirs);
 	/* Loaded up front, so create() is timed alone. */
-	const char *why = NULL;
-	if (wall_plugin_registry_get(registry, "camera", &why) == NULL) {
-		g_printerr("camera plugin: %s\n", why);
-		return 1;
-	}
+	registry = wall_test_registry_with("camera");
 
 	g_test_add_func("/camera/first-frame", test_first_frame);
 	g_test_add_func("/camera/picture", test_picture);
@@ -748,6 +741,5 @@ int main(int argc, char **argv)
 	int result = g_test_run();
 
 	wall_plugin_registry_destroy(registry);
-	g_free(plugins);
 	return result;
 }

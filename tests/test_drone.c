@@ -435,14 +435,7 @@ static void test_video_live_telemetry_stale(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	char *plugins = wall_test_build_path("plugins");
-	const char *dirs[] = {plugins, NULL};
-	registry = wall_plugin_registry_create(dirs);
-	const char *why = NULL;
-	if (wall_plugin_registry_get(registry, "drone", &why) == NULL) {
-		g_printerr("drone plugin: %s\n", why);
-		return 1;
-	}
+	registry = wall_test_registry_with("drone");
 	g_test_add_func("/drone/mqtt", test_mqtt);
 	g_test_add_func("/drone/map-image-off-render-thread", test_map_image_off_render_thread);
 	g_test_add_func("/drone/mavlink-senders-and-signing", test_mavlink_senders_and_signing);
@@ -450,6 +443,5 @@ int main(int argc, char **argv)
 	g_test_add_func("/drone/video-live-telemetry-stale", test_video_live_telemetry_stale);
 	int result = g_test_run();
 	wall_plugin_registry_destroy(registry);
-	g_free(plugins);
 	return result;
 }
