@@ -159,6 +159,7 @@ struct frame_loop {
 	int64_t frame_limit;
 	int64_t started_us;
 	int64_t health_updated_us;
+	struct wall_camera_health *cameras;
 	struct wall_health_figures health;
 };
 
@@ -170,6 +171,9 @@ static void update_health(struct frame_loop *loop, int64_t now_us, bool force)
 		return;
 	}
 	wall_health_update((now_us - loop->started_us) / (double)G_USEC_PER_SEC, &loop->health);
+	/* Every camera of the layout counts, shown or not. */
+	wall_compositor_observe_cameras(loop->compositor, loop->cameras, g_get_real_time());
+	wall_camera_health_apply(loop->cameras, &loop->health);
 	loop->health_updated_us = now_us;
 }
 
@@ -371,6 +375,8 @@ int wall_run(const struct wall_options *options)
 		.control = control,
 		.frame_limit = options->frames,
 		.started_us = g_get_monotonic_time(),
+		.cameras = wall_camera_health_open(options->state_path, shown->path,
+						   control != NULL),
 	};
 	run_frames(&loop);
 
@@ -385,6 +391,7 @@ int wall_run(const struct wall_options *options)
 	/* The control thread goes first: nothing may reach the compositor after. */
 	wall_control_destroy(control);
 	control = NULL;
+	wall_camera_health_destroy(loop.cameras);
 	wall_compositor_destroy(compositor);
 	wall_stats_destroy(stats);
 	wall_renderer_destroy(renderer);
