@@ -42,9 +42,10 @@ static struct wall_camera_history *open_at(struct fixture *fx, int64_t now_us)
 {
 	GError *error = NULL;
 	struct wall_camera_history *history =
-	        wall_camera_history_open(fx->path, "/layouts/town.yaml", now_us, &error);
+	        wall_camera_history_open(fx->path, "/layouts/town.yaml", &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(history);
+	g_assert_true(wall_camera_history_begin_run(history, now_us));
 	return history;
 }
 
@@ -90,7 +91,7 @@ static void test_transitions_and_reason(struct fixture *fx, gconstpointer data)
 	g_assert_true(wall_camera_history_tally(history, "cam-1", T0 - S(50), T0, &before));
 	g_assert_cmpfloat_with_epsilon(before.unknown_s, 50, 1e-6);
 	g_assert_false(wall_camera_tally_rate(&before, &rate));
-	wall_camera_history_close(history, T0 + S(100));
+	wall_camera_history_close(history);
 }
 
 /* The wall stops at T0+100 and starts again at T0+400: the 300 s between
@@ -102,7 +103,9 @@ static void test_restart_counts_downtime_unknown(struct fixture *fx, gconstpoint
 	wall_camera_history_record(history, "cam-1", WALL_CAMERA_ONLINE, T0, "first picture");
 	wall_camera_history_record(history, "cam-2", WALL_CAMERA_OFFLINE, T0, "connection refused");
 	wall_camera_history_heartbeat(history, T0 + S(50));
-	wall_camera_history_close(history, T0 + S(100));
+	/* The last heartbeat, as the wall writes when it stops. */
+	wall_camera_history_heartbeat(history, T0 + S(100));
+	wall_camera_history_close(history);
 
 	history = open_at(fx, T0 + S(400));
 	enum wall_camera_state state;
@@ -133,7 +136,7 @@ static void test_restart_counts_downtime_unknown(struct fixture *fx, gconstpoint
 	g_assert_true(wall_camera_tally_rate(&group, &rate));
 	g_assert_cmpfloat_with_epsilon(rate, 0.5, 1e-9);
 
-	wall_camera_history_close(history, T0 + S(500));
+	wall_camera_history_close(history);
 }
 
 static void count_camera(void *user, const char *camera)
@@ -149,7 +152,7 @@ static void test_layouts_apart(struct fixture *fx, gconstpointer data)
 	struct wall_camera_history *ours = open_at(fx, T0);
 	GError *error = NULL;
 	struct wall_camera_history *theirs =
-	        wall_camera_history_open(fx->path, "/layouts/other.yaml", T0, &error);
+	        wall_camera_history_open(fx->path, "/layouts/other.yaml", &error);
 	g_assert_no_error(error);
 	wall_camera_history_record(ours, "cam-b", WALL_CAMERA_ONLINE, T0, "first picture");
 	wall_camera_history_record(ours, "cam-a", WALL_CAMERA_OFFLINE, T0, "timeout");
@@ -160,8 +163,8 @@ static void test_layouts_apart(struct fixture *fx, gconstpointer data)
 	g_assert_cmpstr(g_ptr_array_index(names, 0), ==, "cam-a");
 	g_assert_cmpstr(g_ptr_array_index(names, 1), ==, "cam-b");
 	g_ptr_array_unref(names);
-	wall_camera_history_close(theirs, T0);
-	wall_camera_history_close(ours, T0);
+	wall_camera_history_close(theirs);
+	wall_camera_history_close(ours);
 }
 
 /* A file that is not SQLite is refused with its path in the error. */
@@ -171,7 +174,7 @@ static void test_not_a_state_file(struct fixture *fx, gconstpointer data)
 	g_assert_true(g_file_set_contents(fx->path, "not a database, just text\n", -1, NULL));
 	GError *error = NULL;
 	struct wall_camera_history *history =
-	        wall_camera_history_open(fx->path, "/layouts/town.yaml", T0, &error);
+	        wall_camera_history_open(fx->path, "/layouts/town.yaml", &error);
 	g_assert_null(history);
 	g_assert_nonnull(error);
 	g_assert_true(g_str_has_prefix(error->message, fx->path));

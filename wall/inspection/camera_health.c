@@ -202,7 +202,12 @@ struct wall_camera_health *wall_camera_health_open(const char *state_path, const
 		char *path = state_path != NULL ? g_strdup(state_path) : wall_state_default_path();
 		char *key = g_canonicalize_filename(layout_path, NULL);
 		GError *error = NULL;
-		history = wall_camera_history_open(path, key, g_get_real_time(), &error);
+		history = wall_camera_history_open(path, key, &error);
+		if (history != NULL && !wall_camera_history_begin_run(history, g_get_real_time())) {
+			g_set_error(&error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: cannot write",
+			            path);
+			g_clear_pointer(&history, wall_camera_history_close);
+		}
 		if (history == NULL) {
 			wall_warning("camera history not kept: %s", error->message);
 			g_error_free(error);
@@ -222,7 +227,11 @@ void wall_camera_health_destroy(struct wall_camera_health *health)
 	g_source_unref(health->timer);
 	wall_worker_stop(health->worker);
 	write_pending(health, false);
-	wall_camera_history_close(health->history, g_get_real_time());
+	if (health->history != NULL) {
+		/* The wall stops now: from here its cameras are unknown. */
+		wall_camera_history_heartbeat(health->history, g_get_real_time());
+	}
+	wall_camera_history_close(health->history);
 	g_ptr_array_unref(health->pending);
 	g_ptr_array_unref(health->order);
 	g_hash_table_unref(health->cameras);

@@ -130,11 +130,11 @@ static bool migrate(struct wall_camera_history *history, GError **error)
  * The wall was not running between its last heartbeat and now: every
  * camera that was known then is unknown from the heartbeat on.
  */
-static void mark_downtime(struct wall_camera_history *history, int64_t now_us)
+bool wall_camera_history_begin_run(struct wall_camera_history *history, int64_t now_us)
 {
 	int64_t alive_us = 0;
 	if (!get_setting(history, false, "camera_alive_us", &alive_us)) {
-		return;
+		return wall_camera_history_heartbeat(history, now_us);
 	}
 	sqlite3_stmt *stmt = statement(
 	        history, "INSERT INTO camera_transitions (layout, camera, time_us, state, reason) "
@@ -146,11 +146,11 @@ static void mark_downtime(struct wall_camera_history *history, int64_t now_us)
 	if (stmt != NULL) {
 		sqlite3_bind_int64(stmt, 2, MIN(alive_us, now_us));
 	}
-	finish(history, stmt);
+	return finish(history, stmt) && wall_camera_history_heartbeat(history, now_us);
 }
 
 struct wall_camera_history *wall_camera_history_open(const char *path, const char *layout_key,
-                                                     int64_t now_us, GError **error)
+                                                     GError **error)
 {
 	char *dir = g_path_get_dirname(path);
 	int made = g_mkdir_with_parents(dir, 0700);
@@ -184,24 +184,19 @@ struct wall_camera_history *wall_camera_history_open(const char *path, const cha
 	if (!migrate(history, error)) {
 		goto err;
 	}
-	mark_downtime(history, now_us);
-	wall_camera_history_heartbeat(history, now_us);
 	return history;
 
 err:
 	sqlite3_close(history->db);
 	history->db = NULL;
-	wall_camera_history_close(history, now_us);
+	wall_camera_history_close(history);
 	return NULL;
 }
 
-void wall_camera_history_close(struct wall_camera_history *history, int64_t now_us)
+void wall_camera_history_close(struct wall_camera_history *history)
 {
 	if (history == NULL) {
 		return;
-	}
-	if (history->db != NULL) {
-		wall_camera_history_heartbeat(history, now_us);
 	}
 	sqlite3_close(history->db);
 	g_free(history->path);

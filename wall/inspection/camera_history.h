@@ -36,14 +36,21 @@ struct wall_camera_history;
 
 /**
  * Open (and create or migrate) the history in the state file at path, for
- * the wall whose layout is layout_key. now_us is wall-clock
- * (g_get_real_time). Cameras known at the last heartbeat become unknown
- * from then on. NULL with error set when the file cannot be used.
+ * the wall whose layout is layout_key, to read it or, after
+ * wall_camera_history_begin_run(), to write it. NULL with error set when
+ * the file cannot be used.
  */
 struct wall_camera_history *wall_camera_history_open(const char *path, const char *layout_key,
-                                                     int64_t now_us, GError **error);
-/** Writes a last heartbeat at now_us. Accepts NULL. */
-void wall_camera_history_close(struct wall_camera_history *history, int64_t now_us);
+                                                     GError **error);
+/** Accepts NULL. */
+void wall_camera_history_close(struct wall_camera_history *history);
+
+/**
+ * The wall starts running at now_us (wall clock, g_get_real_time): cameras
+ * known at the last heartbeat become unknown from then on ("wall not
+ * running"), and the heartbeat starts.
+ */
+bool wall_camera_history_begin_run(struct wall_camera_history *history, int64_t now_us);
 
 /** The wall is running at now_us: call every few seconds. */
 bool wall_camera_history_heartbeat(struct wall_camera_history *history, int64_t now_us);
