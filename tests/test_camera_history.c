@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "clock.h"
 #include "inspection/camera_history.h"
 
 #define S(seconds) ((int64_t)(seconds)*G_USEC_PER_SEC)
@@ -200,6 +201,24 @@ static void test_buckets(void)
 	g_date_time_unref(start);
 }
 
+/* A slate's "offline since" carries the date when it is not today. */
+static void test_since_text(void)
+{
+	int64_t now_us = g_get_real_time();
+	int64_t day_us, end_us;
+	wall_camera_history_day(now_us, &day_us, &end_us);
+	char *today = wall_clock_since_text(day_us, now_us);
+	g_assert_cmpstr(today, ==, "00:00:00");
+	GDateTime *yesterday = g_date_time_new_from_unix_local(day_us / G_USEC_PER_SEC - 1);
+	char *expected = g_date_time_format(yesterday, "%Y-%m-%d 23:59:59");
+	char *before = wall_clock_since_text(day_us - S(1), now_us);
+	g_assert_cmpstr(before, ==, expected);
+	g_free(before);
+	g_free(expected);
+	g_date_time_unref(yesterday);
+	g_free(today);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -212,5 +231,6 @@ int main(int argc, char **argv)
 	g_test_add("/camera-history/not-a-state-file", struct fixture, NULL, setup,
 	           test_not_a_state_file, teardown);
 	g_test_add_func("/camera-history/buckets", test_buckets);
+	g_test_add_func("/camera-history/since-text", test_since_text);
 	return g_test_run();
 }

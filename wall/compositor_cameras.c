@@ -1,6 +1,8 @@
 /* Every camera of the layout, shown or not, handed to the camera health once a second. */
 #include "compositor.h"
 #include "compositor_private.h"
+#include "compositor_events.h"
+#include "json_write.h"
 #include "plugin_registry.h"
 
 static bool is_camera(struct wall_plugin_registry *registry,
@@ -64,6 +66,7 @@ void wall_compositor_observe_cameras(struct wall_compositor *compositor,
 	if (compositor->layout == NULL || health == NULL) {
 		return;
 	}
+	compositor->cameras = health;
 	wall_camera_health_begin(health);
 	for (guint i = 0; i < compositor->layout->sources->len; i++) {
 		const struct wall_layout_source *config = compositor->layout->sources->pdata[i];
@@ -72,4 +75,42 @@ void wall_compositor_observe_cameras(struct wall_compositor *compositor,
 		}
 	}
 	wall_camera_health_end(health, now_real_us);
+}
+
+void compositor_json_since(JsonBuilder *builder, int64_t real_us)
+{
+	json_builder_set_member_name(builder, "since");
+	GDateTime *time =
+	        real_us > 0 ? g_date_time_new_from_unix_local(real_us / G_USEC_PER_SEC) : NULL;
+	if (time == NULL) {
+		json_builder_add_null_value(builder);
+		return;
+	}
+	char *text = g_date_time_format_iso8601(time);
+	json_builder_add_string_value(builder, text);
+	g_free(text);
+	g_date_time_unref(time);
+}
+
+static void describe_camera(void *user, const struct wall_camera_seen *camera)
+{
+	JsonBuilder *builder = user;
+	json_builder_begin_object(builder);
+	wall_json_set_string(builder, "source", camera->source);
+	wall_json_set_string(builder, "district", camera->district);
+	wall_json_set_string(builder, "town", camera->town);
+	wall_json_set_string(builder, "state", wall_camera_state_name(camera->state));
+	wall_json_set_string(builder, "reason", camera->reason);
+	compositor_json_since(builder, camera->since_us);
+	json_builder_end_object(builder);
+}
+
+void compositor_describe_cameras(struct wall_compositor *compositor, JsonBuilder *builder)
+{
+	json_builder_set_member_name(builder, "cameras");
+	json_builder_begin_array(builder);
+	if (compositor->cameras != NULL) {
+		wall_camera_health_foreach(compositor->cameras, describe_camera, builder);
+	}
+	json_builder_end_array(builder);
 }
