@@ -1,7 +1,7 @@
 /* Every camera of the layout, shown or not, handed to the camera health once a second. */
 #include "compositor.h"
-#include "compositor_private.h"
 #include "compositor_events.h"
+#include "compositor_private.h"
 #include "json_write.h"
 #include "plugin_registry.h"
 
@@ -47,9 +47,11 @@ static void see_camera(struct wall_compositor *compositor, struct wall_camera_he
 	        .state = WALL_CAMERA_UNKNOWN,
 	        .reason = "not shown or kept warm",
 	        .since_us = now_real_us,
+	        .fps = -1,
 	};
 	const struct source_slot *slot = g_hash_table_lookup(compositor->slots, config->name);
 	if (slot != NULL) {
+		seen.fps = slot->fps;
 		seen.undecided = !camera_state(slot->health.state, &seen.state);
 		seen.reason = slot->health.reason != NULL && slot->health.reason[0] != '\0'
 		                      ? slot->health.reason

@@ -27,7 +27,11 @@ struct wall_control_options {
 	/** Unix socket path; NULL for the default in $XDG_RUNTIME_DIR. */
 	const char *socket_path;
 	/** "HOST:PORT" to listen on TCP too, or NULL. */
-	const char *listen;
+		const char *listen;
+	/** "HOST:PORT" for /metrics and /api/cameras (http.h), or NULL. */
+	const char *http;
+	/** The cameras the HTTP server reports; must outlive the control. */
+	struct wall_camera_health *cameras;
 	/** File holding the token TCP clients must send with AUTH, or NULL. */
 	const char *token_file;
 	/** SQLite state file; NULL for the default under the XDG state dir. */

@@ -19,6 +19,7 @@ struct camera {
 	enum wall_camera_state state;
 	char *reason;
 	int64_t since_us;
+	double fps;
 	bool seen;
 };
 
@@ -167,9 +168,10 @@ static void write_pending(struct wall_camera_health *health, bool rates)
 	g_ptr_array_unref(pending);
 }
 
+/* A change moves the rates: publish them at once rather than at the next tick. */
 static gboolean on_flush(gpointer data)
 {
-	write_pending(data, false);
+	write_pending(data, true);
 	return G_SOURCE_REMOVE;
 }
 
@@ -275,6 +277,7 @@ void wall_camera_health_see(struct wall_camera_health *health, const struct wall
 	struct camera *camera = g_hash_table_lookup(health->cameras, seen->source);
 	if (camera != NULL && seen->undecided) {
 		mark_seen(health, camera);
+		camera->fps = seen->fps;
 		g_mutex_unlock(&health->lock);
 		return;
 	}
@@ -286,6 +289,7 @@ void wall_camera_health_see(struct wall_camera_health *health, const struct wall
 		g_hash_table_insert(health->cameras, camera->source, camera);
 	}
 	mark_seen(health, camera);
+	camera->fps = seen->fps;
 	replace(&camera->district, seen->district);
 	replace(&camera->town, seen->town);
 	if (changed) {
@@ -358,6 +362,7 @@ void wall_camera_health_foreach(struct wall_camera_health *health, wall_camera_h
 		        .state = camera->state,
 		        .reason = camera->reason,
 		        .since_us = camera->since_us,
+		        .fps = camera->fps,
 		};
 		fn(user, &seen);
 	}

@@ -42,6 +42,8 @@ struct wall_camera_seen {
 	int64_t since_us;
 	/** Connecting: the camera keeps the state and reason it had (unknown if new). */
 	bool undecided;
+	/** Pictures a second while a tile shows it or it is warm; -1 when not running. */
+	double fps;
 };
 
 /**
