@@ -164,7 +164,7 @@ static void test_prometheus_scrapes_the_wall(void)
 	        wall_test_spawn(prometheus_argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
 	                                                 G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 
-		char *ready_url = g_strdup_printf("http://127.0.0.1:%d/-/ready", prometheus_port);
+	char *ready_url = g_strdup_printf("http://127.0.0.1:%d/-/ready", prometheus_port);
 	g_free(wait_for(session, ready_url, NULL, "Ready"));
 	g_free(ready_url);
 	wait_for_series(session, prometheus_port, "wall_camera_online", 4);

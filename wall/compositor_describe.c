@@ -30,7 +30,7 @@ void wall_compositor_describe(struct wall_compositor *compositor, JsonBuilder *b
 		json_builder_begin_object(builder);
 		wall_json_set_string(builder, "source", config->source->name);
 		compositor_slot_describe(slot, builder, now_us);
-				json_builder_end_object(builder);
+		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);
 	compositor_describe_cameras(compositor, builder);

@@ -41,7 +41,7 @@ struct wall_compositor {
 	 * wall_layout_warm_tiles() on every scene change.
 	 */
 	GPtrArray *warm;
-		/* JSON texts for wall_compositor_take_events(). */
+	/* JSON texts for wall_compositor_take_events(). */
 	GPtrArray *events;
 	/* Every camera's health, from the last wall_compositor_observe_cameras(); may be NULL. */
 	struct wall_camera_health *cameras;

@@ -116,7 +116,7 @@ static void add_status_pair(void *user, const char *key, const char *value)
 void compositor_slot_describe(struct source_slot *slot, JsonBuilder *builder, int64_t now_us)
 {
 	wall_json_set_string(builder, "state", wall_source_state_name(slot->health.state));
-		wall_json_set_string(builder, "reason", slot->health.reason);
+	wall_json_set_string(builder, "reason", slot->health.reason);
 	compositor_json_since(builder, slot->health.since_real_us);
 	json_builder_set_member_name(builder, "fps");
 	json_builder_add_double_value(builder, (double)(int64_t)(slot->fps * 10.0 + 0.5) / 10.0);

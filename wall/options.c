@@ -47,7 +47,7 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		 "Control socket (default: wall.sock in $XDG_RUNTIME_DIR)", "PATH"},
 		{"listen", 0, 0, G_OPTION_ARG_STRING, &options->listen,
 		 "Take control commands on TCP too, e.g. 127.0.0.1:9900", "HOST:PORT"},
-				{"http", 0, 0, G_OPTION_ARG_STRING, &options->http,
+		{"http", 0, 0, G_OPTION_ARG_STRING, &options->http,
 		 "Serve /metrics (Prometheus) and /api/cameras over HTTP, e.g. 127.0.0.1:9100",
 		 "HOST:PORT"},
 		{"token-file", 0, 0, G_OPTION_ARG_FILENAME, &options->token_file,
@@ -111,7 +111,7 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 			    "--frames must not be negative");
 		goto out;
 	}
-		if (options->no_control && (options->control_path != NULL || options->listen != NULL ||
+	if (options->no_control && (options->control_path != NULL || options->listen != NULL ||
 				    options->token_file != NULL || options->http != NULL)) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			    "--no-control cannot go with --control, --listen, --http or --token-file");
@@ -148,7 +148,7 @@ void wall_options_finish(struct wall_options *options)
 	g_free(options->plugin_path);
 	g_free(options->start_scene);
 	g_free(options->control_path);
-		g_free(options->listen);
+	g_free(options->listen);
 	g_free(options->http);
 	g_free(options->token_file);
 	g_free(options->state_path);

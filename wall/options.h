@@ -21,7 +21,7 @@ struct wall_options {
 	/** Control socket path; NULL for the default in $XDG_RUNTIME_DIR. */
 	char *control_path;
 	/** "HOST:PORT" for a TCP control listener, or NULL. */
-		char *listen;
+	char *listen;
 	/** "HOST:PORT" for the monitoring HTTP server (control/http.h), or NULL. */
 	char *http;
 	char *token_file;

@@ -174,7 +174,7 @@ static void update_health(struct frame_loop *loop, int64_t now_us, bool force)
 	wall_health_update((now_us - loop->started_us) / (double)G_USEC_PER_SEC, &loop->health);
 	/* Every camera of the layout counts, shown or not. */
 	wall_compositor_observe_cameras(loop->compositor, loop->cameras, g_get_real_time());
-		wall_camera_health_apply(loop->cameras, &loop->health);
+	wall_camera_health_apply(loop->cameras, &loop->health);
 	wall_http_publish_stats(loop->stats);
 	loop->health_updated_us = now_us;
 }
@@ -312,7 +312,7 @@ int wall_run(const struct wall_options *options)
 	}
 
 	/* Borrowed once the control owns the layout. */
-		const struct wall_layout *shown = layout;
+	const struct wall_layout *shown = layout;
 	struct wall_control *control = NULL;
 	/* Every camera's health; kept in the state file unless --no-control. */
 	struct wall_camera_health *cameras =
@@ -322,7 +322,7 @@ int wall_run(const struct wall_options *options)
 			.socket_path = options->control_path,
 			.listen = options->listen,
 			.token_file = options->token_file,
-						.state_path = options->state_path,
+			.state_path = options->state_path,
 			.http = options->http,
 			.cameras = cameras,
 			.registry = registry,

@@ -67,7 +67,7 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 	struct wall_server_options server_options = {
 	        .socket_path = socket_path,
 	        .socket_is_default = options->socket_path == NULL,
-	        	        .listen = options->listen,
+	        .listen = options->listen,
 	        .http = options->http,
 	        .cameras = options->cameras,
 	        .token = token,

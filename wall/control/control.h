@@ -27,7 +27,7 @@ struct wall_control_options {
 	/** Unix socket path; NULL for the default in $XDG_RUNTIME_DIR. */
 	const char *socket_path;
 	/** "HOST:PORT" to listen on TCP too, or NULL. */
-		const char *listen;
+	const char *listen;
 	/** "HOST:PORT" for /metrics and /api/cameras (http.h), or NULL. */
 	const char *http;
 	/** The cameras the HTTP server reports; must outlive the control. */

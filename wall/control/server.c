@@ -256,7 +256,7 @@ static gpointer server_thread(gpointer data)
 	g_socket_service_stop(server->service);
 	g_socket_listener_set_backlog(G_SOCKET_LISTENER(server->service),
 	                              WALL_CONTROL_MAX_CONNECTIONS);
-		if (!bind_unix(server, &error) || !bind_tcp(server, &error) ||
+	if (!bind_unix(server, &error) || !bind_tcp(server, &error) ||
 	    (server->http_address != NULL &&
 	     (server->http = wall_http_start(server->http_address, server->token, server->cameras,
 	                                     &error)) == NULL)) {
@@ -308,7 +308,7 @@ struct wall_server *wall_server_start(const struct wall_server_options *options,
 	server->inbox = g_async_queue_ref(inbox);
 	server->socket_path = g_strdup(options->socket_path);
 	server->socket_is_default = options->socket_is_default;
-		server->listen = g_strdup(options->listen);
+	server->listen = g_strdup(options->listen);
 	server->http_address = g_strdup(options->http);
 	server->cameras = options->cameras;
 	server->token = g_strdup(options->token);
@@ -357,7 +357,7 @@ void wall_server_stop(struct wall_server *server)
 	g_mutex_clear(&server->lock);
 	g_cond_clear(&server->started_cond);
 	g_free(server->socket_path);
-		g_free(server->listen);
+	g_free(server->listen);
 	g_free(server->http_address);
 	if (server->token != NULL) {
 		memset(server->token, 0, strlen(server->token));

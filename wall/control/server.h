@@ -25,7 +25,7 @@ struct wall_server_options {
 	/** The socket path was not asked for: give it up quietly when taken. */
 	bool socket_is_default;
 	/** "HOST:PORT", or NULL. */
-		const char *listen;
+	const char *listen;
 	/** "HOST:PORT" for the HTTP server (http.h), or NULL. */
 	const char *http;
 	struct wall_camera_health *cameras;

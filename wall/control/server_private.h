@@ -29,7 +29,7 @@ struct wall_server {
 	char *socket_path;
 	bool socket_is_default;
 	bool socket_bound;
-		char *listen;
+	char *listen;
 	char *http_address;
 	struct wall_camera_health *cameras;
 	struct wall_http *http;
