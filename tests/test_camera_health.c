@@ -5,6 +5,7 @@
  * online rates by district and town come out as wall: metrics.
  */
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "inspection/camera_health.h"
@@ -144,10 +145,96 @@ static void test_rates_by_group(void)
 	g_free(state);
 }
 
+/* The member of obj named name must be a non-empty string. */
+static void assert_text(JsonObject *obj, const char *name)
+{
+	const char *text = json_object_get_string_member_with_default(obj, name, NULL);
+	g_assert_nonnull(text);
+	g_assert_cmpstr(text, !=, "");
+}
+
+/* STATUS lists every camera with state, reason and since; tile events carry both. */
+static void test_status_and_events(void)
+{
+	char *state = wall_test_temp_path("status.sqlite");
+	char *socket_path = wall_test_temp_path("status.sock");
+	char *layout = wall_test_source_path("tests/layouts/four-cameras.yaml");
+	char *wall = wall_test_build_path("wall/wall");
+	const char *argv[] = {wall,        "--backend", "headless", "--fps", "10", "--control",
+	                      socket_path, "--state",   state,      layout,  NULL};
+	GSubprocess *process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_NONE);
+	struct wall_test_client client = {0};
+	int64_t deadline_us = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	while (!wall_test_client_open(&client, socket_path)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline_us);
+		g_usleep(100 * 1000);
+	}
+	struct wall_test_client watcher = {0};
+	g_assert_true(wall_test_client_open(&watcher, socket_path));
+	json_object_unref(wall_test_client_ask_ok(&watcher, "SUBSCRIBE"));
+	json_object_unref(wall_test_client_ask_ok(&client, "SCENE other"));
+	/* cam-2 on tile a of the other scene: its event says since when and why. */
+	bool seen = false;
+	for (int i = 0; i < 50 && !seen; i++) {
+		char *line = wall_test_client_read(&watcher);
+		g_assert_nonnull(line);
+		if (g_str_has_prefix(line, "EVENT {\"event\":\"tile\"") &&
+		    strstr(line, "\"source\":\"cam-2\"") != NULL) {
+			JsonParser *parser = json_parser_new();
+			g_assert_true(json_parser_load_from_data(parser, line + 6, -1, NULL));
+			JsonObject *event = json_node_get_object(json_parser_get_root(parser));
+			assert_text(event, "since");
+			g_assert_true(json_object_has_member(event, "reason"));
+			g_object_unref(parser);
+			seen = true;
+		}
+		g_free(line);
+	}
+	g_assert_true(seen);
+
+	/* Every camera, the shown ones known (offline: no such file) in time. */
+	bool known = false;
+	for (int tries = 0; tries < 100 && !known; tries++) {
+		JsonObject *status = wall_test_client_ask_ok(&client, "STATUS");
+		JsonArray *cameras = json_object_get_array_member(status, "cameras");
+		g_assert_nonnull(cameras);
+		g_assert_cmpuint(json_array_get_length(cameras), ==, 4);
+		JsonObject *cam2 = json_array_get_object_element(cameras, 1);
+		g_assert_cmpstr(json_object_get_string_member(cam2, "district"), ==, "茂南区");
+		g_assert_cmpstr(json_object_get_string_member(cam2, "town"), ==, "公馆镇");
+		known = g_strcmp0(json_object_get_string_member(cam2, "state"), "offline") == 0;
+		if (known) {
+			assert_text(cam2, "reason");
+			assert_text(cam2, "since");
+			JsonObject *cam4 = json_array_get_object_element(cameras, 3);
+			g_assert_cmpstr(json_object_get_string_member(cam4, "state"), ==,
+			                "unknown");
+			g_assert_cmpstr(json_object_get_string_member(cam4, "reason"), ==,
+			                "not shown or kept warm");
+			JsonObject *tile = json_array_get_object_element(
+			        json_object_get_array_member(status, "tiles"), 0);
+			assert_text(tile, "since");
+		}
+		json_object_unref(status);
+		if (!known) {
+			g_usleep(200 * 1000);
+		}
+	}
+	g_assert_true(known);
+	wall_test_client_close(&watcher);
+	wall_test_client_close(&client);
+	wall_test_stop(process);
+	g_free(wall);
+	g_free(layout);
+	g_free(socket_path);
+	g_free(state);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/camera-health/rates-by-group", test_rates_by_group);
 	g_test_add_func("/camera-health/every-camera-kept", test_every_camera_counts_and_is_kept);
+	g_test_add_func("/camera-health/status-and-events", test_status_and_events);
 	return g_test_run();
 }
