@@ -230,11 +230,40 @@ static void test_status_and_events(void)
 	g_free(state);
 }
 
+/* A grouping key that is not text is refused with FILE:LINE:COL and what was expected. */
+static void test_bad_district(void)
+{
+	char *layout = wall_test_temp_path("bad-district.yaml");
+	g_assert_true(g_file_set_contents(layout,
+	                                  "wall:\n  canvas: 320x180\n"
+	                                  "sources:\n"
+	                                  "  cam-1:\n"
+	                                  "    plugin: camera\n"
+	                                  "    url: file:///nonexistent/one.mp4\n"
+	                                  "    district: [茂南区, 电白区]\n"
+	                                  "scenes:\n"
+	                                  "  main:\n"
+	                                  "    grid: 1x1\n"
+	                                  "    tiles:\n"
+	                                  "      - {id: a, source: cam-1, cell: [0, 0]}\n",
+	                                  -1, NULL));
+	const char *args[] = {"--check", layout, NULL};
+	char *err = NULL;
+	g_assert_cmpint(wall_test_run_wall(args, NULL, &err), ==, 1);
+	char *expected = g_strdup_printf("%s:7:15:", layout);
+	g_assert_nonnull(strstr(err, expected));
+	g_assert_nonnull(strstr(err, "a district name"));
+	g_free(expected);
+	g_free(err);
+	g_free(layout);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/camera-health/rates-by-group", test_rates_by_group);
 	g_test_add_func("/camera-health/every-camera-kept", test_every_camera_counts_and_is_kept);
 	g_test_add_func("/camera-health/status-and-events", test_status_and_events);
+	g_test_add_func("/camera-health/bad-district", test_bad_district);
 	return g_test_run();
 }

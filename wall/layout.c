@@ -72,10 +72,12 @@ static bool parse_source(struct loader *ld, const node_t *name, const node_t *ma
 	district = wall_yaml_mapping_get(map, "district");
 	town = wall_yaml_mapping_get(map, "town");
 	if ((label != NULL && !layout_want_label(ld, label, &source->label)) ||
-	    (district != NULL && !layout_want_label(ld, district, &source->district)) ||
-	    (town != NULL && !layout_want_label(ld, town, &source->town))) {
+	    (district != NULL && !loader_want_text(ld, district, "a district name, like 茂南区")) ||
+	    (town != NULL && !loader_want_text(ld, town, "a town name, like 鳌头镇"))) {
 		return false;
 	}
+	source->district = district != NULL ? g_strdup(district->text) : NULL;
+	source->town = town != NULL ? g_strdup(town->text) : NULL;
 	return layout_parse_options(ld, source, map, name);
 }
 
