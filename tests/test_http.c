@@ -220,10 +220,100 @@ static void test_beyond_loopback_needs_token(void)
 	g_free(layout);
 }
 
+/* A clip of a videotestsrc pattern, 8-bit 4:2:0 H.264 in MP4; false without GStreamer's tools. */
+static bool make_clip(const char *pattern, const char *path)
+{
+	char *location = g_strconcat("location=", path, NULL);
+	char *source = g_strconcat("pattern=", pattern, NULL);
+	const char *argv[] = {"gst-launch-1.0",
+	                      "-q",
+	                      "videotestsrc",
+	                      source,
+	                      "num-buffers=500",
+	                      "!",
+	                      "video/x-raw,width=320,height=180,framerate=25/1,format=I420",
+	                      "!",
+	                      "x264enc",
+	                      "speed-preset=ultrafast",
+	                      "!",
+	                      "video/x-h264,profile=baseline",
+	                      "!",
+	                      "h264parse",
+	                      "!",
+	                      "mp4mux",
+	                      "!",
+	                      "filesink",
+	                      location,
+	                      NULL};
+	int status = -1;
+	bool ok = g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+	                       NULL, &status, NULL) &&
+	          g_spawn_check_wait_status(status, NULL);
+	g_free(source);
+	g_free(location);
+	return ok;
+}
+
+/* The picture checks on live cameras: a black one is found, colour bars pass. */
+static void test_picture_checks(void)
+{
+	char *black = wall_test_temp_path("black.mp4");
+	char *bars = wall_test_temp_path("bars.mp4");
+	if (!make_clip("black", black) || !make_clip("smpte", bars)) {
+		g_test_skip("GStreamer's gst-launch-1.0 or x264enc is not installed");
+		g_free(bars);
+		g_free(black);
+		return;
+	}
+	char *layout = wall_test_temp_path("checks.yaml");
+	char *layout_text = g_strdup_printf("wall:\n  canvas: 320x180\nsources:\n"
+	                                    "  black:\n    plugin: camera\n    url: file://%s\n"
+	                                    "    district: 电白区\n"
+	                                    "  bars:\n    plugin: camera\n    url: file://%s\n"
+	                                    "    district: 茂南区\n"
+	                                    "scenes:\n  main:\n    grid: 2x1\n    tiles:\n"
+	                                    "      - {id: a, source: black, cell: [0, 0]}\n"
+	                                    "      - {id: b, source: bars, cell: [1, 0]}\n",
+	                                    black, bars);
+	g_assert_true(g_file_set_contents(layout, layout_text, -1, NULL));
+	char *state = wall_test_temp_path("checks.sqlite");
+	char *socket_path = wall_test_temp_path("checks.sock");
+	char *wall = wall_test_build_path("wall/wall");
+	char *address = g_strdup_printf("127.0.0.1:%d", wall_test_free_port(G_SOCKET_TYPE_STREAM));
+	const char *argv[] = {wall,        "--backend", "headless", "--fps", "10",
+	                      "--control", socket_path, "--state",  state,   "--http",
+	                      address,     layout,      NULL};
+	GSubprocess *process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_NONE);
+	SoupSession *session = soup_session_new();
+	char *url = g_strdup_printf("http://%s/metrics", address);
+	char *metrics = wait_for(session, url, NULL,
+	                         "wall_camera_problem{source=\"black\",check=\"black\"} 1");
+	g_free(metrics);
+	metrics = wait_for(session, url, NULL,
+	                   "wall_camera_problem{source=\"bars\",check=\"contrast\"} 0");
+	g_assert_nonnull(strstr(metrics, "wall_camera_problem{source=\"bars\",check=\"black\"} 0"));
+	g_assert_nonnull(strstr(metrics, "wall_camera_problem{source=\"bars\",check=\"blur\"} 0"));
+	g_assert_nonnull(strstr(metrics, "wall_quality_coverage{district=\"电白区\"} 0.0000"));
+	g_assert_nonnull(strstr(metrics, "wall_quality_coverage{district=\"all\"}"));
+	g_free(metrics);
+	wall_test_stop(process);
+	g_object_unref(session);
+	g_free(url);
+	g_free(address);
+	g_free(wall);
+	g_free(socket_path);
+	g_free(state);
+	g_free(layout_text);
+	g_free(layout);
+	g_free(bars);
+	g_free(black);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/http/beyond-loopback-needs-token", test_beyond_loopback_needs_token);
+	g_test_add_func("/http/picture-checks", test_picture_checks);
 	char *prometheus = g_find_program_in_path("prometheus");
 	if (prometheus == NULL) {
 		g_printerr("prometheus is not installed: skipping\n");

@@ -60,6 +60,13 @@ static void see_camera(struct wall_compositor *compositor, struct wall_camera_he
 		        slot->health.since_real_us > 0 ? slot->health.since_real_us : now_real_us;
 	}
 	wall_camera_health_see(health, &seen);
+	/* The live picture of a camera on screen or warm: checked on the health
+	 * thread, by reference, never copied. */
+	struct wall_frame_ref *picture = slot != NULL ? slot->current : NULL;
+	if (picture != NULL && seen.state == WALL_CAMERA_ONLINE &&
+	    wall_camera_health_wants_picture(health, config->name, g_get_monotonic_time())) {
+		wall_camera_health_check_picture(health, config->name, wall_frame_ref_ref(picture));
+	}
 }
 
 void wall_compositor_observe_cameras(struct wall_compositor *compositor,

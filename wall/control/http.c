@@ -81,9 +81,29 @@ struct scrape {
 	GString *known;
 	GString *since;
 	GString *fps;
+	GString *problem;
 	/* District names seen, for wall_online_rate. */
 	GPtrArray *districts;
+	/* District ("" for the whole wall) -> struct coverage *. */
+	GHashTable *coverage;
 };
+
+/* Cameras of a group, and those 优质: online with a checked picture that passed. */
+struct coverage {
+	int cameras;
+	int good;
+};
+
+static void count_coverage(GHashTable *table, const char *district, bool good)
+{
+	struct coverage *group = g_hash_table_lookup(table, district);
+	if (group == NULL) {
+		group = g_new0(struct coverage, 1);
+		g_hash_table_insert(table, g_strdup(district), group);
+	}
+	group->cameras++;
+	group->good += good ? 1 : 0;
+}
 
 static void scrape_camera(void *user, const struct wall_camera_seen *camera)
 {
@@ -103,6 +123,17 @@ static void scrape_camera(void *user, const struct wall_camera_seen *camera)
 		g_string_append(scrape->fps, "wall_camera_fps{");
 		append_label(scrape->fps, "source", camera->source, true);
 		g_string_append_printf(scrape->fps, "} %.1f\n", camera->fps);
+	}
+	for (int check = 0; check < WALL_CHECK_COUNT && camera->problems >= 0; check++) {
+		g_string_append(scrape->problem, "wall_camera_problem{");
+		append_label(scrape->problem, "source", camera->source, true);
+		append_label(scrape->problem, "check", wall_quality_check_name(check), false);
+		g_string_append_printf(scrape->problem, "} %d\n", (camera->problems >> check) & 1);
+	}
+	bool good = camera->state == WALL_CAMERA_ONLINE && camera->problems == 0;
+	count_coverage(scrape->coverage, "", good);
+	if (camera->district != NULL) {
+		count_coverage(scrape->coverage, camera->district, good);
 	}
 	if (camera->district != NULL) {
 		bool seen = false;
@@ -166,7 +197,9 @@ static char *metrics_text(struct wall_http *http)
 	        .known = g_string_new(NULL),
 	        .since = g_string_new(NULL),
 	        .fps = g_string_new(NULL),
+	        .problem = g_string_new(NULL),
 	        .districts = g_ptr_array_new_with_free_func(g_free),
+	        .coverage = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
 	};
 	wall_camera_health_foreach(http->cameras, scrape_camera, &scrape);
 	GString *text = g_string_new(NULL);
@@ -190,6 +223,24 @@ static char *metrics_text(struct wall_http *http)
 	append_family(text, "wall_online_rate",
 	              "Online time over known time today, 0..1; district=\"all\" is the wall.",
 	              rates);
+	append_family(text, "wall_camera_problem",
+	              "1 when the camera's last checked picture fails the check, else 0.",
+	              scrape.problem);
+	GString *coverage = g_string_new(NULL);
+	GHashTableIter iter;
+	void *key, *value;
+	g_hash_table_iter_init(&iter, scrape.coverage);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		const struct coverage *group = value;
+		g_string_append(coverage, "wall_quality_coverage{");
+		append_label(coverage, "district", ((char *)key)[0] != '\0' ? key : "all", true);
+		g_string_append_printf(coverage, "} %.4f\n", (double)group->good / group->cameras);
+	}
+	append_family(text, "wall_quality_coverage",
+	              "Share of cameras online whose picture passed every check, 0..1.", coverage);
+	g_string_free(coverage, TRUE);
+	g_hash_table_unref(scrape.coverage);
+	g_string_free(scrape.problem, TRUE);
 	append_frames(text);
 	g_string_free(rates, TRUE);
 	g_string_free(scrape.online, TRUE);

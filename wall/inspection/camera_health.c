@@ -5,6 +5,7 @@
 #include "control/state.h"
 #include "log.h"
 #include "metrics.h"
+#include "source.h"
 #include "worker.h"
 
 /* How often the heartbeat is written and the rates recomputed. The wall's
@@ -21,6 +22,12 @@ struct camera {
 	int64_t since_us;
 	double fps;
 	bool seen;
+	/* Picture checks: when last asked for, the result, and the luma
+	 * thumbnail frozen compares against. */
+	int64_t picture_us;
+	int problems;
+	int frozen_run;
+	uint8_t *thumbnail;
 };
 
 struct transition {
@@ -30,6 +37,20 @@ struct transition {
 	char *reason;
 };
 
+struct picture_job {
+	struct wall_camera_health *health;
+	char *source;
+	struct wall_frame_ref *picture;
+};
+
+static void job_free(void *data)
+{
+	struct picture_job *job = data;
+	wall_frame_ref_unref(job->picture);
+	g_free(job->source);
+	g_free(job);
+}
+
 struct wall_camera_health {
 	/* Guards cameras, order and pending. */
 	GMutex lock;
@@ -38,6 +59,9 @@ struct wall_camera_health {
 	/* struct camera *, in the order the last round saw them. */
 	GPtrArray *order;
 	GPtrArray *pending;
+	/* struct picture_job * posted and not yet run: freed at destroy when
+	 * the thread stopped before them. */
+	GPtrArray *jobs;
 	/* Guards history: the worker's thread, or sync() and destroy(). */
 	GMutex io_lock;
 	struct wall_camera_history *history;
@@ -52,6 +76,7 @@ static void camera_free(void *data)
 	g_free(camera->district);
 	g_free(camera->town);
 	g_free(camera->reason);
+	g_free(camera->thumbnail);
 	g_free(camera);
 }
 
@@ -189,6 +214,7 @@ struct wall_camera_health *wall_camera_health_new(struct wall_camera_history *hi
 	health->cameras = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, camera_free);
 	health->order = g_ptr_array_new();
 	health->pending = g_ptr_array_new_with_free_func(transition_free);
+	health->jobs = g_ptr_array_new();
 	health->history = history;
 	health->worker = wall_worker_new();
 	wall_worker_start(health->worker, "wall-health", NULL, NULL, NULL);
@@ -234,6 +260,10 @@ void wall_camera_health_destroy(struct wall_camera_health *health)
 		wall_camera_history_heartbeat(health->history, g_get_real_time());
 	}
 	wall_camera_history_close(health->history);
+	while (health->jobs->len > 0) {
+		job_free(g_ptr_array_steal_index(health->jobs, 0));
+	}
+	g_ptr_array_unref(health->jobs);
 	g_ptr_array_unref(health->pending);
 	g_ptr_array_unref(health->order);
 	g_hash_table_unref(health->cameras);
@@ -286,6 +316,7 @@ void wall_camera_health_see(struct wall_camera_health *health, const struct wall
 	if (camera == NULL) {
 		camera = g_new0(struct camera, 1);
 		camera->source = g_strdup(seen->source);
+		camera->problems = -1;
 		g_hash_table_insert(health->cameras, camera->source, camera);
 	}
 	mark_seen(health, camera);
@@ -363,6 +394,7 @@ void wall_camera_health_foreach(struct wall_camera_health *health, wall_camera_h
 		        .reason = camera->reason,
 		        .since_us = camera->since_us,
 		        .fps = camera->fps,
+		        .problems = camera->problems,
 		};
 		fn(user, &seen);
 	}
@@ -372,4 +404,93 @@ void wall_camera_health_foreach(struct wall_camera_health *health, wall_camera_h
 void wall_camera_health_sync(struct wall_camera_health *health)
 {
 	write_pending(health, true);
+}
+
+/* Frozen is judged on a small luma picture: enough to see motion, and
+ * nothing of the frame is kept. */
+#define THUMB_W 64
+#define THUMB_H 36
+
+bool wall_camera_health_wants_picture(struct wall_camera_health *health, const char *source,
+                                      int64_t now_us)
+{
+	g_mutex_lock(&health->lock);
+	struct camera *camera = g_hash_table_lookup(health->cameras, source);
+	bool due = camera != NULL && now_us - camera->picture_us >= G_USEC_PER_SEC;
+	if (due) {
+		camera->picture_us = now_us;
+	}
+	g_mutex_unlock(&health->lock);
+	return due;
+}
+
+static void make_thumbnail(const struct wall_frame *frame, uint8_t *thumb)
+{
+	for (int y = 0; y < THUMB_H; y++) {
+		size_t row_index = (size_t)(y * (int)frame->height_px / THUMB_H);
+		const uint8_t *row = frame->planes[0] + row_index * frame->strides[0];
+		for (int x = 0; x < THUMB_W; x++) {
+			thumb[y * THUMB_W + x] = row[x * (int)frame->width_px / THUMB_W];
+		}
+	}
+}
+
+static gboolean on_picture(gpointer data)
+{
+	struct picture_job *job = data;
+	g_mutex_lock(&job->health->lock);
+	g_ptr_array_remove_fast(job->health->jobs, job);
+	g_mutex_unlock(&job->health->lock);
+	const struct wall_frame *frame = &job->picture->frame;
+	struct wall_i420 picture = {
+	        frame->planes[0],       frame->planes[1],       frame->planes[2],
+	        (int)frame->strides[0], (int)frame->strides[1], (int)frame->strides[2],
+	        (int)frame->width_px,   (int)frame->height_px,
+	};
+	struct wall_quality_figures figures;
+	bool measured = wall_quality_measure(&picture, &figures);
+	uint8_t *thumb = g_malloc(THUMB_W * THUMB_H);
+	if (measured) {
+		make_thumbnail(frame, thumb);
+	}
+	struct wall_quality_thresholds thresholds = wall_quality_default_thresholds();
+	g_mutex_lock(&job->health->lock);
+	struct camera *camera = g_hash_table_lookup(job->health->cameras, job->source);
+	if (camera != NULL && measured) {
+		unsigned problems = wall_quality_judge(&figures, &thresholds);
+		double similarity = 0;
+		if (camera->thumbnail != NULL) {
+			struct wall_i420 before = {camera->thumbnail, NULL,   NULL, THUMB_W, 0, 0,
+			                           THUMB_W,           THUMB_H};
+			struct wall_i420 now = {thumb, NULL, NULL, THUMB_W, 0, 0, THUMB_W, THUMB_H};
+			similarity = wall_quality_similarity(&before, &now);
+		}
+		if (wall_quality_frozen(&camera->frozen_run, similarity, &thresholds)) {
+			problems |= 1u << WALL_CHECK_FROZEN;
+		}
+		camera->problems = (int)problems;
+		g_free(camera->thumbnail);
+		camera->thumbnail = g_steal_pointer(&thumb);
+	}
+	g_mutex_unlock(&job->health->lock);
+	g_free(thumb);
+	job_free(job);
+	return G_SOURCE_REMOVE;
+}
+
+void wall_camera_health_check_picture(struct wall_camera_health *health, const char *source,
+                                      struct wall_frame_ref *picture)
+{
+	if (picture->frame.format != WALL_PIXEL_FORMAT_I420) {
+		wall_frame_ref_unref(picture);
+		return;
+	}
+	struct picture_job *job = g_new0(struct picture_job, 1);
+	job->health = health;
+	job->source = g_strdup(source);
+	job->picture = picture;
+	g_mutex_lock(&health->lock);
+	g_ptr_array_add(health->jobs, job);
+	g_mutex_unlock(&health->lock);
+	wall_worker_post(health->worker, on_picture, job, 0, false);
 }

@@ -27,6 +27,7 @@
 
 #include "health.h"
 #include "inspection/camera_history.h"
+#include "inspection/quality.h"
 
 struct wall_camera_health;
 
@@ -44,6 +45,11 @@ struct wall_camera_seen {
 	bool undecided;
 	/** Pictures a second while a tile shows it or it is warm; -1 when not running. */
 	double fps;
+	/**
+	 * Out only (wall_camera_health_foreach): the checks its last picture
+	 * failed, bits 1 << enum wall_quality_check; -1 when none was checked.
+	 */
+	int problems;
 };
 
 /**
@@ -69,6 +75,20 @@ void wall_camera_health_destroy(struct wall_camera_health *health);
 void wall_camera_health_begin(struct wall_camera_health *health);
 void wall_camera_health_see(struct wall_camera_health *health, const struct wall_camera_seen *seen);
 void wall_camera_health_end(struct wall_camera_health *health, int64_t now_us);
+
+struct wall_frame_ref;
+/**
+ * True when source is due a picture check (once a second). Render thread.
+ */
+bool wall_camera_health_wants_picture(struct wall_camera_health *health, const char *source,
+                                      int64_t now_us);
+/**
+ * Check picture (I420; takes the reference) of source on the health
+ * thread: the quality checks of inspection/quality.h, frozen against the
+ * picture checked before. Any thread; never blocks on the check.
+ */
+void wall_camera_health_check_picture(struct wall_camera_health *health, const char *source,
+                                      struct wall_frame_ref *picture);
 
 /** Put the camera counts of the whole layout into figures and publish them. */
 void wall_camera_health_apply(struct wall_camera_health *health,
