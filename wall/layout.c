@@ -17,6 +17,8 @@ static void source_free(void *data)
 	g_free(source->name);
 	g_free(source->plugin);
 	g_free(source->label);
+	g_free(source->district);
+	g_free(source->town);
 	g_ptr_array_unref(source->options);
 	g_free(source->plugin_error);
 	g_free(source->dir);
@@ -57,7 +59,7 @@ static bool parse_source(struct loader *ld, const node_t *name, const node_t *ma
 	g_ptr_array_add(ld->layout->sources, source);
 
 	char *where = g_strdup_printf("source \"%s\"", name->text);
-	const node_t *plugin, *label;
+	const node_t *plugin, *label, *district, *town;
 	bool ok = loader_require(ld, map, "plugin", where, &plugin) &&
 	          loader_want_text(ld, plugin, "a plugin name, like camera");
 	g_free(where);
@@ -67,9 +69,15 @@ static bool parse_source(struct loader *ld, const node_t *name, const node_t *ma
 	source->plugin = g_strdup(plugin->text);
 	source->plugin_mark = loader_mark_of(plugin);
 	label = wall_yaml_mapping_get(map, "label");
-	if (label != NULL && !layout_want_label(ld, label, &source->label)) {
+	district = wall_yaml_mapping_get(map, "district");
+	town = wall_yaml_mapping_get(map, "town");
+	if ((label != NULL && !layout_want_label(ld, label, &source->label)) ||
+	    (district != NULL && !loader_want_text(ld, district, "a district name, like 茂南区")) ||
+	    (town != NULL && !loader_want_text(ld, town, "a town name, like 鳌头镇"))) {
 		return false;
 	}
+	source->district = district != NULL ? g_strdup(district->text) : NULL;
+	source->town = town != NULL ? g_strdup(town->text) : NULL;
 	return layout_parse_options(ld, source, map, name);
 }
 

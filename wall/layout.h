@@ -51,6 +51,9 @@ struct wall_layout_source {
 	char *plugin;
 	/** Shown on its tiles; NULL for none. */
 	char *label;
+	/** Grouping keys for the camera figures (district:, town:); NULL for none. */
+	char *district;
+	char *town;
 	/** struct wall_layout_option *, in file order. */
 	GPtrArray *options;
 	/**

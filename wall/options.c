@@ -51,6 +51,9 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		 "Control socket (default: wall.sock in $XDG_RUNTIME_DIR)", "PATH"},
 		{"listen", 0, 0, G_OPTION_ARG_STRING, &options->listen,
 		 "Take control commands on TCP too, e.g. 127.0.0.1:9900", "HOST:PORT"},
+		{"http", 0, 0, G_OPTION_ARG_STRING, &options->http,
+		 "Serve /metrics (Prometheus) and /api/cameras over HTTP, e.g. 127.0.0.1:9100",
+		 "HOST:PORT"},
 		{"token-file", 0, 0, G_OPTION_ARG_FILENAME, &options->token_file,
 		 "TCP clients must send AUTH with the token in FILE (required beyond "
 		 "loopback)",
@@ -113,9 +116,9 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		goto out;
 	}
 	if (options->no_control && (options->control_path != NULL || options->listen != NULL ||
-				    options->token_file != NULL)) {
+				    options->token_file != NULL || options->http != NULL)) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "--no-control cannot go with --control, --listen or --token-file");
+			    "--no-control cannot go with --control, --listen, --http or --token-file");
 		goto out;
 	}
 	if (options->version || options->help_plugin != NULL || options->list_plugins) {
@@ -154,6 +157,7 @@ void wall_options_finish(struct wall_options *options)
 	g_free(options->start_scene);
 	g_free(options->control_path);
 	g_free(options->listen);
+	g_free(options->http);
 	g_free(options->token_file);
 	g_free(options->state_path);
 	g_free(options->help_plugin);

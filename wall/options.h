@@ -22,6 +22,8 @@ struct wall_options {
 	char *control_path;
 	/** "HOST:PORT" for a TCP control listener, or NULL. */
 	char *listen;
+	/** "HOST:PORT" for the monitoring HTTP server (control/http.h), or NULL. */
+	char *http;
 	char *token_file;
 	/** SQLite state file; NULL for the default under the XDG state dir. */
 	char *state_path;

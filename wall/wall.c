@@ -7,6 +7,7 @@
 
 #include "backend/backend.h"
 #include "compositor.h"
+#include "control/http.h"
 #include "health.h"
 #include "control/control.h"
 #include "layout.h"
@@ -163,6 +164,7 @@ struct frame_loop {
 	int64_t frame_limit;
 	int64_t started_us;
 	int64_t health_updated_us;
+	struct wall_camera_health *cameras;
 	struct wall_health_figures health;
 	struct wall_service service;
 };
@@ -175,6 +177,10 @@ static void update_health(struct frame_loop *loop, int64_t now_us, bool force)
 		return;
 	}
 	wall_health_update((now_us - loop->started_us) / (double)G_USEC_PER_SEC, &loop->health);
+	/* Every camera of the layout counts, shown or not. */
+	wall_compositor_observe_cameras(loop->compositor, loop->cameras, g_get_real_time());
+	wall_camera_health_apply(loop->cameras, &loop->health);
+	wall_http_publish_stats(loop->stats);
 	loop->health_updated_us = now_us;
 }
 
@@ -328,12 +334,17 @@ int wall_run(const struct wall_options *options)
 	/* Borrowed once the control owns the layout. */
 	const struct wall_layout *shown = layout;
 	struct wall_control *control = NULL;
+	/* Every camera's health; kept in the state file unless --no-control. */
+	struct wall_camera_health *cameras =
+		wall_camera_health_open(options->state_path, layout->path, !options->no_control);
 	if (!options->no_control) {
 		struct wall_control_options control_options = {
 			.socket_path = options->control_path,
 			.listen = options->listen,
 			.token_file = options->token_file,
 			.state_path = options->state_path,
+			.http = options->http,
+			.cameras = cameras,
 			.registry = registry,
 		};
 		control = wall_control_create(&control_options, layout, &error);
@@ -341,7 +352,7 @@ int wall_run(const struct wall_options *options)
 			fprintf(stderr, "wall: %s\n", error->message);
 			g_error_free(error);
 			status = WALL_EXIT_USAGE;
-			goto out_layout;
+			goto out_control;
 		}
 		/* The control owns the layout now: a reload replaces it. */
 		layout = NULL;
@@ -401,6 +412,7 @@ int wall_run(const struct wall_options *options)
 		.control = control,
 		.frame_limit = options->frames,
 		.started_us = g_get_monotonic_time(),
+				.cameras = cameras,
 	};
 	wall_service_init(&loop.service);
 	run_frames(&loop);
@@ -416,12 +428,14 @@ int wall_run(const struct wall_options *options)
 	/* The control thread goes first: nothing may reach the compositor after. */
 	wall_control_destroy(control);
 	control = NULL;
-	wall_compositor_destroy(compositor);
+		wall_compositor_destroy(compositor);
 	wall_stats_destroy(stats);
 	wall_renderer_destroy(renderer);
 	wall_backend_destroy(backend);
 out_control:
 	wall_control_destroy(control);
+	/* After the control thread, whose HTTP server reads it. */
+	wall_camera_health_destroy(cameras);
 out_layout:
 	wall_layout_destroy(layout);
 out_registry:

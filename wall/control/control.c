@@ -68,6 +68,8 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 	        .socket_path = socket_path,
 	        .socket_is_default = options->socket_path == NULL,
 	        .listen = options->listen,
+	        .http = options->http,
+	        .cameras = options->cameras,
 	        .token = token,
 	        .idle_s = options->idle_s,
 	        .layout_path = layout->path,

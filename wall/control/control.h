@@ -28,6 +28,10 @@ struct wall_control_options {
 	const char *socket_path;
 	/** "HOST:PORT" to listen on TCP too, or NULL. */
 	const char *listen;
+	/** "HOST:PORT" for /metrics and /api/cameras (http.h), or NULL. */
+	const char *http;
+	/** The cameras the HTTP server reports; must outlive the control. */
+	struct wall_camera_health *cameras;
 	/** File holding the token TCP clients must send with AUTH, or NULL. */
 	const char *token_file;
 	/** SQLite state file; NULL for the default under the XDG state dir. */
