@@ -321,14 +321,16 @@ def build(out_path, *, build_root, layout, renderer, wall_args, module_dir, udev
         for f in glob.glob(font):
             archive.add_file(f)
 
-    # The layout where it is on this machine, with the files beside it.
+    # The layout with the files beside it, in a folder of its own: where it
+    # is on this machine may be under /tmp, which the guest mounts over.
     layout = os.path.abspath(layout)
-    archive.add_tree(os.path.dirname(layout), os.path.dirname(layout))
-    archive.add_file(layout)
+    archive.add_tree(os.path.dirname(layout), "wall/layout")
+    guest_layout = "/wall/layout/" + os.path.basename(layout)
+    archive.add_file(layout, guest_layout.lstrip("/"))
 
     archive.add_bytes("etc/vm/env", "".join(
         f"export {k}={shlex.quote(v)}\n" for k, v in sorted(env.items())).encode())
-    args = " ".join(shlex.quote(a) for a in wall_args + [layout])
+    args = " ".join(shlex.quote(a) for a in wall_args + [guest_layout])
     archive.add_bytes("init", INIT.replace("{args}", args).encode(), 0o755)
     archive.close()
     return os.path.getsize(out_path)
