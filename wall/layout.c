@@ -40,6 +40,12 @@ bool layout_want_label(struct loader *ld, const node_t *node, char **text)
 	return true;
 }
 
+static bool want_bool(struct loader *ld, const node_t *node, bool *value)
+{
+	return (loader_is_scalar(node) && wall_parse_bool(node->text, value)) ||
+	       loader_fail_got(ld, node, "true or false");
+}
+
 static bool parse_source(struct loader *ld, const node_t *name, const node_t *map)
 {
 	if (!loader_want_text(ld, name, "a source name") ||
@@ -68,6 +74,15 @@ static bool parse_source(struct loader *ld, const node_t *name, const node_t *ma
 	source->plugin_mark = loader_mark_of(plugin);
 	label = wall_yaml_mapping_get(map, "label");
 	if (label != NULL && !layout_want_label(ld, label, &source->label)) {
+		return false;
+	}
+	source->isolate = ld->layout->isolate;
+	const node_t *isolate = wall_yaml_mapping_get(map, "isolate");
+	if (isolate != NULL && !want_bool(ld, isolate, &source->isolate)) {
+		return false;
+	}
+	const node_t *memory = wall_yaml_mapping_get(map, "memory_mb");
+	if (memory != NULL && !loader_want_int(ld, memory, 16, 1 << 20, &source->memory_mb)) {
 		return false;
 	}
 	return layout_parse_options(ld, source, map, name);
@@ -275,7 +290,7 @@ static bool parse_monitors(struct loader *ld, const node_t *map)
 static bool parse_wall(struct loader *ld, const node_t *map)
 {
 	static const char *const keys[] = {"canvas", "monitors", "background",
-	                                   "start",  "warm",     NULL};
+	                                   "start",  "warm",     "isolate", NULL};
 	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,
 	                      "a mapping with canvas or monitors") ||
 	    !loader_check_keys(ld, map, keys, "wall")) {
@@ -307,6 +322,10 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 		return false;
 	}
 	ld->layout->warm_max = (int)warm_max;
+	const node_t *isolate = wall_yaml_mapping_get(map, "isolate");
+	if (isolate != NULL && !want_bool(ld, isolate, &ld->layout->isolate)) {
+		return false;
+	}
 	const node_t *background = wall_yaml_mapping_get(map, "background");
 	ld->layout->background_argb = 0xff000000u;
 	return background == NULL ||

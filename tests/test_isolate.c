@@ -1,0 +1,168 @@
+/*
+ * Isolated sources (isolate: true): the plugin runs in a wall-plugin-host
+ * child, its pictures cross in shared memory, and a child that crashes,
+ * hangs or runs out of memory loses only its own source: the source shows
+ * why, the child is restarted, and a source beside it keeps its pictures
+ * coming all along. Real children of the real host binary, through the
+ * real host; the test plays the render thread.
+ */
+#include <glib.h>
+#include <signal.h>
+#include <string.h>
+
+#include "layout.h"
+#include "plugin_registry.h"
+#include "source.h"
+#include "support.h"
+
+struct fixture {
+	struct wall_plugin_registry *registry;
+};
+
+static void fixture_set_up(struct fixture *fixture, const void *data)
+{
+	const char *dirs[] = {WALL_TEST_PLUGIN_DIR, NULL};
+	fixture->registry = wall_plugin_registry_create(dirs);
+}
+
+static void fixture_tear_down(struct fixture *fixture, const void *data)
+{
+	wall_plugin_registry_destroy(fixture->registry);
+}
+
+static struct wall_source *isolated(struct fixture *fixture, const char *name, const char *fault,
+				    int64_t memory_mb)
+{
+	struct wall_layout_source *config = wall_test_config(name, "testfault", "fault", fault,
+							     "after_frames", "10", NULL);
+	config->isolate = true;
+	config->memory_mb = memory_mb;
+	struct wall_source *source = wall_source_create(config, fixture->registry);
+	wall_test_config_free(config);
+	return source;
+}
+
+/* Take the newest frame, as the render thread does; true when there was one. */
+static bool took_frame(struct wall_source *source, uint32_t *first_pixel)
+{
+	struct wall_frame_ref *ref = wall_source_take_frame(source);
+	if (ref == NULL) {
+		return false;
+	}
+	g_assert_cmpint(ref->frame.format, ==, WALL_PIXEL_FORMAT_BGRA);
+	g_assert_cmpuint(ref->frame.width_px, ==, 16);
+	if (first_pixel != NULL) {
+		memcpy(first_pixel, ref->frame.planes[0], sizeof(*first_pixel));
+	}
+	wall_frame_ref_unref(ref);
+	return true;
+}
+
+static void test_healthy(struct fixture *fixture, const void *data)
+{
+	struct wall_source *source = isolated(fixture, "calm", "none", 0);
+	int frames = 0;
+	uint32_t pixel = 0;
+	int64_t deadline = g_get_monotonic_time() + 20 * G_TIME_SPAN_SECOND;
+	while (frames < 20 && g_get_monotonic_time() < deadline) {
+		frames += took_frame(source, &pixel);
+		g_usleep(10000);
+	}
+	g_assert_cmpint(frames, >=, 20);
+	/* The picture crossed intact: opaque, as the plugin drew it. */
+	g_assert_cmphex(pixel & 0xff000000u, ==, 0xff000000u);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
+
+	/* Status is fed by heartbeats; wait for one carrying the plugin's own pair. */
+	GHashTable *status = NULL;
+	while (g_get_monotonic_time() < deadline) {
+		status = wall_test_status(source);
+		if (g_hash_table_contains(status, "fault")) {
+			break;
+		}
+		g_clear_pointer(&status, g_hash_table_unref);
+		g_usleep(50000);
+	}
+	g_assert_nonnull(status);
+	g_assert_cmpstr(g_hash_table_lookup(status, "isolated"), ==, "yes");
+	g_assert_cmpstr(g_hash_table_lookup(status, "fault"), ==, "none");
+	g_assert_cmpint(atoi(g_hash_table_lookup(status, "child_pid")), >, 0);
+	g_assert_cmpint(atoi(g_hash_table_lookup(status, "child_rss_kb")), >, 0);
+	g_assert_cmpstr(g_hash_table_lookup(status, "restarts"), ==, "0");
+	g_hash_table_unref(status);
+	wall_source_destroy(source);
+}
+
+struct fault_case {
+	const char *fault;
+	const char *reason;
+	int64_t memory_mb;
+};
+
+/*
+ * The faulty source shows reason, and pictures come again after the
+ * restart; the healthy one beside it never stops.
+ */
+static void test_fault(struct fixture *fixture, const void *data)
+{
+	const struct fault_case *fault = data;
+	struct wall_source *bad = isolated(fixture, "bad", fault->fault, fault->memory_mb);
+	struct wall_source *good = wall_test_source(fixture->registry, "testfault", "good",
+						    "fault", "none", NULL);
+	bool saw_reason = false;
+	int frames_after = 0;
+	int64_t good_gap_us = 0;
+	int64_t last_good_us = g_get_monotonic_time();
+	int64_t deadline = g_get_monotonic_time() + 40 * G_TIME_SPAN_SECOND;
+	while (frames_after < 3 && g_get_monotonic_time() < deadline) {
+		int64_t now = g_get_monotonic_time();
+		if (took_frame(good, NULL)) {
+			good_gap_us = MAX(good_gap_us, now - last_good_us);
+			last_good_us = now;
+		}
+		bool bad_frame = took_frame(bad, NULL);
+		char *reason = NULL;
+		if (wall_test_state(bad, &reason) == WALL_SOURCE_STATE_ERROR && reason != NULL &&
+		    strstr(reason, fault->reason) != NULL) {
+			saw_reason = true;
+		}
+		g_free(reason);
+		frames_after += saw_reason && bad_frame;
+		g_usleep(10000);
+	}
+	g_assert_true(saw_reason);
+	g_assert_cmpint(frames_after, >=, 3);
+	/* The healthy source kept moving (a generous bound: the machine may be busy). */
+	g_assert_cmpint(good_gap_us, <, 2 * G_TIME_SPAN_SECOND);
+
+	GHashTable *status = wall_test_status(bad);
+	g_assert_cmpint(atoi(g_hash_table_lookup(status, "restarts")), >=, 1);
+	g_assert_nonnull(strstr(g_hash_table_lookup(status, "last_exit"), fault->reason));
+	g_hash_table_unref(status);
+	wall_source_destroy(bad);
+	wall_source_destroy(good);
+}
+
+static const struct fault_case segv = {"segv", "插件崩溃 SIGSEGV", 0};
+static const struct fault_case abrt = {"abort", "插件崩溃 SIGABRT", 0};
+static const struct fault_case quit = {"exit", "插件退出 (3)", 0};
+static const struct fault_case spin = {"spin", "插件无响应", 0};
+static const struct fault_case alloc = {"alloc", "插件超出内存上限 256 MB", 256};
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add("/isolate/healthy", struct fixture, NULL, fixture_set_up, test_healthy,
+		   fixture_tear_down);
+	g_test_add("/isolate/segv", struct fixture, &segv, fixture_set_up, test_fault,
+		   fixture_tear_down);
+	g_test_add("/isolate/abort", struct fixture, &abrt, fixture_set_up, test_fault,
+		   fixture_tear_down);
+	g_test_add("/isolate/exit", struct fixture, &quit, fixture_set_up, test_fault,
+		   fixture_tear_down);
+	g_test_add("/isolate/spin", struct fixture, &spin, fixture_set_up, test_fault,
+		   fixture_tear_down);
+	g_test_add("/isolate/alloc", struct fixture, &alloc, fixture_set_up, test_fault,
+		   fixture_tear_down);
+	return g_test_run();
+}
