@@ -143,7 +143,9 @@ static void test_fault(struct fixture *fixture, const void *data)
 	wall_source_destroy(good);
 }
 
-static const struct fault_case segv = {"segv", "插件崩溃 SIGSEGV", 0};
+static const struct fault_case segv = {"segv", "testfault: 插件崩溃 SIGSEGV", 0};
+static const struct fault_case garbage = {"garbage", "插件违反协议", 0};
+static const struct fault_case badframe = {"badframe", "插件违反协议", 0};
 static const struct fault_case abrt = {"abort", "插件崩溃 SIGABRT", 0};
 static const struct fault_case quit = {"exit", "插件退出 (3)", 0};
 static const struct fault_case spin = {"spin", "插件无响应", 0};
@@ -163,6 +165,10 @@ int main(int argc, char **argv)
 	g_test_add("/isolate/spin", struct fixture, &spin, fixture_set_up, test_fault,
 		   fixture_tear_down);
 	g_test_add("/isolate/alloc", struct fixture, &alloc, fixture_set_up, test_fault,
+		   fixture_tear_down);
+	g_test_add("/isolate/garbage", struct fixture, &garbage, fixture_set_up, test_fault,
+		   fixture_tear_down);
+	g_test_add("/isolate/badframe", struct fixture, &badframe, fixture_set_up, test_fault,
 		   fixture_tear_down);
 	return g_test_run();
 }

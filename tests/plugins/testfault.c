@@ -9,6 +9,10 @@
  *   deadlock locks its own mutex twice on its pushing thread
  *   alloc    allocates and touches memory without bound
  *   exit     exits with status 3
+ *   garbage  (isolated only) writes random bytes as a message to the
+ *            wall-plugin-host socket (fd 3), as plugin code in the child can
+ *   badframe (isolated only) sends a well-formed frame message whose
+ *            picture lies far outside any shared buffer
  * Run in-process, every one but none takes the wall down; isolated, only
  * its own tile.
  */
@@ -18,11 +22,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <wall/plugin.h>
+
+/* Only to forge the child's messages; a real plugin never sees this. */
+#include "isolate/ipc.h"
+
+/* The socket wall-plugin-host talks to the wall on. */
+#define HOST_SOCKET_FD 3
 
 static const struct wall_option options[] = {
 	{.name = "fault", .type = WALL_OPTION_ENUM, .default_value = "none",
-	 .choices = "none|segv|abort|spin|deadlock|alloc|exit", .help = "how to fail"},
+	 .choices = "none|segv|abort|spin|deadlock|alloc|exit|garbage|badframe", .help = "how to fail"},
 	{.name = "after_frames", .type = WALL_OPTION_INT, .default_value = "10", .min = 0,
 	 .max = 100000, .help = "frames pushed before failing"},
 	{0},
@@ -68,6 +79,18 @@ static void fail_now(struct instance *self)
 			memset(block, 1, 8 << 20);
 			sleep_ms(5);
 		}
+	} else if (strcmp(self->fault, "garbage") == 0) {
+		uint8_t noise[200];
+		for (size_t i = 0; i < sizeof(noise); i++) {
+			noise[i] = (uint8_t)rand();
+		}
+		send(HOST_SOCKET_FD, noise, sizeof(noise), MSG_NOSIGNAL);
+	} else if (strcmp(self->fault, "badframe") == 0) {
+		struct wall_ipc_header header = {.type = WALL_IPC_FRAME, .a = 0};
+		header.frame = (struct wall_ipc_frame){.format = WALL_PIXEL_FORMAT_BGRA,
+						       .width_px = 4096, .height_px = 4096,
+						       .offsets = {1u << 30}, .strides = {4096 * 4}};
+		send(HOST_SOCKET_FD, &header, sizeof(header), MSG_NOSIGNAL);
 	} else if (strcmp(self->fault, "spin") == 0) {
 		atomic_store(&self->armed, true);
 	}

@@ -85,6 +85,8 @@ bool wall_ipc_receive(int sock, struct wall_ipc_message *message)
 		  message->header.text_bytes == (size_t)got - sizeof(message->header) &&
 		  message->header.type > WALL_IPC_INVALID && message->header.type < WALL_IPC_TYPE_MAX;
 	if (!ok) {
+		/* Tell "gone" from "sent garbage" (see ipc.h). */
+		message->header.type = got > 0 ? WALL_IPC_TYPE_MAX : WALL_IPC_INVALID;
 		if (message->fd >= 0) {
 			close(message->fd);
 			message->fd = -1;

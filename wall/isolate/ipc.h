@@ -90,8 +90,9 @@ bool wall_ipc_send(int sock, struct wall_ipc_header header, const void *text, si
 		   int fd, bool nonblocking);
 
 /*
- * Receive one message. Returns false when the peer is gone or sent
- * something that is not a well-formed message of this protocol.
+ * Receive one message. Returns false when the peer is gone (header.type
+ * then reads WALL_IPC_INVALID) or sent something that is not a
+ * well-formed message of this protocol (WALL_IPC_TYPE_MAX).
  */
 bool wall_ipc_receive(int sock, struct wall_ipc_message *message);
 

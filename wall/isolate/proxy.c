@@ -419,13 +419,25 @@ static void sample_memory(struct wall_isolate *isolate, pid_t pid)
 	g_free(text);
 }
 
+struct run {
+	struct child *child;
+	int64_t started_us;
+	int64_t last_ping_us;
+	int64_t last_pong_us;
+	uint32_t seq;
+	bool hung;
+	/* Killed for breaking the protocol. */
+	bool violated;
+};
+
 /* Why the child ended, in the tile's words, and the event's kind. */
-static char *describe_end(struct wall_isolate *isolate, const siginfo_t *info, bool hung,
-			  const char **kind)
+static char *describe_end(struct wall_isolate *isolate, const siginfo_t *info,
+			  const struct run *run, const char **kind)
 {
 	g_mutex_lock(&isolate->lock);
 	bool near_limit = isolate->memory_mb > 0 &&
 			  isolate->vm_kb * 4 >= (uint64_t)isolate->memory_mb * 1024 * 3;
+	bool hung = run->hung;
 	if (hung) {
 		isolate->hangs++;
 	} else if (near_limit) {
@@ -434,21 +446,26 @@ static char *describe_end(struct wall_isolate *isolate, const siginfo_t *info, b
 		isolate->crashes++;
 	}
 	g_mutex_unlock(&isolate->lock);
+	const char *name = isolate->plugin_name;
 	if (hung) {
 		*kind = "plugin_hang";
-		return g_strdup_printf("插件无响应 (%d s)", HANG_MS / 1000);
+		return g_strdup_printf("%s: 插件无响应 (%d s)", name, HANG_MS / 1000);
 	}
 	if (near_limit) {
 		*kind = "plugin_memory";
-		return g_strdup_printf("插件超出内存上限 %" G_GINT64_FORMAT " MB", isolate->memory_mb);
+		return g_strdup_printf("%s: 插件超出内存上限 %" G_GINT64_FORMAT " MB", name,
+				       isolate->memory_mb);
 	}
 	*kind = "plugin_crash";
+	if (run->violated) {
+		return g_strdup_printf("%s: 插件违反协议", name);
+	}
 	if (info->si_code == CLD_EXITED) {
-		return g_strdup_printf("插件退出 (%d)", info->si_status);
+		return g_strdup_printf("%s: 插件退出 (%d)", name, info->si_status);
 	}
 	const char *abbrev = sigabbrev_np(info->si_status);
-	return abbrev != NULL ? g_strdup_printf("插件崩溃 SIG%s", abbrev)
-			      : g_strdup_printf("插件崩溃 signal %d", info->si_status);
+	return abbrev != NULL ? g_strdup_printf("%s: 插件崩溃 SIG%s", name, abbrev)
+			      : g_strdup_printf("%s: 插件崩溃 signal %d", name, info->si_status);
 }
 
 static void report_end(struct wall_isolate *isolate, const char *reason, const char *kind,
@@ -471,15 +488,6 @@ static void report_end(struct wall_isolate *isolate, const char *reason, const c
 }
 
 /* The supervisor thread. */
-
-struct run {
-	struct child *child;
-	int64_t started_us;
-	int64_t last_ping_us;
-	int64_t last_pong_us;
-	uint32_t seq;
-	bool hung;
-};
 
 static void tell_view(struct wall_isolate *isolate, struct child *child)
 {
@@ -514,6 +522,7 @@ static bool start_child(struct wall_isolate *isolate, struct run *run)
 	run->last_pong_us = run->started_us;
 	run->last_ping_us = 0;
 	run->hung = false;
+	run->violated = false;
 	tell_view(isolate, child);
 	return true;
 }
@@ -572,7 +581,8 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 		}
 		if (fds[0].revents & POLLIN) {
 			if (!wall_ipc_receive(child->sock, message)) {
-				/* Gone (the pidfd says how) or broke the protocol. */
+				/* Gone (the pidfd then says how), or it sent no message of ours. */
+				run->violated = message->header.type != WALL_IPC_INVALID;
 				pidfd_send_signal(child->pidfd, SIGKILL, NULL, 0);
 				return true;
 			}
@@ -585,6 +595,7 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 			if (!ok) {
 				wall_warning("%s: plugin child %d broke the protocol (message %u); killed",
 					     isolate->plugin_name, (int)child->pid, message->header.type);
+				run->violated = true;
 				pidfd_send_signal(child->pidfd, SIGKILL, NULL, 0);
 				return true;
 			}
@@ -652,7 +663,6 @@ static void *supervise(void *data)
 		}
 		bool ended = serve_child(isolate, &run, message);
 		pid_t pid = run.child->pid;
-		bool hung = run.hung;
 		int64_t lived_ms = (g_get_monotonic_time() - run.started_us) / 1000;
 		siginfo_t info = end_child(isolate, &run, !ended);
 		if (!ended) {
@@ -662,7 +672,7 @@ static void *supervise(void *data)
 			backoff_ms = BACKOFF_FIRST_MS;
 		}
 		const char *kind = NULL;
-		char *reason = describe_end(isolate, &info, hung, &kind);
+		char *reason = describe_end(isolate, &info, &run, &kind);
 		g_mutex_lock(&isolate->host_lock);
 		if (!isolate->stopping) {
 			report_end(isolate, reason, kind, pid, backoff_ms);
