@@ -144,6 +144,8 @@ static void test_fault(struct fixture *fixture, const void *data)
 }
 
 static const struct fault_case segv = {"segv", "testfault: 插件崩溃 SIGSEGV", 0};
+/* The sandbox refuses signals and tracing aimed at the wall. */
+static const struct fault_case escape = {"escape", "插件退出 (4)", 0};
 static const struct fault_case garbage = {"garbage", "插件违反协议", 0};
 static const struct fault_case badframe = {"badframe", "插件违反协议", 0};
 static const struct fault_case abrt = {"abort", "插件崩溃 SIGABRT", 0};
@@ -169,6 +171,8 @@ int main(int argc, char **argv)
 	g_test_add("/isolate/garbage", struct fixture, &garbage, fixture_set_up, test_fault,
 		   fixture_tear_down);
 	g_test_add("/isolate/badframe", struct fixture, &badframe, fixture_set_up, test_fault,
+		   fixture_tear_down);
+	g_test_add("/isolate/escape", struct fixture, &escape, fixture_set_up, test_fault,
 		   fixture_tear_down);
 	return g_test_run();
 }

@@ -11,6 +11,8 @@
  *   exit     exits with status 3
  *   garbage  (isolated only) writes random bytes as a message to the
  *            wall-plugin-host socket (fd 3), as plugin code in the child can
+ *   escape   (isolated only) tries to kill and trace the wall, then
+ *            exits with status 4 when the sandbox refused both
  *   badframe (isolated only) sends a well-formed frame message whose
  *            picture lies far outside any shared buffer
  * Run in-process, every one but none takes the wall down; isolated, only
@@ -22,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <wall/plugin.h>
 
 /* Only to forge the child's messages; a real plugin never sees this. */
@@ -33,7 +37,7 @@
 
 static const struct wall_option options[] = {
 	{.name = "fault", .type = WALL_OPTION_ENUM, .default_value = "none",
-	 .choices = "none|segv|abort|spin|deadlock|alloc|exit|garbage|badframe", .help = "how to fail"},
+	 .choices = "none|segv|abort|spin|deadlock|alloc|exit|garbage|badframe|escape", .help = "how to fail"},
 	{.name = "after_frames", .type = WALL_OPTION_INT, .default_value = "10", .min = 0,
 	 .max = 100000, .help = "frames pushed before failing"},
 	{0},
@@ -91,6 +95,11 @@ static void fail_now(struct instance *self)
 						       .width_px = 4096, .height_px = 4096,
 						       .offsets = {1u << 30}, .strides = {4096 * 4}};
 		send(HOST_SOCKET_FD, &header, sizeof(header), MSG_NOSIGNAL);
+	} else if (strcmp(self->fault, "escape") == 0) {
+		pid_t wall = getppid();
+		bool refused = kill(wall, SIGKILL) != 0 && kill(0, SIGKILL) != 0 &&
+			       ptrace(PTRACE_ATTACH, wall, NULL, NULL) != 0;
+		exit(refused ? 4 : 5);
 	} else if (strcmp(self->fault, "spin") == 0) {
 		atomic_store(&self->armed, true);
 	}

@@ -554,11 +554,12 @@ int main(int argc, char **argv)
 	g_mutex_init(&source.send_lock);
 	g_mutex_init(&source.request_lock);
 	g_cond_init(&source.replied);
-	if (!load_plugin(&source, argv[1]) || !read_init(&source, &message)) {
-		return 1;
-	}
+	/* Before any plugin code runs, its load-time constructors included. */
 	if (!wall_sandbox_enter()) {
 		fprintf(stderr, "wall-plugin-host: cannot enter the sandbox\n");
+		return 1;
+	}
+	if (!load_plugin(&source, argv[1]) || !read_init(&source, &message)) {
 		return 1;
 	}
 	source.instance = source.plugin.create(&host, &source);
