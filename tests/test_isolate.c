@@ -8,7 +8,9 @@
  */
 #include <glib.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "layout.h"
 #include "plugin_registry.h"
@@ -143,6 +145,121 @@ static void test_fault(struct fixture *fixture, const void *data)
 	wall_source_destroy(good);
 }
 
+/* Real plugins isolated, through the wall binary. */
+
+/*
+ * The golden layout (in tests/layouts) with wall: {isolate: true}, written
+ * beside links to the folders its paths name, drawn headless by the soft
+ * renderer and compared with the reference the in-process plugins match.
+ */
+static void golden_isolated(const char *layout, const char *reference, const char *frames)
+{
+	char *source_path = g_strdup_printf("%s/tests/layouts/%s", WALL_SOURCE_ROOT, layout);
+	char *text = NULL;
+	g_assert_true(g_file_get_contents(source_path, &text, NULL, NULL));
+	char *isolated_text = NULL;
+	char **parts = g_strsplit(text, "\nwall:\n", 2);
+	g_assert_nonnull(parts[1]);
+	isolated_text = g_strconcat(parts[0], "\nwall:\n  isolate: true\n", parts[1], NULL);
+	char *isolated_path = wall_test_temp_path(layout);
+	g_assert_true(g_file_set_contents(isolated_path, isolated_text, -1, NULL));
+	const char *const folders[] = {"data", "images"};
+	for (size_t i = 0; i < G_N_ELEMENTS(folders); i++) {
+		char *target = g_strdup_printf("%s/tests/layouts/%s", WALL_SOURCE_ROOT, folders[i]);
+		char *link = wall_test_temp_path(folders[i]);
+		g_assert_true(g_file_test(link, G_FILE_TEST_EXISTS) || symlink(target, link) == 0);
+		g_free(target);
+		g_free(link);
+	}
+	char *shot = wall_test_temp_path("isolated.png");
+	const char *args[] = {"--backend", "headless", "--renderer", "soft", "--fps", "10",
+			      "--frames", frames, "--plugin-path", WALL_TEST_PLUGIN_DIR,
+			      "--screenshot", shot, isolated_path, NULL};
+	g_assert_cmpint(wall_test_run_wall(args, NULL, NULL), ==, 0);
+	cairo_surface_t *picture = cairo_image_surface_create_from_png(shot);
+	g_assert_cmpint(cairo_surface_status(picture), ==, CAIRO_STATUS_SUCCESS);
+	g_assert_true(wall_test_compare_reference(picture, reference, 10, 0.001));
+	cairo_surface_destroy(picture);
+	g_free(shot);
+	g_free(isolated_path);
+	g_strfreev(parts);
+	g_free(isolated_text);
+	g_free(text);
+	g_free(source_path);
+}
+
+/* Every panel kind, each in its own child: the same picture as in-process. */
+static void test_panels(void)
+{
+	g_setenv("WALL_PANEL_TIME", "2025-06-18T09:30:00+08:00", TRUE);
+	golden_isolated("golden-panels-large.yaml", "golden-panels-large", "20");
+}
+
+/* Colour, pattern and image plugins, each in its own child. */
+static void test_tiles(void)
+{
+	golden_isolated("golden-tiles.yaml", "golden-tiles", "20");
+}
+
+/*
+ * The camera isolated, on a real RTSP stream from the demo camera server:
+ * the picture reaches the screen (its colour bars are there).
+ */
+static void test_camera(void)
+{
+	char *server_path = wall_test_build_path("plugins/camera/camserver/wall-camserver");
+	if (!g_file_test(server_path, G_FILE_TEST_IS_EXECUTABLE)) {
+		g_test_skip("wall-camserver was not built (no RTSP server library)");
+		g_free(server_path);
+		return;
+	}
+	const char *server_args[] = {server_path, "--port=0", "--cameras=1", "--main=640x360",
+				     NULL};
+	GSubprocess *server = wall_test_spawn(server_args, G_SUBPROCESS_FLAGS_STDIN_PIPE |
+								   G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	GDataInputStream *replies = g_data_input_stream_new(g_subprocess_get_stdout_pipe(server));
+	char *ready = g_data_input_stream_read_line_utf8(replies, NULL, NULL, NULL);
+	g_assert_nonnull(ready);
+	g_assert_true(g_str_has_prefix(ready, "READY port="));
+	int port = atoi(ready + strlen("READY port="));
+
+	char *layout_path = wall_test_temp_path("camera.yaml");
+	char *shot_path = wall_test_temp_path("camera.png");
+	char *layout = g_strdup_printf("wall: {canvas: 640x360, isolate: true}\n"
+				       "sources:\n"
+				       "  cam: {plugin: camera, url: \"rtsp://127.0.0.1:%d/cam01\"}\n"
+				       "scenes:\n"
+				       "  s:\n"
+				       "    grid: 1x1\n"
+				       "    tiles:\n"
+				       "      - {id: a, source: cam, cell: [0, 0], label: false}\n",
+				       port);
+	g_assert_true(g_file_set_contents(layout_path, layout, -1, NULL));
+	/* Ten seconds of frames: the child, the stream and a busy machine. */
+	const char *wall_args[] = {"--backend=headless", "--renderer=soft", "--fps=25",
+				   "--frames=250", "--screenshot", shot_path, layout_path, NULL};
+	g_assert_cmpint(wall_test_run_wall(wall_args, NULL, NULL), ==, 0);
+	cairo_surface_t *shot = cairo_image_surface_create_from_png(shot_path);
+	g_assert_cmpint(cairo_surface_status(shot), ==, CAIRO_STATUS_SUCCESS);
+	/* The bars scroll: look along the middle row for each 75 % colour. */
+	const uint32_t bars[] = {0xffbfbf00, 0xff00bfbf, 0xff00bf00, 0xffbf00bf};
+	for (unsigned i = 0; i < G_N_ELEMENTS(bars); i++) {
+		bool found = false;
+		for (int x = 0; x < 640 && !found; x++) {
+			found = wall_test_color_near(wall_test_pixel(shot, x, 180), bars[i], 24);
+		}
+		g_assert_true(found);
+	}
+	cairo_surface_destroy(shot);
+	g_free(layout);
+	g_free(layout_path);
+	g_free(shot_path);
+	g_free(ready);
+	g_object_unref(replies);
+	wall_test_stop(server);
+	g_free(server_path);
+}
+
 static const struct fault_case segv = {"segv", "testfault: 插件崩溃 SIGSEGV", 0};
 /* The sandbox refuses signals and tracing aimed at the wall. */
 static const struct fault_case escape = {"escape", "插件退出 (4)", 0};
@@ -174,5 +291,8 @@ int main(int argc, char **argv)
 		   fixture_tear_down);
 	g_test_add("/isolate/escape", struct fixture, &escape, fixture_set_up, test_fault,
 		   fixture_tear_down);
+	g_test_add_func("/isolate/real/panels", test_panels);
+	g_test_add_func("/isolate/real/tiles", test_tiles);
+	g_test_add_func("/isolate/real/camera", test_camera);
 	return g_test_run();
 }

@@ -523,6 +523,8 @@ static bool start_child(struct wall_isolate *isolate, struct run *run)
 	run->last_ping_us = 0;
 	run->hung = false;
 	run->violated = false;
+	wall_info("%s: plugin %s runs isolated in child %d", isolate->host->source_name(isolate->source),
+		  isolate->plugin_name, (int)child->pid);
 	tell_view(isolate, child);
 	return true;
 }
