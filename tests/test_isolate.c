@@ -145,6 +145,56 @@ static void test_fault(struct fixture *fixture, const void *data)
 	wall_source_destroy(good);
 }
 
+/* The layout's word: the wall's default, and a source's own that overrides it. */
+
+static const char *const isolate_layout =
+	"wall: {canvas: 320x180, isolate: true}\n"
+	"sources:\n"
+	"  a: {plugin: color, color: \"#102030\"}\n"
+	"  b: {plugin: color, color: \"#102030\", isolate: false}\n"
+	"  c: {plugin: color, color: \"#102030\", memory_mb: 64}\n"
+	"scenes:\n"
+	"  s: {grid: 1x1, tiles: [{id: t, source: a, cell: [0, 0]}]}\n";
+
+static const struct wall_layout_source *layout_source(const struct wall_layout *layout,
+						       const char *name)
+{
+	for (guint i = 0; i < layout->sources->len; i++) {
+		const struct wall_layout_source *source = g_ptr_array_index(layout->sources, i);
+		if (g_str_equal(source->name, name)) {
+			return source;
+		}
+	}
+	g_assert_not_reached();
+}
+
+static void test_layout(void)
+{
+	GError *error = NULL;
+	struct wall_layout *layout = wall_layout_parse("isolate.yaml", isolate_layout,
+						       strlen(isolate_layout), NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(layout->isolate);
+	g_assert_true(layout_source(layout, "a")->isolate);
+	g_assert_false(layout_source(layout, "b")->isolate);
+	g_assert_true(layout_source(layout, "c")->isolate);
+	g_assert_cmpint(layout_source(layout, "c")->memory_mb, ==, 64);
+	g_assert_cmpint(layout_source(layout, "a")->memory_mb, ==, 0);
+	wall_layout_destroy(layout);
+
+	/* Not a yes or no: the file, the line and the column say where. */
+	const char *bad = "wall: {canvas: 320x180}\n"
+			  "sources:\n"
+			  "  a: {plugin: color, isolate: maybe}\n"
+			  "scenes:\n"
+			  "  s: {grid: 1x1, tiles: [{id: t, source: a, cell: [0, 0]}]}\n";
+	g_assert_null(wall_layout_parse("bad.yaml", bad, strlen(bad), NULL, NULL, &error));
+	g_assert_nonnull(error);
+	g_assert_nonnull(strstr(error->message, "bad.yaml:3:"));
+	g_assert_nonnull(strstr(error->message, "true or false"));
+	g_clear_error(&error);
+}
+
 /* Real plugins isolated, through the wall binary. */
 
 /*
@@ -193,6 +243,13 @@ static void test_panels(void)
 {
 	g_setenv("WALL_PANEL_TIME", "2025-06-18T09:30:00+08:00", TRUE);
 	golden_isolated("golden-panels-large.yaml", "golden-panels-large", "20");
+}
+
+/* The drone plugin (recorded telemetry, HUD and map) in its child. */
+static void test_drone(void)
+{
+	g_setenv("TZ", "CST-8", TRUE);
+	golden_isolated("golden-drone-large.yaml", "golden-drone-large", "20");
 }
 
 /* Colour, pattern and image plugins, each in its own child. */
@@ -273,6 +330,7 @@ static const struct fault_case alloc = {"alloc", "插件超出内存上限 256 M
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/isolate/layout", test_layout);
 	g_test_add("/isolate/healthy", struct fixture, NULL, fixture_set_up, test_healthy,
 		   fixture_tear_down);
 	g_test_add("/isolate/segv", struct fixture, &segv, fixture_set_up, test_fault,
@@ -293,6 +351,7 @@ int main(int argc, char **argv)
 		   fixture_tear_down);
 	g_test_add_func("/isolate/real/panels", test_panels);
 	g_test_add_func("/isolate/real/tiles", test_tiles);
+	g_test_add_func("/isolate/real/drone", test_drone);
 	g_test_add_func("/isolate/real/camera", test_camera);
 	return g_test_run();
 }
