@@ -532,6 +532,18 @@ static bool read_init(struct wall_source *source, struct wall_ipc_message *messa
 	return true;
 }
 
+/* This process's address space now, in bytes (VmSize). */
+static uint64_t mapped_bytes(void)
+{
+	char *text = NULL;
+	unsigned long long pages = 0;
+	if (g_file_get_contents("/proc/self/statm", &text, NULL, NULL)) {
+		sscanf(text, "%llu", &pages);
+	}
+	g_free(text);
+	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
@@ -540,10 +552,15 @@ int main(int argc, char **argv)
 	}
 	/* Die with the wall, and never gain privileges again. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/*
+	 * The limit counts from what the host itself has mapped before any
+	 * plugin code runs (a sanitized build maps terabytes of shadow).
+	 */
 	int64_t memory_mb = g_ascii_strtoll(argv[3], NULL, 10);
+	uint64_t base_bytes = mapped_bytes();
 	if (memory_mb > 0) {
-		struct rlimit limit = {.rlim_cur = (rlim_t)memory_mb << 20,
-				       .rlim_max = (rlim_t)memory_mb << 20};
+		rlim_t bytes = (rlim_t)base_bytes + ((rlim_t)memory_mb << 20);
+		struct rlimit limit = {.rlim_cur = bytes, .rlim_max = bytes};
 		setrlimit(RLIMIT_AS, &limit);
 	}
 	static struct wall_source source;
@@ -568,7 +585,8 @@ int main(int argc, char **argv)
 			  source.last_error != NULL ? source.last_error : "plugin failed to start");
 		return 1;
 	}
-	send_text(&source, WALL_IPC_READY, 0, NULL);
+	struct wall_ipc_header ready = {.type = WALL_IPC_READY, .c = base_bytes};
+	send_message(&source, ready, NULL, 0, -1);
 	serve(&source, &message);
 	/* The wall closed its end: it destroys the source. */
 	source.plugin.destroy(source.instance);

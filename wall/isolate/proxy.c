@@ -93,6 +93,8 @@ struct wall_isolate {
 	char *last_exit;
 	uint64_t rss_kb;
 	uint64_t vm_kb;
+	/* What the child had mapped before its plugin ran; memory_mb counts from it. */
+	uint64_t base_kb;
 };
 
 /* Children. */
@@ -353,6 +355,9 @@ static bool handle(struct wall_isolate *isolate, struct child *child,
 	size_t bytes = header->text_bytes;
 	switch (header->type) {
 	case WALL_IPC_READY:
+		g_mutex_lock(&isolate->lock);
+		isolate->base_kb = header->c / 1024;
+		g_mutex_unlock(&isolate->lock);
 		return true;
 	case WALL_IPC_FAILED:
 		isolate->host->set_state(isolate->source, WALL_SOURCE_STATE_ERROR, text);
@@ -435,8 +440,10 @@ static char *describe_end(struct wall_isolate *isolate, const siginfo_t *info,
 			  const struct run *run, const char **kind)
 {
 	g_mutex_lock(&isolate->lock);
-	bool near_limit = isolate->memory_mb > 0 &&
-			  isolate->vm_kb * 4 >= (uint64_t)isolate->memory_mb * 1024 * 3;
+	/* The last sample had grown past three quarters of the limit. */
+	bool near_limit = isolate->memory_mb > 0 && isolate->vm_kb > isolate->base_kb &&
+			  (isolate->vm_kb - isolate->base_kb) * 4 >=
+				  (uint64_t)isolate->memory_mb * 1024 * 3;
 	bool hung = run->hung;
 	if (hung) {
 		isolate->hangs++;
@@ -523,6 +530,10 @@ static bool start_child(struct wall_isolate *isolate, struct run *run)
 	run->last_ping_us = 0;
 	run->hung = false;
 	run->violated = false;
+	g_mutex_lock(&isolate->lock);
+	isolate->base_kb = 0;
+	isolate->vm_kb = 0;
+	g_mutex_unlock(&isolate->lock);
 	wall_info("%s: plugin %s runs isolated in child %d", isolate->host->source_name(isolate->source),
 		  isolate->plugin_name, (int)child->pid);
 	tell_view(isolate, child);
