@@ -80,7 +80,8 @@ static void fail_now(struct instance *self)
 				raise(SIGSEGV);
 			}
 			memset(block, 1, 8 << 20);
-			sleep_ms(5);
+			/* A fast leak, but one the wall's sampling can follow. */
+			sleep_ms(20);
 		}
 	} else if (strcmp(self->fault, "garbage") == 0) {
 		uint8_t noise[200];

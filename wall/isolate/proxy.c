@@ -21,10 +21,10 @@
 #include "layout.h"
 #include "log.h"
 
-extern char **environ;
-
 /* Heartbeat period, and the silence after which a child counts as hung. */
 #define PING_MS 200
+/* How often the child's size is sampled, for telling a memory death from others. */
+#define SAMPLE_MS 50
 #define HANG_MS 3000
 /* The camera's backoff: from 1 s, doubling, to 30 s. */
 #define BACKOFF_FIRST_MS 1000
@@ -166,6 +166,27 @@ static char *host_path(void)
 	return path;
 }
 
+/*
+ * The child's environment. A sanitized build's child would turn a crash
+ * into an ASan report and exit 1, and a plugin's exit() into a leak
+ * report: let signals kill it as they would an ordinary build's, and
+ * leave the plugin's leaks at exit to the plugin.
+ */
+static char **child_environment(void)
+{
+	char **env = g_get_environ();
+#ifdef __SANITIZE_ADDRESS__
+	const char *asan = g_environ_getenv(env, "ASAN_OPTIONS");
+	char *options = g_strconcat(asan != NULL ? asan : "", asan != NULL ? ":" : "",
+				    "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:"
+				    "handle_sigill=0:detect_leaks=0",
+				    NULL);
+	env = g_environ_setenv(env, "ASAN_OPTIONS", options, TRUE);
+	g_free(options);
+#endif
+	return env;
+}
+
 static struct child *child_spawn(struct wall_isolate *isolate)
 {
 	int pair[2];
@@ -180,7 +201,9 @@ static struct child *child_spawn(struct wall_isolate *isolate)
 	/* dup2 onto 3 clears close-on-exec there only. */
 	posix_spawn_file_actions_adddup2(&actions, pair[1], 3);
 	pid_t pid = -1;
-	int err = posix_spawn(&pid, path, &actions, NULL, argv, environ);
+	char **env = child_environment();
+	int err = posix_spawn(&pid, path, &actions, NULL, argv, env);
+	g_strfreev(env);
 	posix_spawn_file_actions_destroy(&actions);
 	close(pair[1]);
 	g_free(memory);
@@ -429,6 +452,7 @@ struct run {
 	int64_t started_us;
 	int64_t last_ping_us;
 	int64_t last_pong_us;
+	int64_t last_sample_us;
 	uint32_t seq;
 	bool hung;
 	/* Killed for breaking the protocol. */
@@ -588,7 +612,7 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 			{.fd = child->pidfd, .events = POLLIN},
 			{.fd = isolate->wake_fd, .events = POLLIN},
 		};
-		poll(fds, 3, PING_MS);
+		poll(fds, 3, SAMPLE_MS);
 		if (is_stopping(isolate)) {
 			return false;
 		}
@@ -629,6 +653,9 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 			run->last_ping_us = now;
 			struct wall_ipc_header ping = {.type = WALL_IPC_PING, .a = ++run->seq};
 			child_send(child, ping, NULL, 0);
+		}
+		if (now - run->last_sample_us >= (int64_t)SAMPLE_MS * 1000) {
+			run->last_sample_us = now;
 			sample_memory(isolate, child->pid);
 		}
 	}
