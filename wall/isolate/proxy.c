@@ -437,7 +437,8 @@ static void sample_memory(struct wall_isolate *isolate, pid_t pid)
 		return;
 	}
 	unsigned long long size_pages = 0, rss_pages = 0;
-	if (sscanf(text, "%llu %llu", &size_pages, &rss_pages) == 2) {
+	/* A child that has just died reads as all zeros: keep its last real size. */
+	if (sscanf(text, "%llu %llu", &size_pages, &rss_pages) == 2 && size_pages > 0) {
 		uint64_t page_kb = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
 		g_mutex_lock(&isolate->lock);
 		isolate->vm_kb = size_pages * page_kb;
