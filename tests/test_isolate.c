@@ -112,6 +112,7 @@ static void test_fault(struct fixture *fixture, const void *data)
 	struct wall_source *good = wall_test_source(fixture->registry, "testfault", "good",
 						    "fault", "none", NULL);
 	bool saw_reason = false;
+	int64_t last_bad_us = 0;
 	int frames_after = 0;
 	int64_t good_gap_us = 0;
 	int64_t last_good_us = g_get_monotonic_time();
@@ -123,10 +124,14 @@ static void test_fault(struct fixture *fixture, const void *data)
 			last_good_us = now;
 		}
 		bool bad_frame = took_frame(bad, NULL);
+		last_bad_us = bad_frame && !saw_reason ? now : last_bad_us;
 		char *reason = NULL;
-		if (wall_test_state(bad, &reason) == WALL_SOURCE_STATE_ERROR && reason != NULL &&
-		    strstr(reason, fault->reason) != NULL) {
+		if (!saw_reason && wall_test_state(bad, &reason) == WALL_SOURCE_STATE_ERROR &&
+		    reason != NULL && strstr(reason, fault->reason) != NULL) {
 			saw_reason = true;
+			/* For the record only: a figure for the report, not a limit. */
+			g_test_message("%s: last picture to slate %" G_GINT64_FORMAT " ms", fault->fault,
+				       (now - last_bad_us) / 1000);
 		}
 		g_free(reason);
 		frames_after += saw_reason && bad_frame;
@@ -317,6 +322,49 @@ static void test_camera(void)
 	g_free(server_path);
 }
 
+/*
+ * A plugin that deadlocks its own thread still answers heartbeats, so the
+ * wall cannot call it a fault; but the source beside it keeps moving, and
+ * destroying it (which in-process would wait forever for the thread) ends
+ * the child after its grace time instead.
+ */
+static void test_deadlock(struct fixture *fixture, const void *data)
+{
+	struct wall_source *bad = isolated(fixture, "bad", "deadlock", 0);
+	struct wall_source *good = wall_test_source(fixture->registry, "testfault", "good",
+						    "fault", "none", NULL);
+	int good_frames = 0;
+	int bad_frames = 0;
+	int64_t quiet_since_us = g_get_monotonic_time();
+	int64_t deadline = g_get_monotonic_time() + 30 * G_TIME_SPAN_SECOND;
+	/* Until the bad source has shown pictures and then been silent for a second. */
+	while ((bad_frames == 0 || g_get_monotonic_time() - quiet_since_us < G_TIME_SPAN_SECOND) &&
+	       g_get_monotonic_time() < deadline) {
+		if (took_frame(bad, NULL)) {
+			bad_frames++;
+			quiet_since_us = g_get_monotonic_time();
+		}
+		good_frames += took_frame(good, NULL);
+		g_usleep(10000);
+	}
+	g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+	g_assert_cmpint(good_frames, >, 0);
+	int before = good_frames;
+	for (int i = 0; i < 100; i++) {
+		good_frames += took_frame(good, NULL);
+		g_usleep(10000);
+	}
+	g_assert_cmpint(good_frames, >, before);
+
+	int64_t start = g_get_monotonic_time();
+	wall_source_destroy(bad);
+	g_test_message("destroying the deadlocked source took %" G_GINT64_FORMAT " ms",
+		       (g_get_monotonic_time() - start) / 1000);
+	/* Generous: the grace time is 300 ms, the machine may be busy. */
+	g_assert_cmpint(g_get_monotonic_time() - start, <, 10 * G_TIME_SPAN_SECOND);
+	wall_source_destroy(good);
+}
+
 static const struct fault_case segv = {"segv", "testfault: 插件崩溃 SIGSEGV", 0};
 /* The sandbox refuses signals and tracing aimed at the wall. */
 static const struct fault_case escape = {"escape", "插件退出 (4)", 0};
@@ -342,6 +390,8 @@ int main(int argc, char **argv)
 	g_test_add("/isolate/spin", struct fixture, &spin, fixture_set_up, test_fault,
 		   fixture_tear_down);
 	g_test_add("/isolate/alloc", struct fixture, &alloc, fixture_set_up, test_fault,
+		   fixture_tear_down);
+	g_test_add("/isolate/deadlock", struct fixture, NULL, fixture_set_up, test_deadlock,
 		   fixture_tear_down);
 	g_test_add("/isolate/garbage", struct fixture, &garbage, fixture_set_up, test_fault,
 		   fixture_tear_down);
