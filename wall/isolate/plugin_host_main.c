@@ -550,8 +550,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: wall-plugin-host PLUGIN.so SOCKET_FD MEMORY_MB\n");
 		return 2;
 	}
-	/* Die with the wall, and never gain privileges again. */
+	/* Die with the wall; hold none of its files but the socket. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	close_range(4, ~0u, 0);
 	/*
 	 * The limit counts from what the host itself has mapped before any
 	 * plugin code runs (a sanitized build maps terabytes of shadow).
