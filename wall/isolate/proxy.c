@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "isolate/ipc.h"
+#include "json_write.h"
 #include "layout.h"
 #include "log.h"
 
@@ -26,6 +27,11 @@
 /* How often the child's size is sampled, for telling a memory death from others. */
 #define SAMPLE_MS 50
 #define HANG_MS 3000
+/*
+ * Before the plugin's create() has returned the child answers nothing;
+ * a first GStreamer registry scan alone can take seconds.
+ */
+#define START_MS 30000
 /* The camera's backoff: from 1 s, doubling, to 30 s. */
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 30000
@@ -455,6 +461,8 @@ struct run {
 	int64_t last_pong_us;
 	int64_t last_sample_us;
 	uint32_t seq;
+	/* create() returned: heartbeats count from here. */
+	bool ready;
 	bool hung;
 	/* Killed for breaking the protocol. */
 	bool violated;
@@ -513,8 +521,13 @@ static void report_end(struct wall_isolate *isolate, const char *reason, const c
 		     name, (int)pid, isolate->plugin_name, reason, backoff_ms);
 	isolate->host->set_state(isolate->source, WALL_SOURCE_STATE_ERROR, reason);
 	isolate->host->publish_metric(isolate->source, "isolate.failures", (double)count);
-	char *json = g_strdup_printf("{\"plugin\":\"%s\",\"pid\":%d,\"reason\":\"%s\"}",
-				     isolate->plugin_name, (int)pid, reason);
+	JsonBuilder *builder = json_builder_new();
+	json_builder_begin_object(builder);
+	wall_json_set_string(builder, "plugin", isolate->plugin_name);
+	wall_json_set_int(builder, "pid", pid);
+	wall_json_set_string(builder, "reason", reason);
+	json_builder_end_object(builder);
+	char *json = wall_json_finish(builder);
 	isolate->host->emit_event(isolate->source, kind, json);
 	g_free(json);
 }
@@ -555,6 +568,7 @@ static bool start_child(struct wall_isolate *isolate, struct run *run)
 	run->last_ping_us = 0;
 	run->hung = false;
 	run->violated = false;
+	run->ready = false;
 	g_mutex_lock(&isolate->lock);
 	isolate->base_kb = 0;
 	isolate->vm_kb = 0;
@@ -626,6 +640,10 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 			}
 			g_mutex_lock(&isolate->host_lock);
 			bool ok = isolate->stopping || handle(isolate, child, message, &run->last_pong_us);
+			if (message->header.type == WALL_IPC_READY && !run->ready) {
+				run->ready = true;
+				run->last_pong_us = g_get_monotonic_time();
+			}
 			g_mutex_unlock(&isolate->host_lock);
 			if (message->fd >= 0) {
 				close(message->fd);
@@ -645,7 +663,8 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 			return true;
 		}
 		int64_t now = g_get_monotonic_time();
-		if (now - run->last_pong_us > (int64_t)HANG_MS * 1000) {
+		int64_t silence_ms = run->ready ? HANG_MS : START_MS;
+		if (now - run->last_pong_us > silence_ms * 1000) {
 			run->hung = true;
 			pidfd_send_signal(child->pidfd, SIGKILL, NULL, 0);
 			return true;
