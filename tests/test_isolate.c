@@ -365,6 +365,86 @@ static void test_deadlock(struct fixture *fixture, const void *data)
 	wall_source_destroy(good);
 }
 
+/* The STATUS of a running wall: tile's own status pairs. */
+static JsonObject *tile_status(JsonObject *status, const char *id)
+{
+	JsonArray *tiles = json_object_get_array_member(status, "tiles");
+	for (guint i = 0; i < json_array_get_length(tiles); i++) {
+		JsonObject *tile = json_array_get_object_element(tiles, i);
+		if (g_str_equal(json_object_get_string_member(tile, "id"), id)) {
+			return tile;
+		}
+	}
+	g_assert_not_reached();
+}
+
+/*
+ * The wall binary with a crashing isolated source beside an in-process
+ * one: it keeps presenting, STATUS says isolated, the child's pid and
+ * its restarts, and on SIGTERM the wall exits cleanly and leaves no child.
+ */
+static void test_wall_status(void)
+{
+	char *layout_path = wall_test_temp_path("status.yaml");
+	const char *layout =
+		"wall: {canvas: 320x180, isolate: true}\n"
+		"sources:\n"
+		"  bad: {plugin: testfault, fault: segv, after_frames: 10}\n"
+		"  good: {plugin: testfault, isolate: false}\n"
+		"scenes:\n"
+		"  s: {grid: 2x1, tiles: [{id: a, source: bad, cell: [0, 0]},\n"
+		"                         {id: b, source: good, cell: [1, 0]}]}\n";
+	g_assert_true(g_file_set_contents(layout_path, layout, -1, NULL));
+	char *socket_path = wall_test_temp_path("status.sock");
+	char *state_path = wall_test_temp_path("status.sqlite");
+	char *wall_path = wall_test_build_path("wall/wall");
+	const char *argv[] = {wall_path, "--backend", "headless", "--renderer", "soft", "--fps",
+			      "25", "--plugin-path", WALL_TEST_PLUGIN_DIR, "--control", socket_path,
+			      "--state", state_path, layout_path, NULL};
+	GSubprocess *wall = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_NONE);
+	struct wall_test_client client = {0};
+	int64_t deadline = g_get_monotonic_time() + 60 * G_TIME_SPAN_SECOND;
+	while (!wall_test_client_open(&client, socket_path)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		g_usleep(50000);
+	}
+	int64_t first_frame = -1;
+	int64_t frame = -1;
+	int64_t child_pid = 0;
+	bool restarted = false;
+	while (!(restarted && child_pid > 0) && g_get_monotonic_time() < deadline) {
+		JsonObject *status = wall_test_client_ask_ok(&client, "STATUS");
+		frame = json_object_get_int_member(status, "frame");
+		first_frame = first_frame < 0 ? frame : first_frame;
+		JsonObject *bad = json_object_get_object_member(tile_status(status, "a"), "status");
+		g_assert_cmpstr(json_object_get_string_member(bad, "isolated"), ==, "yes");
+		int64_t pid = atoi(json_object_get_string_member(bad, "child_pid"));
+		child_pid = pid > 0 ? pid : child_pid;
+		restarted = atoi(json_object_get_string_member(bad, "restarts")) >= 1;
+		JsonObject *good = json_object_get_object_member(tile_status(status, "b"), "status");
+		g_assert_false(json_object_has_member(good, "isolated"));
+		json_object_unref(status);
+		g_usleep(100000);
+	}
+	g_assert_true(restarted);
+	g_assert_cmpint(child_pid, >, 0);
+	/* The wall kept presenting through the crash and the restart. */
+	g_assert_cmpint(frame, >, first_frame);
+	wall_test_client_close(&client);
+
+	g_subprocess_send_signal(wall, SIGTERM);
+	g_assert_true(g_subprocess_wait(wall, NULL, NULL));
+	g_assert_true(g_subprocess_get_if_exited(wall));
+	g_assert_cmpint(g_subprocess_get_exit_status(wall), ==, 0);
+	/* Its children went with it. */
+	g_assert_cmpint(kill((pid_t)child_pid, 0), !=, 0);
+	g_object_unref(wall);
+	g_free(wall_path);
+	g_free(state_path);
+	g_free(socket_path);
+	g_free(layout_path);
+}
+
 static const struct fault_case segv = {"segv", "testfault: 插件崩溃 SIGSEGV", 0};
 /* The sandbox refuses signals and tracing aimed at the wall. */
 static const struct fault_case escape = {"escape", "插件退出 (4)", 0};
@@ -399,6 +479,7 @@ int main(int argc, char **argv)
 		   fixture_tear_down);
 	g_test_add("/isolate/escape", struct fixture, &escape, fixture_set_up, test_fault,
 		   fixture_tear_down);
+	g_test_add_func("/isolate/wall/status", test_wall_status);
 	g_test_add_func("/isolate/real/panels", test_panels);
 	g_test_add_func("/isolate/real/tiles", test_tiles);
 	g_test_add_func("/isolate/real/drone", test_drone);
