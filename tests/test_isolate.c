@@ -33,10 +33,10 @@ static void fixture_tear_down(struct fixture *fixture, const void *data)
 }
 
 static struct wall_source *isolated(struct fixture *fixture, const char *name, const char *fault,
-				    int64_t memory_mb)
+                                    int64_t memory_mb)
 {
-	struct wall_layout_source *config = wall_test_config(name, "testfault", "fault", fault,
-							     "after_frames", "10", NULL);
+	struct wall_layout_source *config =
+	        wall_test_config(name, "testfault", "fault", fault, "after_frames", "10", NULL);
 	config->isolate = true;
 	config->memory_mb = memory_mb;
 	struct wall_source *source = wall_source_create(config, fixture->registry);
@@ -109,8 +109,8 @@ static void test_fault(struct fixture *fixture, const void *data)
 {
 	const struct fault_case *fault = data;
 	struct wall_source *bad = isolated(fixture, "bad", fault->fault, fault->memory_mb);
-	struct wall_source *good = wall_test_source(fixture->registry, "testfault", "good",
-						    "fault", "none", NULL);
+	struct wall_source *good =
+	        wall_test_source(fixture->registry, "testfault", "good", "fault", "none", NULL);
 	bool saw_reason = false;
 	int64_t last_bad_us = 0;
 	int frames_after = 0;
@@ -130,8 +130,8 @@ static void test_fault(struct fixture *fixture, const void *data)
 		    reason != NULL && strstr(reason, fault->reason) != NULL) {
 			saw_reason = true;
 			/* For the record only: a figure for the report, not a limit. */
-			g_test_message("%s: last picture to slate %" G_GINT64_FORMAT " ms", fault->fault,
-				       (now - last_bad_us) / 1000);
+			g_test_message("%s: last picture to slate %" G_GINT64_FORMAT " ms",
+			               fault->fault, (now - last_bad_us) / 1000);
 		}
 		g_free(reason);
 		frames_after += saw_reason && bad_frame;
@@ -153,16 +153,16 @@ static void test_fault(struct fixture *fixture, const void *data)
 /* The layout's word: the wall's default, and a source's own that overrides it. */
 
 static const char *const isolate_layout =
-	"wall: {canvas: 320x180, isolate: true}\n"
-	"sources:\n"
-	"  a: {plugin: color, color: \"#102030\"}\n"
-	"  b: {plugin: color, color: \"#102030\", isolate: false}\n"
-	"  c: {plugin: color, color: \"#102030\", memory_mb: 64}\n"
-	"scenes:\n"
-	"  s: {grid: 1x1, tiles: [{id: t, source: a, cell: [0, 0]}]}\n";
+        "wall: {canvas: 320x180, isolate: true}\n"
+        "sources:\n"
+        "  a: {plugin: color, color: \"#102030\"}\n"
+        "  b: {plugin: color, color: \"#102030\", isolate: false}\n"
+        "  c: {plugin: color, color: \"#102030\", memory_mb: 64}\n"
+        "scenes:\n"
+        "  s: {grid: 1x1, tiles: [{id: t, source: a, cell: [0, 0]}]}\n";
 
 static const struct wall_layout_source *layout_source(const struct wall_layout *layout,
-						       const char *name)
+                                                      const char *name)
 {
 	for (guint i = 0; i < layout->sources->len; i++) {
 		const struct wall_layout_source *source = g_ptr_array_index(layout->sources, i);
@@ -177,7 +177,7 @@ static void test_layout(void)
 {
 	GError *error = NULL;
 	struct wall_layout *layout = wall_layout_parse("isolate.yaml", isolate_layout,
-						       strlen(isolate_layout), NULL, NULL, &error);
+	                                               strlen(isolate_layout), NULL, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_true(layout->isolate);
 	g_assert_true(layout_source(layout, "a")->isolate);
@@ -189,10 +189,10 @@ static void test_layout(void)
 
 	/* Not a yes or no: the file, the line and the column say where. */
 	const char *bad = "wall: {canvas: 320x180}\n"
-			  "sources:\n"
-			  "  a: {plugin: color, isolate: maybe}\n"
-			  "scenes:\n"
-			  "  s: {grid: 1x1, tiles: [{id: t, source: a, cell: [0, 0]}]}\n";
+	                  "sources:\n"
+	                  "  a: {plugin: color, isolate: maybe}\n"
+	                  "scenes:\n"
+	                  "  s: {grid: 1x1, tiles: [{id: t, source: a, cell: [0, 0]}]}\n";
 	g_assert_null(wall_layout_parse("bad.yaml", bad, strlen(bad), NULL, NULL, &error));
 	g_assert_nonnull(error);
 	g_assert_nonnull(strstr(error->message, "bad.yaml:3:"));
@@ -227,9 +227,13 @@ static void golden_isolated(const char *layout, const char *reference, const cha
 		g_free(link);
 	}
 	char *shot = wall_test_temp_path("isolated.png");
-	const char *args[] = {"--backend", "headless", "--renderer", "soft", "--fps", "10",
-			      "--frames", frames, "--plugin-path", WALL_TEST_PLUGIN_DIR,
-			      "--screenshot", shot, isolated_path, NULL};
+	const char *args[] = {"--backend",     "headless",
+	                      "--renderer",    "soft",
+	                      "--fps",         "10",
+	                      "--frames",      frames,
+	                      "--plugin-path", WALL_TEST_PLUGIN_DIR,
+	                      "--screenshot",  shot,
+	                      isolated_path,   NULL};
 	g_assert_cmpint(wall_test_run_wall(args, NULL, NULL), ==, 0);
 	cairo_surface_t *picture = cairo_image_surface_create_from_png(shot);
 	g_assert_cmpint(cairo_surface_status(picture), ==, CAIRO_STATUS_SUCCESS);
@@ -276,9 +280,9 @@ static void test_camera(void)
 		return;
 	}
 	const char *server_args[] = {server_path, "--port=0", "--cameras=1", "--main=640x360",
-				     NULL};
+	                             NULL};
 	GSubprocess *server = wall_test_spawn(server_args, G_SUBPROCESS_FLAGS_STDIN_PIPE |
-								   G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	                                                           G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	GDataInputStream *replies = g_data_input_stream_new(g_subprocess_get_stdout_pipe(server));
 	char *ready = g_data_input_stream_read_line_utf8(replies, NULL, NULL, NULL);
 	g_assert_nonnull(ready);
@@ -287,19 +291,21 @@ static void test_camera(void)
 
 	char *layout_path = wall_test_temp_path("camera.yaml");
 	char *shot_path = wall_test_temp_path("camera.png");
-	char *layout = g_strdup_printf("wall: {canvas: 640x360, isolate: true}\n"
-				       "sources:\n"
-				       "  cam: {plugin: camera, url: \"rtsp://127.0.0.1:%d/cam01\"}\n"
-				       "scenes:\n"
-				       "  s:\n"
-				       "    grid: 1x1\n"
-				       "    tiles:\n"
-				       "      - {id: a, source: cam, cell: [0, 0], label: false}\n",
-				       port);
+	char *layout =
+	        g_strdup_printf("wall: {canvas: 640x360, isolate: true}\n"
+	                        "sources:\n"
+	                        "  cam: {plugin: camera, url: \"rtsp://127.0.0.1:%d/cam01\"}\n"
+	                        "scenes:\n"
+	                        "  s:\n"
+	                        "    grid: 1x1\n"
+	                        "    tiles:\n"
+	                        "      - {id: a, source: cam, cell: [0, 0], label: false}\n",
+	                        port);
 	g_assert_true(g_file_set_contents(layout_path, layout, -1, NULL));
 	/* Ten seconds of frames: the child, the stream and a busy machine. */
-	const char *wall_args[] = {"--backend=headless", "--renderer=soft", "--fps=25",
-				   "--frames=250", "--screenshot", shot_path, layout_path, NULL};
+	const char *wall_args[] = {
+	        "--backend=headless", "--renderer=soft", "--fps=25",  "--frames=250",
+	        "--screenshot",       shot_path,         layout_path, NULL};
 	g_assert_cmpint(wall_test_run_wall(wall_args, NULL, NULL), ==, 0);
 	cairo_surface_t *shot = cairo_image_surface_create_from_png(shot_path);
 	g_assert_cmpint(cairo_surface_status(shot), ==, CAIRO_STATUS_SUCCESS);
@@ -331,8 +337,8 @@ static void test_camera(void)
 static void test_deadlock(struct fixture *fixture, const void *data)
 {
 	struct wall_source *bad = isolated(fixture, "bad", "deadlock", 0);
-	struct wall_source *good = wall_test_source(fixture->registry, "testfault", "good",
-						    "fault", "none", NULL);
+	struct wall_source *good =
+	        wall_test_source(fixture->registry, "testfault", "good", "fault", "none", NULL);
 	int good_frames = 0;
 	int bad_frames = 0;
 	int64_t quiet_since_us = g_get_monotonic_time();
@@ -359,7 +365,7 @@ static void test_deadlock(struct fixture *fixture, const void *data)
 	int64_t start = g_get_monotonic_time();
 	wall_source_destroy(bad);
 	g_test_message("destroying the deadlocked source took %" G_GINT64_FORMAT " ms",
-		       (g_get_monotonic_time() - start) / 1000);
+	               (g_get_monotonic_time() - start) / 1000);
 	/* Generous: the grace time is 300 ms, the machine may be busy. */
 	g_assert_cmpint(g_get_monotonic_time() - start, <, 10 * G_TIME_SPAN_SECOND);
 	wall_source_destroy(good);
@@ -386,21 +392,21 @@ static JsonObject *tile_status(JsonObject *status, const char *id)
 static void test_wall_status(void)
 {
 	char *layout_path = wall_test_temp_path("status.yaml");
-	const char *layout =
-		"wall: {canvas: 320x180, isolate: true}\n"
-		"sources:\n"
-		"  bad: {plugin: testfault, fault: segv, after_frames: 10}\n"
-		"  good: {plugin: testfault, isolate: false}\n"
-		"scenes:\n"
-		"  s: {grid: 2x1, tiles: [{id: a, source: bad, cell: [0, 0]},\n"
-		"                         {id: b, source: good, cell: [1, 0]}]}\n";
+	const char *layout = "wall: {canvas: 320x180, isolate: true}\n"
+	                     "sources:\n"
+	                     "  bad: {plugin: testfault, fault: segv, after_frames: 10}\n"
+	                     "  good: {plugin: testfault, isolate: false}\n"
+	                     "scenes:\n"
+	                     "  s: {grid: 2x1, tiles: [{id: a, source: bad, cell: [0, 0]},\n"
+	                     "                         {id: b, source: good, cell: [1, 0]}]}\n";
 	g_assert_true(g_file_set_contents(layout_path, layout, -1, NULL));
 	char *socket_path = wall_test_temp_path("status.sock");
 	char *state_path = wall_test_temp_path("status.sqlite");
 	char *wall_path = wall_test_build_path("wall/wall");
-	const char *argv[] = {wall_path, "--backend", "headless", "--renderer", "soft", "--fps",
-			      "25", "--plugin-path", WALL_TEST_PLUGIN_DIR, "--control", socket_path,
-			      "--state", state_path, layout_path, NULL};
+	const char *argv[] = {
+	        wall_path,   "--backend", "headless",      "--renderer",         "soft",
+	        "--fps",     "25",        "--plugin-path", WALL_TEST_PLUGIN_DIR, "--control",
+	        socket_path, "--state",   state_path,      layout_path,          NULL};
 	GSubprocess *wall = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_NONE);
 	struct wall_test_client client = {0};
 	int64_t deadline = g_get_monotonic_time() + 60 * G_TIME_SPAN_SECOND;
@@ -421,7 +427,8 @@ static void test_wall_status(void)
 		int64_t pid = atoi(json_object_get_string_member(bad, "child_pid"));
 		child_pid = pid > 0 ? pid : child_pid;
 		restarted = atoi(json_object_get_string_member(bad, "restarts")) >= 1;
-		JsonObject *good = json_object_get_object_member(tile_status(status, "b"), "status");
+		JsonObject *good =
+		        json_object_get_object_member(tile_status(status, "b"), "status");
 		g_assert_false(json_object_has_member(good, "isolated"));
 		json_object_unref(status);
 		g_usleep(100000);
@@ -460,25 +467,25 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/isolate/layout", test_layout);
 	g_test_add("/isolate/healthy", struct fixture, NULL, fixture_set_up, test_healthy,
-		   fixture_tear_down);
+	           fixture_tear_down);
 	g_test_add("/isolate/segv", struct fixture, &segv, fixture_set_up, test_fault,
-		   fixture_tear_down);
+	           fixture_tear_down);
 	g_test_add("/isolate/abort", struct fixture, &abrt, fixture_set_up, test_fault,
-		   fixture_tear_down);
+	           fixture_tear_down);
 	g_test_add("/isolate/exit", struct fixture, &quit, fixture_set_up, test_fault,
-		   fixture_tear_down);
+	           fixture_tear_down);
 	g_test_add("/isolate/spin", struct fixture, &spin, fixture_set_up, test_fault,
-		   fixture_tear_down);
+	           fixture_tear_down);
 	g_test_add("/isolate/alloc", struct fixture, &alloc, fixture_set_up, test_fault,
-		   fixture_tear_down);
+	           fixture_tear_down);
 	g_test_add("/isolate/deadlock", struct fixture, NULL, fixture_set_up, test_deadlock,
-		   fixture_tear_down);
+	           fixture_tear_down);
 	g_test_add("/isolate/garbage", struct fixture, &garbage, fixture_set_up, test_fault,
-		   fixture_tear_down);
+	           fixture_tear_down);
 	g_test_add("/isolate/badframe", struct fixture, &badframe, fixture_set_up, test_fault,
-		   fixture_tear_down);
+	           fixture_tear_down);
 	g_test_add("/isolate/escape", struct fixture, &escape, fixture_set_up, test_fault,
-		   fixture_tear_down);
+	           fixture_tear_down);
 	g_test_add_func("/isolate/wall/status", test_wall_status);
 	g_test_add_func("/isolate/real/panels", test_panels);
 	g_test_add_func("/isolate/real/tiles", test_tiles);

@@ -23,8 +23,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <wall/plugin.h>
 
@@ -35,11 +35,18 @@
 #define HOST_SOCKET_FD 3
 
 static const struct wall_option options[] = {
-	{.name = "fault", .type = WALL_OPTION_ENUM, .default_value = "none",
-	 .choices = "none|segv|abort|spin|deadlock|alloc|exit|garbage|badframe|escape", .help = "how to fail"},
-	{.name = "after_frames", .type = WALL_OPTION_INT, .default_value = "10", .min = 0,
-	 .max = 100000, .help = "frames pushed before failing"},
-	{0},
+        {.name = "fault",
+         .type = WALL_OPTION_ENUM,
+         .default_value = "none",
+         .choices = "none|segv|abort|spin|deadlock|alloc|exit|garbage|badframe|escape",
+         .help = "how to fail"},
+        {.name = "after_frames",
+         .type = WALL_OPTION_INT,
+         .default_value = "10",
+         .min = 0,
+         .max = 100000,
+         .help = "frames pushed before failing"},
+        {0},
 };
 
 struct instance {
@@ -92,8 +99,10 @@ static void fail_now(struct instance *self)
 	} else if (strcmp(self->fault, "badframe") == 0) {
 		struct wall_ipc_header header = {.type = WALL_IPC_FRAME, .a = 0};
 		header.frame = (struct wall_ipc_frame){.format = WALL_PIXEL_FORMAT_BGRA,
-						       .width_px = 4096, .height_px = 4096,
-						       .offsets = {1u << 30}, .strides = {4096 * 4}};
+		                                       .width_px = 4096,
+		                                       .height_px = 4096,
+		                                       .offsets = {1u << 30},
+		                                       .strides = {4096 * 4}};
 		send(HOST_SOCKET_FD, &header, sizeof(header), MSG_NOSIGNAL);
 	} else if (strcmp(self->fault, "escape") == 0) {
 		pid_t wall = getppid();
@@ -115,11 +124,11 @@ static void *run(void *data)
 			self->pixels[i] = 0xff000000u | (uint32_t)(n * 40 % 256) << 8;
 		}
 		struct wall_frame frame = {
-			.format = WALL_PIXEL_FORMAT_BGRA,
-			.width_px = 16,
-			.height_px = 16,
-			.planes = {(const uint8_t *)self->pixels},
-			.strides = {16 * 4},
+		        .format = WALL_PIXEL_FORMAT_BGRA,
+		        .width_px = 16,
+		        .height_px = 16,
+		        .planes = {(const uint8_t *)self->pixels},
+		        .strides = {16 * 4},
 		};
 		self->host->push_frame(self->source, &frame);
 		sleep_ms(20);
@@ -169,14 +178,14 @@ static void fault_status(void *instance, wall_status_fn add, void *user)
 }
 
 static const struct wall_plugin plugin = {
-	.abi_version = WALL_PLUGIN_ABI_VERSION,
-	.struct_size = sizeof(struct wall_plugin),
-	.name = "testfault",
-	.description = "Fails on purpose (isolation tests)",
-	.options = options,
-	.create = fault_create,
-	.destroy = fault_destroy,
-	.status = fault_status,
+        .abi_version = WALL_PLUGIN_ABI_VERSION,
+        .struct_size = sizeof(struct wall_plugin),
+        .name = "testfault",
+        .description = "Fails on purpose (isolation tests)",
+        .options = options,
+        .create = fault_create,
+        .destroy = fault_destroy,
+        .status = fault_status,
 };
 
 const struct wall_plugin *wall_plugin_entry(void)

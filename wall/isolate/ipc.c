@@ -7,15 +7,15 @@
 #include <unistd.h>
 
 bool wall_ipc_send(int sock, struct wall_ipc_header header, const void *text, size_t text_bytes,
-		   int fd, bool nonblocking)
+                   int fd, bool nonblocking)
 {
 	if (text_bytes > WALL_IPC_MAX_BYTES) {
 		return false;
 	}
 	header.text_bytes = (uint32_t)text_bytes;
 	struct iovec iov[2] = {
-		{.iov_base = &header, .iov_len = sizeof(header)},
-		{.iov_base = (void *)text, .iov_len = text_bytes},
+	        {.iov_base = &header, .iov_len = sizeof(header)},
+	        {.iov_base = (void *)text, .iov_len = text_bytes},
 	};
 	union {
 		char buffer[CMSG_SPACE(sizeof(int))];
@@ -44,7 +44,8 @@ bool wall_ipc_send(int sock, struct wall_ipc_header header, const void *text, si
 static int take_fds(struct msghdr *msg)
 {
 	int kept = -1;
-	for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(msg); cmsg != NULL; cmsg = CMSG_NXTHDR(msg, cmsg)) {
+	for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(msg); cmsg != NULL;
+	     cmsg = CMSG_NXTHDR(msg, cmsg)) {
 		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) {
 			continue;
 		}
@@ -69,21 +70,23 @@ bool wall_ipc_receive(int sock, struct wall_ipc_message *message)
 		struct cmsghdr align;
 	} control;
 	struct iovec iov[2] = {
-		{.iov_base = &message->header, .iov_len = sizeof(message->header)},
-		{.iov_base = message->text, .iov_len = WALL_IPC_MAX_BYTES},
+	        {.iov_base = &message->header, .iov_len = sizeof(message->header)},
+	        {.iov_base = message->text, .iov_len = WALL_IPC_MAX_BYTES},
 	};
 	struct msghdr msg = {.msg_iov = iov,
-			     .msg_iovlen = 2,
-			     .msg_control = control.buffer,
-			     .msg_controllen = sizeof(control.buffer)};
+	                     .msg_iovlen = 2,
+	                     .msg_control = control.buffer,
+	                     .msg_controllen = sizeof(control.buffer)};
 	ssize_t got;
 	do {
 		got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	} while (got < 0 && errno == EINTR);
 	message->fd = got > 0 ? take_fds(&msg) : -1;
-	bool ok = got >= (ssize_t)sizeof(message->header) && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
-		  message->header.text_bytes == (size_t)got - sizeof(message->header) &&
-		  message->header.type > WALL_IPC_INVALID && message->header.type < WALL_IPC_TYPE_MAX;
+	bool ok = got >= (ssize_t)sizeof(message->header) &&
+	          !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
+	          message->header.text_bytes == (size_t)got - sizeof(message->header) &&
+	          message->header.type > WALL_IPC_INVALID &&
+	          message->header.type < WALL_IPC_TYPE_MAX;
 	if (!ok) {
 		/* Tell "gone" from "sent garbage" (see ipc.h). */
 		message->header.type = got > 0 ? WALL_IPC_TYPE_MAX : WALL_IPC_INVALID;
@@ -136,7 +139,7 @@ bool wall_ipc_format_layout(uint32_t format, unsigned *planes, unsigned *bpp)
 }
 
 void wall_ipc_plane_size(uint32_t format, unsigned plane, uint32_t width_px, uint32_t height_px,
-			 uint64_t *rows, uint64_t *row_bytes)
+                         uint64_t *rows, uint64_t *row_bytes)
 {
 	unsigned planes, bpp;
 	if (!wall_ipc_format_layout(format, &planes, &bpp)) {

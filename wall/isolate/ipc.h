@@ -26,27 +26,27 @@
 enum wall_ipc_type {
 	WALL_IPC_INVALID = 0,
 	/* Wall to child. */
-	WALL_IPC_INIT,       /* text: name, layout dir, then option name, value pairs */
+	WALL_IPC_INIT, /* text: name, layout dir, then option name, value pairs */
 	WALL_IPC_SHOW,
 	WALL_IPC_HIDE,
-	WALL_IPC_VIEW_SIZE,  /* a, b: width, height */
-	WALL_IPC_PING,       /* a: sequence */
-	WALL_IPC_RELEASE,    /* a: pool index */
+	WALL_IPC_VIEW_SIZE,    /* a, b: width, height */
+	WALL_IPC_PING,         /* a: sequence */
+	WALL_IPC_RELEASE,      /* a: pool index */
 	WALL_IPC_METRIC_REPLY, /* a: request id, b: found; value */
-	WALL_IPC_DATA_REPLY, /* a: request id, b: found; c: generation; text: json */
+	WALL_IPC_DATA_REPLY,   /* a: request id, b: found; c: generation; text: json */
 	/* Child to wall. */
-	WALL_IPC_READY,      /* create() returned an instance; c: bytes mapped before the plugin */
-	WALL_IPC_FAILED,     /* create() returned NULL; text: why */
-	WALL_IPC_PONG,       /* a: sequence; text: status name, value pairs */
-	WALL_IPC_POOL_ADD,   /* a: pool index; one fd */
-	WALL_IPC_FRAME,      /* frame below; a: pool index, b: 1 for an overlay */
+	WALL_IPC_READY,    /* create() returned an instance; c: bytes mapped before the plugin */
+	WALL_IPC_FAILED,   /* create() returned NULL; text: why */
+	WALL_IPC_PONG,     /* a: sequence; text: status name, value pairs */
+	WALL_IPC_POOL_ADD, /* a: pool index; one fd */
+	WALL_IPC_FRAME,    /* frame below; a: pool index, b: 1 for an overlay */
 	WALL_IPC_OVERLAY_OFF,
-	WALL_IPC_LOG,        /* a: level; text */
-	WALL_IPC_STATE,      /* a: state; text: reason, when b is 1 */
-	WALL_IPC_METRIC,     /* value; text: name */
-	WALL_IPC_EVENT,      /* text: type, json */
+	WALL_IPC_LOG,         /* a: level; text */
+	WALL_IPC_STATE,       /* a: state; text: reason, when b is 1 */
+	WALL_IPC_METRIC,      /* value; text: name */
+	WALL_IPC_EVENT,       /* text: type, json */
 	WALL_IPC_READ_METRIC, /* a: request id; text: name */
-	WALL_IPC_READ_DATA,  /* a: request id; c: known generation; text: key */
+	WALL_IPC_READ_DATA,   /* a: request id; c: known generation; text: key */
 	WALL_IPC_TYPE_MAX,
 };
 
@@ -87,7 +87,7 @@ struct wall_ipc_message {
  * could not go (peer gone, or its queue full).
  */
 bool wall_ipc_send(int sock, struct wall_ipc_header header, const void *text, size_t text_bytes,
-		   int fd, bool nonblocking);
+                   int fd, bool nonblocking);
 
 /*
  * Receive one message. Returns false when the peer is gone (header.type
@@ -107,6 +107,6 @@ bool wall_ipc_format_layout(uint32_t format, unsigned *planes, unsigned *bpp);
 
 /* Rows and row bytes of plane i of a width x height picture in format. */
 void wall_ipc_plane_size(uint32_t format, unsigned plane, uint32_t width_px, uint32_t height_px,
-			 uint64_t *rows, uint64_t *row_bytes);
+                         uint64_t *rows, uint64_t *row_bytes);
 
 #endif

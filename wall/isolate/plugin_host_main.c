@@ -66,7 +66,7 @@ struct wall_source {
 };
 
 static bool send_message(struct wall_source *source, struct wall_ipc_header header,
-			 const void *text, size_t text_bytes, int fd)
+                         const void *text, size_t text_bytes, int fd)
 {
 	g_mutex_lock(&source->send_lock);
 	bool ok = wall_ipc_send(source->sock, header, text, text_bytes, fd, false);
@@ -94,7 +94,7 @@ static int64_t frame_bytes(const struct wall_frame *frame, uint32_t offsets[3], 
 	for (unsigned i = 0; i < planes; i++) {
 		uint64_t rows, row_bytes;
 		wall_ipc_plane_size(frame->format, i, frame->width_px, frame->height_px, &rows,
-				    &row_bytes);
+		                    &row_bytes);
 		if (frame->planes[i] == NULL || frame->strides[i] < row_bytes) {
 			return -1;
 		}
@@ -179,7 +179,7 @@ static bool share_frame(struct wall_source *source, const struct wall_frame *fra
 		for (unsigned i = 0; i < planes; i++) {
 			uint64_t rows, row_bytes;
 			wall_ipc_plane_size(frame->format, i, frame->width_px, frame->height_px,
-					    &rows, &row_bytes);
+			                    &rows, &row_bytes);
 			for (uint64_t y = 0; y < rows; y++) {
 				memcpy(base + out->offsets[i] + y * row_bytes,
 				       frame->planes[i] + y * frame->strides[i], row_bytes);
@@ -218,7 +218,7 @@ static bool push_overlay(struct wall_source *source, const struct wall_frame *fr
 /* Host services. */
 
 static void host_log(struct wall_source *source, enum wall_log_level level, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static void host_log(struct wall_source *source, enum wall_log_level level, const char *format, ...)
 {
@@ -259,7 +259,8 @@ static int64_t config_int(struct wall_source *source, const char *name, int64_t 
 	const char *text = config_string(source, name);
 	gint64 number;
 	bool flag;
-	if (text != NULL && g_ascii_string_to_signed(text, 10, G_MININT64, G_MAXINT64, &number, NULL)) {
+	if (text != NULL &&
+	    g_ascii_string_to_signed(text, 10, G_MININT64, G_MAXINT64, &number, NULL)) {
 		return number;
 	}
 	return text != NULL && wall_parse_bool(text, &flag) ? (flag ? 1 : 0) : fallback;
@@ -289,8 +290,8 @@ static uint32_t config_color(struct wall_source *source, const char *name, uint3
 
 static void set_state(struct wall_source *source, enum wall_source_state state, const char *reason)
 {
-	struct wall_ipc_header header = {.type = WALL_IPC_STATE, .a = (uint32_t)state,
-					 .b = reason != NULL ? 1 : 0};
+	struct wall_ipc_header header = {
+	        .type = WALL_IPC_STATE, .a = (uint32_t)state, .b = reason != NULL ? 1 : 0};
 	size_t length = reason != NULL ? MIN(strlen(reason), WALL_IPC_MAX_BYTES) : 0;
 	send_message(source, header, reason, length, -1);
 }
@@ -368,8 +369,8 @@ static bool read_metric(struct wall_source *source, const char *name, double *va
 }
 
 static bool read_data(struct wall_source *source, const char *key, uint64_t known_generation,
-		      void (*receive)(void *user, const char *json, uint64_t generation),
-		      void *user)
+                      void (*receive)(void *user, const char *json, uint64_t generation),
+                      void *user)
 {
 	if (key == NULL) {
 		return false;
@@ -389,22 +390,22 @@ static bool read_data(struct wall_source *source, const char *key, uint64_t know
 }
 
 static const struct wall_host host = {
-	.struct_size = sizeof(struct wall_host),
-	.push_frame = push_frame,
-	.log = host_log,
-	.config_string = config_string,
-	.config_int = config_int,
-	.config_double = config_double,
-	.config_duration_ms = config_duration_ms,
-	.config_color = config_color,
-	.set_state = set_state,
-	.publish_metric = publish_metric,
-	.emit_event = emit_event,
-	.source_name = source_name,
-	.read_metric = read_metric,
-	.read_data = read_data,
-	.layout_dir = layout_dir,
-	.push_overlay = push_overlay,
+        .struct_size = sizeof(struct wall_host),
+        .push_frame = push_frame,
+        .log = host_log,
+        .config_string = config_string,
+        .config_int = config_int,
+        .config_double = config_double,
+        .config_duration_ms = config_duration_ms,
+        .config_color = config_color,
+        .set_state = set_state,
+        .publish_metric = publish_metric,
+        .emit_event = emit_event,
+        .source_name = source_name,
+        .read_metric = read_metric,
+        .read_data = read_data,
+        .layout_dir = layout_dir,
+        .push_overlay = push_overlay,
 };
 
 /* The wall's calls. */
@@ -441,8 +442,8 @@ static void take_reply(struct wall_source *source, const struct wall_ipc_message
 		source->request_generation = message->header.c;
 		g_free(source->request_json);
 		source->request_json = message->header.type == WALL_IPC_DATA_REPLY
-					       ? g_strdup(message->text)
-					       : NULL;
+		                               ? g_strdup(message->text)
+		                               : NULL;
 		g_cond_broadcast(&source->replied);
 	}
 	g_mutex_unlock(&source->lock);
@@ -465,7 +466,8 @@ static void serve(struct wall_source *source, struct wall_ipc_message *message)
 			break;
 		case WALL_IPC_VIEW_SIZE:
 			if (source->plugin.set_view_size != NULL) {
-				source->plugin.set_view_size(source->instance, header->a, header->b);
+				source->plugin.set_view_size(source->instance, header->a,
+				                             header->b);
 			}
 			break;
 		case WALL_IPC_PING:
@@ -503,7 +505,7 @@ static bool load_plugin(struct wall_source *source, const char *path)
 	    exported->struct_size > sizeof(struct wall_plugin) || exported->create == NULL ||
 	    exported->destroy == NULL) {
 		fprintf(stderr, "wall-plugin-host: %s: not a plugin this host can run%s%s\n", path,
-			handle == NULL ? ": " : "", handle == NULL ? dlerror() : "");
+		        handle == NULL ? ": " : "", handle == NULL ? dlerror() : "");
 		return false;
 	}
 	/* A smaller (older) plugin's missing callbacks read as NULL. */
@@ -583,7 +585,7 @@ int main(int argc, char **argv)
 	source.instance = source.plugin.create(&host, &source);
 	if (source.instance == NULL) {
 		send_text(&source, WALL_IPC_FAILED, 0,
-			  source.last_error != NULL ? source.last_error : "plugin failed to start");
+		          source.last_error != NULL ? source.last_error : "plugin failed to start");
 		return 1;
 	}
 	struct wall_ipc_header ready = {.type = WALL_IPC_READY, .c = base_bytes};

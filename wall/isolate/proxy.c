@@ -133,13 +133,14 @@ static void child_unref(struct child *child)
 
 /* Any thread, never blocks: a child that does not read loses the message. */
 static bool child_send(struct child *child, struct wall_ipc_header header, const void *text,
-		       size_t text_bytes)
+                       size_t text_bytes)
 {
 	if (child == NULL) {
 		return false;
 	}
 	g_mutex_lock(&child->lock);
-	bool ok = child->sock >= 0 && wall_ipc_send(child->sock, header, text, text_bytes, -1, true);
+	bool ok =
+	        child->sock >= 0 && wall_ipc_send(child->sock, header, text, text_bytes, -1, true);
 	g_mutex_unlock(&child->lock);
 	return ok;
 }
@@ -184,9 +185,9 @@ static char **child_environment(void)
 #ifdef __SANITIZE_ADDRESS__
 	const char *asan = g_environ_getenv(env, "ASAN_OPTIONS");
 	char *options = g_strconcat(asan != NULL ? asan : "", asan != NULL ? ":" : "",
-				    "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:"
-				    "handle_sigill=0:detect_leaks=0",
-				    NULL);
+	                            "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:"
+	                            "handle_sigill=0:detect_leaks=0",
+	                            NULL);
 	env = g_environ_setenv(env, "ASAN_OPTIONS", options, TRUE);
 	g_free(options);
 #endif
@@ -217,7 +218,7 @@ static struct child *child_spawn(struct wall_isolate *isolate)
 	int pidfd = err == 0 ? pidfd_open(pid, 0) : -1;
 	if (err != 0 || pidfd < 0) {
 		wall_warning("%s: cannot start %s: %s", isolate->plugin_name, path,
-			     g_strerror(err != 0 ? err : errno));
+		             g_strerror(err != 0 ? err : errno));
 		if (err == 0) {
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
@@ -276,9 +277,9 @@ static bool frame_fits(const struct wall_ipc_frame *frame, size_t size)
 	for (unsigned i = 0; i < planes; i++) {
 		uint64_t rows, row_bytes;
 		wall_ipc_plane_size(frame->format, i, frame->width_px, frame->height_px, &rows,
-				    &row_bytes);
-		uint64_t end = (uint64_t)frame->offsets[i] + (uint64_t)frame->strides[i] * (rows - 1) +
-			       row_bytes;
+		                    &row_bytes);
+		uint64_t end = (uint64_t)frame->offsets[i] +
+		               (uint64_t)frame->strides[i] * (rows - 1) + row_bytes;
 		if (frame->strides[i] < row_bytes || end > size) {
 			return false;
 		}
@@ -287,7 +288,7 @@ static bool frame_fits(const struct wall_ipc_frame *frame, size_t size)
 }
 
 static bool take_frame(struct wall_isolate *isolate, struct child *child,
-		       const struct wall_ipc_header *header)
+                       const struct wall_ipc_header *header)
 {
 	const struct wall_ipc_frame *in = &header->frame;
 	uint32_t index = header->a;
@@ -296,7 +297,8 @@ static bool take_frame(struct wall_isolate *isolate, struct child *child,
 	}
 	g_mutex_lock(&child->lock);
 	uint8_t *map = child->pool[index].map;
-	bool ok = map != NULL && !child->pool[index].held && frame_fits(in, child->pool[index].size);
+	bool ok =
+	        map != NULL && !child->pool[index].held && frame_fits(in, child->pool[index].size);
 	child->pool[index].held = ok;
 	g_mutex_unlock(&child->lock);
 	if (!ok) {
@@ -306,15 +308,16 @@ static bool take_frame(struct wall_isolate *isolate, struct child *child,
 	held->child = child_ref(child);
 	held->index = index;
 	struct wall_frame frame = {
-		.format = in->format,
-		.width_px = in->width_px,
-		.height_px = in->height_px,
-		.matrix = in->matrix <= WALL_YUV_MATRIX_BT709 ? in->matrix : WALL_YUV_MATRIX_DEFAULT,
-		.range = in->range <= WALL_YUV_RANGE_FULL ? in->range : WALL_YUV_RANGE_DEFAULT,
-		.capture_time_us = in->capture_time_us,
-		.release = release_frame,
-		.release_data = held,
-		.flags = in->flags & WALL_FRAME_ANY_ASPECT,
+	        .format = in->format,
+	        .width_px = in->width_px,
+	        .height_px = in->height_px,
+	        .matrix =
+	                in->matrix <= WALL_YUV_MATRIX_BT709 ? in->matrix : WALL_YUV_MATRIX_DEFAULT,
+	        .range = in->range <= WALL_YUV_RANGE_FULL ? in->range : WALL_YUV_RANGE_DEFAULT,
+	        .capture_time_us = in->capture_time_us,
+	        .release = release_frame,
+	        .release_data = held,
+	        .flags = in->flags & WALL_FRAME_ANY_ASPECT,
 	};
 	unsigned planes, bpp;
 	wall_ipc_format_layout(in->format, &planes, &bpp);
@@ -343,7 +346,7 @@ static void copy_data(void *user, const char *json, uint64_t generation)
 }
 
 static void answer_read(struct wall_isolate *isolate, struct child *child,
-			const struct wall_ipc_message *message)
+                        const struct wall_ipc_message *message)
 {
 	struct wall_ipc_header reply = {.a = message->header.a};
 	if (message->header.type == WALL_IPC_READ_METRIC) {
@@ -356,8 +359,8 @@ static void answer_read(struct wall_isolate *isolate, struct child *child,
 	struct data_copy copy = {.json = g_string_new(NULL), .generation = message->header.c};
 	reply.type = WALL_IPC_DATA_REPLY;
 	reply.b = isolate->host->read_data(isolate->source, message->text, message->header.c,
-					   copy_data, &copy) &&
-		  copy.json->len <= WALL_IPC_MAX_BYTES;
+	                                   copy_data, &copy) &&
+	          copy.json->len <= WALL_IPC_MAX_BYTES;
 	reply.c = copy.generation;
 	child_send(child, reply, copy.json->str, reply.b ? copy.json->len : 0);
 	g_string_free(copy.json, TRUE);
@@ -368,7 +371,7 @@ static void keep_status(struct wall_isolate *isolate, const struct wall_ipc_mess
 	g_mutex_lock(&isolate->lock);
 	g_byte_array_set_size(isolate->status, 0);
 	g_byte_array_append(isolate->status, (const guint8 *)message->text,
-			    message->header.text_bytes);
+	                    message->header.text_bytes);
 	g_mutex_unlock(&isolate->lock);
 }
 
@@ -377,7 +380,7 @@ static void keep_status(struct wall_isolate *isolate, const struct wall_ipc_mess
  * protocol; it is then killed, and only its own tile is affected.
  */
 static bool handle(struct wall_isolate *isolate, struct child *child,
-		   const struct wall_ipc_message *message, int64_t *last_pong_us)
+                   const struct wall_ipc_message *message, int64_t *last_pong_us)
 {
 	const struct wall_ipc_header *header = &message->header;
 	const char *text = message->text;
@@ -413,7 +416,7 @@ static bool handle(struct wall_isolate *isolate, struct child *child,
 			return false;
 		}
 		isolate->host->set_state(isolate->source, (enum wall_source_state)header->a,
-					 header->b ? text : NULL);
+		                         header->b ? text : NULL);
 		return true;
 	case WALL_IPC_METRIC:
 		isolate->host->publish_metric(isolate->source, text, header->value);
@@ -470,13 +473,13 @@ struct run {
 
 /* Why the child ended, in the tile's words, and the event's kind. */
 static char *describe_end(struct wall_isolate *isolate, const siginfo_t *info,
-			  const struct run *run, const char **kind)
+                          const struct run *run, const char **kind)
 {
 	g_mutex_lock(&isolate->lock);
 	/* The last sample had grown past three quarters of the limit. */
-	bool near_limit = isolate->memory_mb > 0 && isolate->vm_kb > isolate->base_kb &&
-			  (isolate->vm_kb - isolate->base_kb) * 4 >=
-				  (uint64_t)isolate->memory_mb * 1024 * 3;
+	bool near_limit =
+	        isolate->memory_mb > 0 && isolate->vm_kb > isolate->base_kb &&
+	        (isolate->vm_kb - isolate->base_kb) * 4 >= (uint64_t)isolate->memory_mb * 1024 * 3;
 	bool hung = run->hung;
 	if (hung) {
 		isolate->hangs++;
@@ -494,7 +497,7 @@ static char *describe_end(struct wall_isolate *isolate, const siginfo_t *info,
 	if (near_limit) {
 		*kind = "plugin_memory";
 		return g_strdup_printf("%s: 插件超出内存上限 %" G_GINT64_FORMAT " MB", name,
-				       isolate->memory_mb);
+		                       isolate->memory_mb);
 	}
 	*kind = "plugin_crash";
 	if (run->violated) {
@@ -505,11 +508,11 @@ static char *describe_end(struct wall_isolate *isolate, const siginfo_t *info,
 	}
 	const char *abbrev = sigabbrev_np(info->si_status);
 	return abbrev != NULL ? g_strdup_printf("%s: 插件崩溃 SIG%s", name, abbrev)
-			      : g_strdup_printf("%s: 插件崩溃 signal %d", name, info->si_status);
+	                      : g_strdup_printf("%s: 插件崩溃 signal %d", name, info->si_status);
 }
 
 static void report_end(struct wall_isolate *isolate, const char *reason, const char *kind,
-		       pid_t pid, int64_t backoff_ms)
+                       pid_t pid, int64_t backoff_ms)
 {
 	g_mutex_lock(&isolate->lock);
 	g_free(isolate->last_exit);
@@ -518,7 +521,7 @@ static void report_end(struct wall_isolate *isolate, const char *reason, const c
 	g_mutex_unlock(&isolate->lock);
 	const char *name = isolate->host->source_name(isolate->source);
 	wall_warning("%s: plugin child %d (%s) ended: %s; restarting in %" G_GINT64_FORMAT " ms",
-		     name, (int)pid, isolate->plugin_name, reason, backoff_ms);
+	             name, (int)pid, isolate->plugin_name, reason, backoff_ms);
 	isolate->host->set_state(isolate->source, WALL_SOURCE_STATE_ERROR, reason);
 	isolate->host->publish_metric(isolate->source, "isolate.failures", (double)count);
 	JsonBuilder *builder = json_builder_new();
@@ -538,12 +541,12 @@ static void tell_view(struct wall_isolate *isolate, struct child *child)
 {
 	g_mutex_lock(&isolate->lock);
 	struct wall_ipc_header size = {.type = WALL_IPC_VIEW_SIZE,
-				       .a = isolate->view_width_px,
-				       .b = isolate->view_height_px};
+	                               .a = isolate->view_width_px,
+	                               .b = isolate->view_height_px};
 	bool sized = isolate->view_width_px > 0;
 	bool told = isolate->visibility_told;
 	struct wall_ipc_header visibility = {.type = isolate->visible ? WALL_IPC_SHOW
-								      : WALL_IPC_HIDE};
+	                                                              : WALL_IPC_HIDE};
 	g_mutex_unlock(&isolate->lock);
 	if (sized) {
 		child_send(child, size, NULL, 0);
@@ -573,8 +576,9 @@ static bool start_child(struct wall_isolate *isolate, struct run *run)
 	isolate->base_kb = 0;
 	isolate->vm_kb = 0;
 	g_mutex_unlock(&isolate->lock);
-	wall_info("%s: plugin %s runs isolated in child %d", isolate->host->source_name(isolate->source),
-		  isolate->plugin_name, (int)child->pid);
+	wall_info("%s: plugin %s runs isolated in child %d",
+	          isolate->host->source_name(isolate->source), isolate->plugin_name,
+	          (int)child->pid);
 	tell_view(isolate, child);
 	return true;
 }
@@ -618,14 +622,14 @@ static bool is_stopping(struct wall_isolate *isolate)
  * true when the child ended by itself (or hung) and should be restarted.
  */
 static bool serve_child(struct wall_isolate *isolate, struct run *run,
-			struct wall_ipc_message *message)
+                        struct wall_ipc_message *message)
 {
 	struct child *child = run->child;
 	for (;;) {
 		struct pollfd fds[3] = {
-			{.fd = child->sock, .events = POLLIN},
-			{.fd = child->pidfd, .events = POLLIN},
-			{.fd = isolate->wake_fd, .events = POLLIN},
+		        {.fd = child->sock, .events = POLLIN},
+		        {.fd = child->pidfd, .events = POLLIN},
+		        {.fd = isolate->wake_fd, .events = POLLIN},
 		};
 		poll(fds, 3, SAMPLE_MS);
 		if (is_stopping(isolate)) {
@@ -639,7 +643,8 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 				return true;
 			}
 			g_mutex_lock(&isolate->host_lock);
-			bool ok = isolate->stopping || handle(isolate, child, message, &run->last_pong_us);
+			bool ok = isolate->stopping ||
+			          handle(isolate, child, message, &run->last_pong_us);
 			if (message->header.type == WALL_IPC_READY && !run->ready) {
 				run->ready = true;
 				run->last_pong_us = g_get_monotonic_time();
@@ -649,8 +654,10 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 				close(message->fd);
 			}
 			if (!ok) {
-				wall_warning("%s: plugin child %d broke the protocol (message %u); killed",
-					     isolate->plugin_name, (int)child->pid, message->header.type);
+				wall_warning("%s: plugin child %d broke the protocol (message %u); "
+				             "killed",
+				             isolate->plugin_name, (int)child->pid,
+				             message->header.type);
 				run->violated = true;
 				pidfd_send_signal(child->pidfd, SIGKILL, NULL, 0);
 				return true;
@@ -708,8 +715,8 @@ static void *supervise(void *data)
 		if (!first) {
 			g_mutex_lock(&isolate->host_lock);
 			if (!isolate->stopping) {
-				isolate->host->set_state(isolate->source, WALL_SOURCE_STATE_CONNECTING,
-							 NULL);
+				isolate->host->set_state(isolate->source,
+				                         WALL_SOURCE_STATE_CONNECTING, NULL);
 			}
 			g_mutex_unlock(&isolate->host_lock);
 		}
@@ -752,7 +759,7 @@ static void *supervise(void *data)
 		g_mutex_lock(&isolate->host_lock);
 		if (!isolate->stopping) {
 			isolate->host->publish_metric(isolate->source, "isolate.restarts",
-						      (double)restarts);
+			                              (double)restarts);
 		}
 		g_mutex_unlock(&isolate->host_lock);
 	}
@@ -824,15 +831,16 @@ static void proxy_status(void *instance, wall_status_fn add, void *user)
 	GByteArray *pairs = g_byte_array_new();
 	g_byte_array_append(pairs, isolate->status->data, isolate->status->len);
 	pid_t pid = isolate->child != NULL ? isolate->child->pid : 0;
-	uint64_t figures[] = {isolate->rss_kb, isolate->restarts, isolate->crashes,
-			      isolate->hangs, isolate->memory_kills};
+	uint64_t figures[] = {isolate->rss_kb, isolate->restarts, isolate->crashes, isolate->hangs,
+	                      isolate->memory_kills};
 	char *last_exit = g_strdup(isolate->last_exit);
 	g_mutex_unlock(&isolate->lock);
 
 	/* The plugin's own pairs first, as it sent them with its last heartbeat. */
 	for (unsigned i = 0;; i += 2) {
 		const char *key = wall_ipc_text_field((const char *)pairs->data, pairs->len, i);
-		const char *value = wall_ipc_text_field((const char *)pairs->data, pairs->len, i + 1);
+		const char *value =
+		        wall_ipc_text_field((const char *)pairs->data, pairs->len, i + 1);
 		if (key == NULL || value == NULL) {
 			break;
 		}
@@ -891,8 +899,8 @@ static void append_field(GString *text, const char *value)
 }
 
 struct wall_isolate *wall_isolate_create(const struct wall_host *host, struct wall_source *source,
-					 const struct wall_plugin *plugin, const char *plugin_path,
-					 const struct wall_layout_source *config)
+                                         const struct wall_plugin *plugin, const char *plugin_path,
+                                         const struct wall_layout_source *config)
 {
 	struct wall_isolate *isolate = g_new0(struct wall_isolate, 1);
 	isolate->table = *plugin;
@@ -921,7 +929,7 @@ struct wall_isolate *wall_isolate_create(const struct wall_host *host, struct wa
 	isolate->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (isolate->wake_fd < 0 || isolate->init->len > WALL_IPC_MAX_BYTES) {
 		wall_warning("%s: cannot isolate: %s", config->name,
-			     isolate->wake_fd < 0 ? g_strerror(errno) : "options too long");
+		             isolate->wake_fd < 0 ? g_strerror(errno) : "options too long");
 		isolate_free(isolate);
 		return NULL;
 	}

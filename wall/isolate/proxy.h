@@ -27,8 +27,8 @@ struct wall_layout_source;
  * retried), only when no socket or thread can be made (NULL, logged).
  */
 struct wall_isolate *wall_isolate_create(const struct wall_host *host, struct wall_source *source,
-					 const struct wall_plugin *plugin, const char *plugin_path,
-					 const struct wall_layout_source *config);
+                                         const struct wall_plugin *plugin, const char *plugin_path,
+                                         const struct wall_layout_source *config);
 
 /** The stand-in's callbacks: the real plugin's description and options, forwarding callbacks. */
 const struct wall_plugin *wall_isolate_plugin(struct wall_isolate *isolate);

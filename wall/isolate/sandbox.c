@@ -17,19 +17,65 @@
  */
 static const char *const denied[] = {
 #ifndef __SANITIZE_ADDRESS__
-	/* LeakSanitizer stops the world with ptrace, so a sanitized build keeps it. */
-	"ptrace",
+        /* LeakSanitizer stops the world with ptrace, so a sanitized build keeps it. */
+        "ptrace",
 #endif
-	"process_vm_readv", "process_vm_writev", "process_madvise", "pidfd_open",
-	"pidfd_getfd", "pidfd_send_signal", "tkill", "mount", "umount2", "pivot_root",
-	"chroot", "setns", "unshare", "kexec_load", "kexec_file_load", "init_module",
-	"finit_module", "delete_module", "bpf", "perf_event_open", "keyctl", "add_key",
-	"request_key", "reboot", "swapon", "swapoff", "userfaultfd", "open_by_handle_at",
-	"name_to_handle_at", "acct", "settimeofday", "clock_settime", "clock_adjtime",
-	"adjtimex", "sethostname", "setdomainname", "iopl", "ioperm", "quotactl",
-	"fanotify_init", "execve", "execveat", "setpriority", "move_pages", "migrate_pages",
-	"mbind", "set_mempolicy", "vhangup", "syslog", "lookup_dcookie", "fsopen", "fsmount",
-	"fsconfig", "move_mount", "open_tree", "mount_setattr",
+        "process_vm_readv",
+        "process_vm_writev",
+        "process_madvise",
+        "pidfd_open",
+        "pidfd_getfd",
+        "pidfd_send_signal",
+        "tkill",
+        "mount",
+        "umount2",
+        "pivot_root",
+        "chroot",
+        "setns",
+        "unshare",
+        "kexec_load",
+        "kexec_file_load",
+        "init_module",
+        "finit_module",
+        "delete_module",
+        "bpf",
+        "perf_event_open",
+        "keyctl",
+        "add_key",
+        "request_key",
+        "reboot",
+        "swapon",
+        "swapoff",
+        "userfaultfd",
+        "open_by_handle_at",
+        "name_to_handle_at",
+        "acct",
+        "settimeofday",
+        "clock_settime",
+        "clock_adjtime",
+        "adjtimex",
+        "sethostname",
+        "setdomainname",
+        "iopl",
+        "ioperm",
+        "quotactl",
+        "fanotify_init",
+        "execve",
+        "execveat",
+        "setpriority",
+        "move_pages",
+        "migrate_pages",
+        "mbind",
+        "set_mempolicy",
+        "vhangup",
+        "syslog",
+        "lookup_dcookie",
+        "fsopen",
+        "fsmount",
+        "fsconfig",
+        "move_mount",
+        "open_tree",
+        "mount_setattr",
 };
 
 static bool deny_all(scmp_filter_ctx filter)
@@ -50,13 +96,13 @@ static bool signals_only_to_self(scmp_filter_ctx filter)
 {
 	scmp_datum_t self = (scmp_datum_t)getpid();
 	return seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(kill), 1,
-				SCMP_A0(SCMP_CMP_NE, self)) == 0 &&
+	                        SCMP_A0(SCMP_CMP_NE, self)) == 0 &&
 	       seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(tgkill), 1,
-				SCMP_A0(SCMP_CMP_NE, self)) == 0 &&
+	                        SCMP_A0(SCMP_CMP_NE, self)) == 0 &&
 	       seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(rt_tgsigqueueinfo), 1,
-				SCMP_A0(SCMP_CMP_NE, self)) == 0 &&
+	                        SCMP_A0(SCMP_CMP_NE, self)) == 0 &&
 	       seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(rt_sigqueueinfo), 1,
-				SCMP_A0(SCMP_CMP_NE, self)) == 0;
+	                        SCMP_A0(SCMP_CMP_NE, self)) == 0;
 }
 
 bool wall_sandbox_enter(void)
