@@ -117,25 +117,28 @@ const char *wall_ipc_text_field(const char *text, size_t text_bytes, unsigned n)
 	return at < text_bytes ? text + at : NULL;
 }
 
+/* Planes and bytes per pixel of plane 0, per format. */
+static const struct {
+	uint32_t format;
+	unsigned planes;
+	unsigned bpp;
+} layouts[] = {
+        {WALL_PIXEL_FORMAT_I420, 3, 1},
+        {WALL_PIXEL_FORMAT_NV12, 2, 1},
+        {WALL_PIXEL_FORMAT_BGRA, 1, 4},
+        {WALL_PIXEL_FORMAT_RGBA, 1, 4},
+};
+
 bool wall_ipc_format_layout(uint32_t format, unsigned *planes, unsigned *bpp)
 {
-	switch (format) {
-	case WALL_PIXEL_FORMAT_I420:
-		*planes = 3;
-		*bpp = 1;
-		return true;
-	case WALL_PIXEL_FORMAT_NV12:
-		*planes = 2;
-		*bpp = 1;
-		return true;
-	case WALL_PIXEL_FORMAT_BGRA:
-	case WALL_PIXEL_FORMAT_RGBA:
-		*planes = 1;
-		*bpp = 4;
-		return true;
-	default:
-		return false;
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		if (layouts[i].format == format) {
+			*planes = layouts[i].planes;
+			*bpp = layouts[i].bpp;
+			return true;
+		}
 	}
+	return false;
 }
 
 void wall_ipc_plane_size(uint32_t format, unsigned plane, uint32_t width_px, uint32_t height_px,

@@ -274,18 +274,21 @@ static double config_double(struct wall_source *source, const char *name, double
 	return end != NULL && *end == '\0' ? number : fallback;
 }
 
+/* Durations and colours: the same grammar as the wall's (common/value.c). */
 static int64_t config_duration_ms(struct wall_source *source, const char *name, int64_t fallback)
 {
+	int64_t parsed_ms = 0;
 	const char *text = config_string(source, name);
-	int64_t ms;
-	return text != NULL && wall_parse_duration_ms(text, &ms) ? ms : fallback;
+	bool ok = text != NULL && wall_parse_duration_ms(text, &parsed_ms);
+	return ok ? parsed_ms : fallback;
 }
 
 static uint32_t config_color(struct wall_source *source, const char *name, uint32_t fallback)
 {
+	uint32_t parsed_argb = 0;
 	const char *text = config_string(source, name);
-	uint32_t argb;
-	return text != NULL && wall_parse_color(text, &argb) ? argb : fallback;
+	bool ok = text != NULL && wall_parse_color(text, &parsed_argb);
+	return ok ? parsed_argb : fallback;
 }
 
 static void set_state(struct wall_source *source, enum wall_source_state state, const char *reason)
