@@ -371,6 +371,27 @@ static void test_deadlock(struct fixture *fixture, const void *data)
 	wall_source_destroy(good);
 }
 
+/* A plugin whose create() fails in its child shows its own reason, as in-process. */
+static void test_create_fails(struct fixture *fixture, const void *data)
+{
+	struct wall_layout_source *config = wall_test_config("failing", "testfail", NULL);
+	config->isolate = true;
+	struct wall_source *source = wall_source_create(config, fixture->registry);
+	wall_test_config_free(config);
+	char *reason = NULL;
+	int64_t deadline = g_get_monotonic_time() + 20 * G_TIME_SPAN_SECOND;
+	while (g_get_monotonic_time() < deadline) {
+		g_clear_pointer(&reason, g_free);
+		if (wall_test_state(source, &reason) == WALL_SOURCE_STATE_ERROR) {
+			break;
+		}
+		g_usleep(20000);
+	}
+	g_assert_cmpstr(reason, ==, "testfail: the test device is unplugged (42)");
+	g_free(reason);
+	wall_source_destroy(source);
+}
+
 /* The STATUS of a running wall: tile's own status pairs. */
 static JsonObject *tile_status(JsonObject *status, const char *id)
 {
@@ -479,6 +500,8 @@ int main(int argc, char **argv)
 	g_test_add("/isolate/alloc", struct fixture, &alloc, fixture_set_up, test_fault,
 	           fixture_tear_down);
 	g_test_add("/isolate/deadlock", struct fixture, NULL, fixture_set_up, test_deadlock,
+	           fixture_tear_down);
+	g_test_add("/isolate/create-fails", struct fixture, NULL, fixture_set_up, test_create_fails,
 	           fixture_tear_down);
 	g_test_add("/isolate/garbage", struct fixture, &garbage, fixture_set_up, test_fault,
 	           fixture_tear_down);

@@ -101,6 +101,8 @@ struct wall_isolate {
 	uint64_t vm_kb;
 	/* What the child had mapped before its plugin ran; memory_mb counts from it. */
 	uint64_t base_kb;
+	/* Why the running child's create() failed, or NULL. */
+	char *create_error;
 };
 
 /* Children. */
@@ -392,7 +394,11 @@ static bool handle(struct wall_isolate *isolate, struct child *child,
 		g_mutex_unlock(&isolate->lock);
 		return true;
 	case WALL_IPC_FAILED:
-		isolate->host->set_state(isolate->source, WALL_SOURCE_STATE_ERROR, text);
+		/* The child exits next; its slate keeps the plugin's own reason. */
+		g_mutex_lock(&isolate->lock);
+		g_free(isolate->create_error);
+		isolate->create_error = g_strdup(text);
+		g_mutex_unlock(&isolate->lock);
 		return true;
 	case WALL_IPC_PONG:
 		*last_pong_us = g_get_monotonic_time();
@@ -500,6 +506,15 @@ static char *describe_end(struct wall_isolate *isolate, const siginfo_t *info,
 		                       isolate->memory_mb);
 	}
 	*kind = "plugin_crash";
+	g_mutex_lock(&isolate->lock);
+	char *create_error = g_steal_pointer(&isolate->create_error);
+	g_mutex_unlock(&isolate->lock);
+	if (create_error != NULL) {
+		*kind = "plugin_failed";
+		char *reason = g_strdup_printf("%s: %s", name, create_error);
+		g_free(create_error);
+		return reason;
+	}
 	if (run->violated) {
 		return g_strdup_printf("%s: 插件违反协议", name);
 	}
@@ -589,6 +604,8 @@ static siginfo_t end_child(struct wall_isolate *isolate, struct run *run, bool k
 	struct child *child = run->child;
 	g_mutex_lock(&isolate->lock);
 	struct child *kept = g_steal_pointer(&isolate->child);
+	/* The plugin's own pairs were the dead child's. */
+	g_byte_array_set_size(isolate->status, 0);
 	g_mutex_unlock(&isolate->lock);
 	g_mutex_lock(&child->lock);
 	close(child->sock);
@@ -722,6 +739,12 @@ static void *supervise(void *data)
 		}
 		first = false;
 		if (!start_child(isolate, &run)) {
+			g_mutex_lock(&isolate->host_lock);
+			if (!isolate->stopping) {
+				isolate->host->set_state(isolate->source, WALL_SOURCE_STATE_ERROR,
+				                         "wall-plugin-host cannot start");
+			}
+			g_mutex_unlock(&isolate->host_lock);
 			if (!wait_until(isolate, g_get_monotonic_time() + backoff_ms * 1000)) {
 				break;
 			}
@@ -870,6 +893,7 @@ static void isolate_free(struct wall_isolate *isolate)
 	g_free(isolate->plugin_path);
 	g_free(isolate->plugin_name);
 	g_free(isolate->last_exit);
+	g_free(isolate->create_error);
 	g_mutex_clear(&isolate->lock);
 	g_mutex_clear(&isolate->host_lock);
 	g_free(isolate);
