@@ -458,6 +458,24 @@ static void test_wall_status(void)
 	g_assert_cmpint(child_pid, >, 0);
 	/* The wall kept presenting through the crash and the restart. */
 	g_assert_cmpint(frame, >, first_frame);
+
+	/* A reload that isolates the other source restarts it in a child. */
+	char *isolated_layout = g_strdup(layout);
+	char *flip = strstr(isolated_layout, "isolate: false");
+	memcpy(flip, "isolate: true ", strlen("isolate: true "));
+	g_assert_true(g_file_set_contents(layout_path, isolated_layout, -1, NULL));
+	json_object_unref(wall_test_client_ask_ok(&client, "RELOAD"));
+	bool good_isolated = false;
+	while (!good_isolated && g_get_monotonic_time() < deadline) {
+		JsonObject *status = wall_test_client_ask_ok(&client, "STATUS");
+		JsonObject *good =
+		        json_object_get_object_member(tile_status(status, "b"), "status");
+		good_isolated = json_object_has_member(good, "isolated");
+		json_object_unref(status);
+		g_usleep(100000);
+	}
+	g_assert_true(good_isolated);
+	g_free(isolated_layout);
 	wall_test_client_close(&client);
 
 	g_subprocess_send_signal(wall, SIGTERM);
