@@ -11,4 +11,10 @@
  */
 char *wall_clock_text(int64_t real_us, bool seconds);
 
+/**
+ * "since" as a tile shows it: "12:34:56" when real_us is on the same local
+ * day as now_real_us, else with its date, "2026-03-01 12:34:56". g_free it.
+ */
+char *wall_clock_since_text(int64_t real_us, int64_t now_real_us);
+
 #endif

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 
 #include "layout_loader.h"
+#include "layout.h"
+#include "plugin_registry.h"
 #include "source.h"
 
 char *wall_test_source_path(const char *relative)
@@ -348,6 +350,20 @@ void wall_test_config_free(struct wall_layout_source *config)
 	g_free(config);
 }
 
+struct wall_plugin_registry *wall_test_registry_with(const char *plugin)
+{
+	char *plugins = wall_test_build_path("plugins");
+	const char *dirs[] = {plugins, NULL};
+	struct wall_plugin_registry *registry = wall_plugin_registry_create(dirs);
+	g_free(plugins);
+	const char *why = NULL;
+	if (wall_plugin_registry_get(registry, plugin, &why) == NULL) {
+		g_printerr("%s plugin: %s\n", plugin, why);
+		exit(1);
+	}
+	return registry;
+}
+
 struct wall_source *wall_test_source(struct wall_plugin_registry *registry, const char *plugin,
 				     const char *name, ...)
 {
@@ -569,4 +585,24 @@ char *wall_test_temp_path(const char *name)
 		atexit(remove_temp_dir);
 	}
 	return g_build_filename(temp_dir, name, NULL);
+}
+
+void wall_test_expect_layout_error(wall_plugin_options_fn lookup, const char *text,
+                                   const char *where, const char *phrase)
+{
+	GError *error = NULL;
+	struct wall_layout *layout =
+	        wall_layout_parse("test.yaml", text, strlen(text), lookup, NULL, &error);
+	g_assert_null(layout);
+	g_assert_nonnull(error);
+	g_test_message("%s", error->message);
+	char *prefix = g_strdup_printf("test.yaml:%s: ", where);
+	if (!g_str_has_prefix(error->message, prefix) || strstr(error->message, phrase) == NULL) {
+		/* Fails, and shows what came and what was wanted. */
+		char *want = g_strdup_printf("%s... %s ...", prefix, phrase);
+		g_assert_cmpstr(error->message, ==, want);
+		g_free(want);
+	}
+	g_free(prefix);
+	g_error_free(error);
 }

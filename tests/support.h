@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <wall/plugin.h>
 
+#include "layout.h"
+
 /** WALL_SOURCE_ROOT/relative. g_free the result. */
 char *wall_test_source_path(const char *relative);
 /** WALL_BUILD_ROOT/relative. g_free the result. */
@@ -69,6 +71,13 @@ GSubprocess *wall_test_spawn(const char *const *argv, GSubprocessFlags flags);
 void wall_test_die_with_parent(gpointer user);
 
 struct wall_plugin_registry;
+
+/**
+ * A registry over the build tree's plugins with plugin loaded up front, so
+ * that no test times its loading. Exits the test program, saying why, when
+ * it does not load. Destroy it with wall_plugin_registry_destroy().
+ */
+struct wall_plugin_registry *wall_test_registry_with(const char *plugin);
 struct wall_source;
 struct wall_layout_source;
 
@@ -153,5 +162,13 @@ char *wall_test_temp_path(const char *name);
  * the tests that run GStreamer link.
  */
 void wall_test_full_unwind_children(void);
+
+/**
+ * Assert that the layout text, parsed as "test.yaml" with lookup for the
+ * plugins' options (NULL: options go unchecked), is refused with an error
+ * that starts "test.yaml:WHERE: " (WHERE is "LINE:COL") and holds phrase.
+ */
+void wall_test_expect_layout_error(wall_plugin_options_fn lookup, const char *text,
+                                   const char *where, const char *phrase);
 
 #endif

@@ -5,6 +5,7 @@
 #include <GLES3/gl3.h>
 #include <SDL.h>
 #include <glib.h>
+#include <linux/input-event-codes.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -155,17 +156,27 @@ static void run_sdl_gl(bool fullscreen)
 		g_assert_true(backend->impl->dispatch(backend));
 	}
 
-	/* Digit keys wait for take_key(); other keys are ignored. */
+	/* Keys wait for take_key(), oldest first, as Linux key codes by
+	 * position; keys no wall binds (Caps Lock) and repeats are dropped. */
 	g_assert_nonnull(backend->impl->take_key);
-	g_assert_cmpint(backend->impl->take_key(backend), ==, 0);
+	struct wall_key taken;
+	g_assert_false(backend->impl->take_key(backend, &taken));
 	SDL_Event key = {.type = SDL_KEYDOWN};
-	key.key.keysym.sym = SDLK_3;
+	key.key.keysym.scancode = SDL_SCANCODE_3;
 	SDL_PushEvent(&key);
-	key.key.keysym.sym = SDLK_a;
+	key.key.keysym.scancode = SDL_SCANCODE_CAPSLOCK;
+	SDL_PushEvent(&key);
+	key.key.keysym.scancode = SDL_SCANCODE_PAGEDOWN;
+	SDL_PushEvent(&key);
+	key.key.repeat = 1;
 	SDL_PushEvent(&key);
 	g_assert_true(backend->impl->dispatch(backend));
-	g_assert_cmpint(backend->impl->take_key(backend), ==, '3');
-	g_assert_cmpint(backend->impl->take_key(backend), ==, 0);
+	g_assert_true(backend->impl->take_key(backend, &taken));
+	g_assert_cmpint(taken.code, ==, KEY_3);
+	g_assert_cmpstr(taken.peer, ==, "keyboard");
+	g_assert_true(backend->impl->take_key(backend, &taken));
+	g_assert_cmpint(taken.code, ==, KEY_PAGEDOWN);
+	g_assert_false(backend->impl->take_key(backend, &taken));
 
 	SDL_Event quit = {.type = SDL_QUIT};
 	SDL_PushEvent(&quit);

@@ -10,8 +10,10 @@
  */
 #include <gio/gio.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <mosquitto.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mavlink.h"
 #include "plugin_registry.h"
@@ -152,6 +154,24 @@ static void test_mqtt(void)
 	g_assert_true(wait_status(source, "telemetry", "live", 5000, &taken, publish_osd,
 				  &publisher));
 
+	/*
+	 * A valid reading padded past the payload limit is refused unread,
+	 * and an impossible battery is refused rather than drawn over the HUD.
+	 */
+	GString *huge = g_string_new("{\"data\": {\"battery\": {\"capacity_percent\": 12}}");
+	while (huge->len <= 2 * 1024 * 1024) {
+		g_string_append(huge, "                                ");
+	}
+	g_string_append(huge, "}");
+	mosquitto_publish(publisher.client, NULL, publisher.topic, (int)huge->len, huge->str, 0,
+			  false);
+	g_string_free(huge, TRUE);
+	g_assert_true(wait_status(source, "mqtt_too_large", "1", 10000, &taken, NULL, NULL));
+	const char *impossible = "{\"data\": {\"battery\": {\"capacity_percent\": 1e22}}}";
+	mosquitto_publish(publisher.client, NULL, publisher.topic, (int)strlen(impossible),
+			  impossible, 0, false);
+	g_assert_true(wait_status(source, "telemetry_refused", "1", 10000, &taken, NULL, NULL));
+
 	mosquitto_disconnect(publisher.client);
 	mosquitto_loop_stop(publisher.client, false);
 	mosquitto_destroy(publisher.client);
@@ -167,6 +187,8 @@ struct sender {
 	GSocket *socket;
 	GSocketAddress *to;
 	uint8_t sequence;
+	/* Sign with this key when not NULL. */
+	const uint8_t *key;
 };
 
 static void send_position(void *user)
@@ -178,9 +200,143 @@ static void send_position(void *user)
 	memcpy(payload + 4, &lat, 4);
 	memcpy(payload + 8, &lon, 4);
 	uint8_t out[280];
-	size_t size = mavlink_pack(2, sender->sequence++, 1, 1, MAVLINK_MSG_GLOBAL_POSITION_INT,
-				   payload, sizeof(payload), out);
+	uint8_t sequence = sender->sequence++;
+	size_t size = sender->key != NULL
+			      ? mavlink_pack_signed(sender->key, 0, 1000u + sequence, sequence, 1, 1,
+						    MAVLINK_MSG_GLOBAL_POSITION_INT, payload,
+						    sizeof(payload), out)
+			      : mavlink_pack(2, sequence, 1, 1, MAVLINK_MSG_GLOBAL_POSITION_INT,
+					     payload, sizeof(payload), out);
 	g_socket_send_to(sender->socket, sender->to, (const char *)out, size, NULL, NULL);
+}
+
+static struct sender sender_to(int udp_port)
+{
+	struct sender sender = {
+		.socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+				       G_SOCKET_PROTOCOL_UDP, NULL),
+	};
+	GInetAddress *loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	sender.to = g_inet_socket_address_new(loopback, (guint16)udp_port);
+	g_object_unref(loopback);
+	return sender;
+}
+
+/* Sends positions until status key reads more than 0; fails after 10 s. */
+static void wait_count(struct wall_source *source, const char *key, struct sender *sender)
+{
+	struct taken taken = {0};
+	int64_t end = g_get_monotonic_time() + 10000 * SLOW * 1000;
+	char *value = NULL;
+	while (g_get_monotonic_time() < end) {
+		send_position(sender);
+		take(source, &taken);
+		g_free(value);
+		value = status_value(source, key);
+		if (value != NULL && atoi(value) > 0) {
+			break;
+		}
+		g_usleep(20000);
+	}
+	g_assert_nonnull(value);
+	g_assert_cmpint(atoi(value), >, 0);
+	g_free(value);
+}
+
+/*
+ * MAVLink over UDP took any sender: now an allowed-sender list, and with
+ * a key file only packets signed with that key.
+ */
+static void test_mavlink_senders_and_signing(void)
+{
+	int udp_port = wall_test_free_port(G_SOCKET_TYPE_DATAGRAM);
+	char *telemetry = g_strdup_printf("udp://127.0.0.1:%d", udp_port);
+	struct sender sender = sender_to(udp_port);
+	struct wall_source *source = drone_source("allow", "telemetry", telemetry, "mavlink_allow",
+						  "10.9.9.9, 192.168.0.0/16", NULL);
+	wait_count(source, "mavlink_refused_senders", &sender);
+	char *state = status_value(source, "telemetry");
+	g_assert_cmpstr(state, ==, "waiting");
+	g_free(state);
+	wall_source_destroy(source);
+
+	char *key_path = wall_test_temp_path("mavlink.key");
+	g_assert_true(g_file_set_contents(key_path, "茂名 dispatch\n", -1, NULL));
+	uint8_t key[MAVLINK_SIGNING_KEY_BYTES];
+	g_assert_true(mavlink_key_from_text("茂名 dispatch", strlen("茂名 dispatch"), key));
+	source = drone_source("signed", "telemetry", telemetry, "mavlink_allow", "127.0.0.1",
+			      "mavlink_key_file", key_path, "telemetry_interval", "200ms", NULL);
+	wait_count(source, "mavlink_unsigned", &sender);
+	state = status_value(source, "telemetry");
+	g_assert_cmpstr(state, ==, "waiting");
+	g_free(state);
+	/* Signed with another key: refused too. */
+	uint8_t wrong[MAVLINK_SIGNING_KEY_BYTES] = {0};
+	sender.key = wrong;
+	wait_count(source, "mavlink_bad_signature", &sender);
+	sender.key = key;
+	struct taken taken = {0};
+	g_assert_true(wait_status(source, "telemetry", "live", 10000, &taken, send_position,
+				  &sender));
+	wall_source_destroy(source);
+
+	g_object_unref(sender.to);
+	g_object_unref(sender.socket);
+	g_free(key_path);
+	g_free(telemetry);
+}
+
+/* Takes frames until at least count overlays came in all; fails after 10 s. */
+static void wait_overlays(struct wall_source *source, struct taken *taken, unsigned count)
+{
+	for (int i = 0; i < 1000 * SLOW && taken->overlays < count; i++) {
+		take(source, taken);
+		g_usleep(10000);
+	}
+	g_assert_cmpuint(taken->overlays, >=, count);
+}
+
+/*
+ * The map picture is read on the drone's thread: a FIFO (which would wait
+ * for a writer forever) neither holds up create() nor the overlay, and
+ * a real picture arrives.
+ */
+static void test_map_image_off_render_thread(void)
+{
+	char *dir = g_dir_make_tmp("wall-map-XXXXXX", NULL);
+	char *fifo = g_build_filename(dir, "map.png", NULL);
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	char *telemetry = g_strdup_printf("udp://127.0.0.1:%d",
+					  wall_test_free_port(G_SOCKET_TYPE_DATAGRAM));
+	const char *bounds = "[[21.76, 110.92], [21.74, 110.94]]";
+	struct wall_source *source = drone_source("map", "telemetry", telemetry, "map_image", fifo,
+						  "map_bounds", bounds, NULL);
+	struct taken taken = {0};
+	g_assert_true(wait_status(source, "map_image", "not a regular file", 10000, &taken, NULL,
+				  NULL));
+	/* The HUD goes on without the picture. */
+	wait_overlays(source, &taken, 1);
+	wall_source_destroy(source);
+
+	char *png = g_build_filename(dir, "real.png", NULL);
+	cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 64, 64);
+	g_assert_cmpint(cairo_surface_write_to_png(surface, png), ==, CAIRO_STATUS_SUCCESS);
+	cairo_surface_destroy(surface);
+	source = drone_source("map", "telemetry", telemetry, "map_image", png, "map_bounds",
+			      bounds, NULL);
+	/* The picture is read before the first overlay is drawn, which then has it. */
+	struct taken with_map = {0};
+	g_assert_true(wait_status(source, "map_image", "ok", 10000, &with_map, NULL, NULL));
+	wait_overlays(source, &with_map, 1);
+	wall_source_destroy(source);
+
+	g_unlink(png);
+	g_unlink(fifo);
+	g_rmdir(dir);
+	g_free(png);
+	g_free(telemetry);
+	g_free(fifo);
+	g_free(dir);
 }
 
 static void test_video_offline_telemetry_live(void)
@@ -279,19 +435,13 @@ static void test_video_live_telemetry_stale(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	char *plugins = wall_test_build_path("plugins");
-	const char *dirs[] = {plugins, NULL};
-	registry = wall_plugin_registry_create(dirs);
-	const char *why = NULL;
-	if (wall_plugin_registry_get(registry, "drone", &why) == NULL) {
-		g_printerr("drone plugin: %s\n", why);
-		return 1;
-	}
+	registry = wall_test_registry_with("drone");
 	g_test_add_func("/drone/mqtt", test_mqtt);
+	g_test_add_func("/drone/map-image-off-render-thread", test_map_image_off_render_thread);
+	g_test_add_func("/drone/mavlink-senders-and-signing", test_mavlink_senders_and_signing);
 	g_test_add_func("/drone/video-offline-telemetry-live", test_video_offline_telemetry_live);
 	g_test_add_func("/drone/video-live-telemetry-stale", test_video_live_telemetry_stale);
 	int result = g_test_run();
 	wall_plugin_registry_destroy(registry);
-	g_free(plugins);
 	return result;
 }

@@ -321,6 +321,95 @@ static void test_klv(void)
 	g_byte_array_free(packet, TRUE);
 }
 
+/* MAVLink 2 message signing. */
+
+static const uint8_t signing_key[MAVLINK_SIGNING_KEY_BYTES] = {
+	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+};
+
+static unsigned feed_one(struct mavlink_parser *parser, const uint8_t *bytes, size_t size)
+{
+	struct collected c = {.telemetry = {.satellites = -1, .waypoint = -1}};
+	mavlink_parser_feed(parser, bytes, size, true, collect, &c);
+	return c.messages;
+}
+
+static void test_signing(void)
+{
+	uint8_t position[28];
+	global_position(position);
+	uint8_t out[280];
+	size_t size = mavlink_pack_signed(signing_key, 3, 1000, 0, 1, 1,
+					  MAVLINK_MSG_GLOBAL_POSITION_INT, position, 28, out);
+	g_assert_cmpuint(size, >, 13);
+	g_assert_cmpuint(out[2] & 1, ==, 1);
+	/* The spec's layout: SHA-256 of key, header from its start byte, payload,
+	 * CRC, link id and timestamp; the first 6 bytes of it end the frame. */
+	GChecksum *sha = g_checksum_new(G_CHECKSUM_SHA256);
+	g_checksum_update(sha, signing_key, sizeof(signing_key));
+	g_checksum_update(sha, out, (gssize)(size - 6));
+	uint8_t digest[32];
+	gsize digest_length = sizeof(digest);
+	g_checksum_get_digest(sha, digest, &digest_length);
+	g_checksum_free(sha);
+	g_assert_true(memcmp(digest, out + size - 6, 6) == 0);
+	g_assert_cmpuint(out[size - 13], ==, 3);
+
+	struct mavlink_parser parser = {0};
+	mavlink_parser_set_key(&parser, signing_key);
+	g_assert_cmpuint(feed_one(&parser, out, size), ==, 1);
+	/* The same frame again is a replay. */
+	g_assert_cmpuint(feed_one(&parser, out, size), ==, 0);
+	g_assert_cmpuint(parser.counts.replayed, ==, 1);
+
+	/* Signed with another key, or tampered with after signing (CRC fixed up is not
+	 * possible for an attacker without the key either). */
+	uint8_t other_key[MAVLINK_SIGNING_KEY_BYTES] = {0};
+	size = mavlink_pack_signed(other_key, 3, 2000, 1, 1, 1, MAVLINK_MSG_GLOBAL_POSITION_INT,
+				   position, 28, out);
+	g_assert_cmpuint(feed_one(&parser, out, size), ==, 0);
+	g_assert_cmpuint(parser.counts.bad_signature, ==, 1);
+
+	/* Unsigned, v2 and v1. */
+	size = mavlink_pack(2, 2, 1, 1, MAVLINK_MSG_GLOBAL_POSITION_INT, position, 28, out);
+	g_assert_cmpuint(feed_one(&parser, out, size), ==, 0);
+	size = mavlink_pack(1, 3, 1, 1, MAVLINK_MSG_GLOBAL_POSITION_INT, position, 28, out);
+	g_assert_cmpuint(feed_one(&parser, out, size), ==, 0);
+	g_assert_cmpuint(parser.counts.unsigned_refused, ==, 2);
+
+	/* A newer timestamp on the same link is taken. */
+	size = mavlink_pack_signed(signing_key, 3, 1001, 4, 1, 1, MAVLINK_MSG_GLOBAL_POSITION_INT,
+				   position, 28, out);
+	g_assert_cmpuint(feed_one(&parser, out, size), ==, 1);
+	mavlink_parser_clear(&parser);
+
+	/* Without a key, signed frames are read like any other. */
+	struct mavlink_parser open_parser = {0};
+	g_assert_cmpuint(feed_one(&open_parser, out, size), ==, 1);
+}
+
+static void test_signing_key_text(void)
+{
+	uint8_t made[MAVLINK_SIGNING_KEY_BYTES];
+	const char *hex = "0102030405060708090a0b0c0d0e0f10"
+			  "1112131415161718191A1B1C1D1E1F20\n";
+	g_assert_true(mavlink_key_from_text(hex, strlen(hex), made));
+	g_assert_true(memcmp(made, signing_key, sizeof(made)) == 0);
+	/* A passphrase is hashed, as MAVProxy's "signing setup" does. */
+	const char *phrase = " 茂名 dispatch \n";
+	g_assert_true(mavlink_key_from_text(phrase, strlen(phrase), made));
+	char *expected = g_compute_checksum_for_string(G_CHECKSUM_SHA256, "茂名 dispatch", -1);
+	char *got = g_strnfill(64, ' ');
+	for (int i = 0; i < 32; i++) {
+		g_snprintf(got + 2 * i, 3, "%02x", made[i]);
+	}
+	g_assert_cmpstr(got, ==, expected);
+	g_free(got);
+	g_free(expected);
+	g_assert_false(mavlink_key_from_text(" \n", 2, made));
+}
+
 /* OSD JSON and staleness. */
 
 static void test_osd(void)
@@ -353,6 +442,42 @@ static void test_osd(void)
 	g_assert_cmpstr(t->hangar, ==, "作业中");
 	g_assert_true(t->has_home);
 	g_assert_cmpuint(view.track->len, ==, 1);
+	telemetry_view_clear(&view);
+	telemetry_store_free(store);
+}
+
+/* Values no aircraft can report are refused, never drawn. */
+static void test_impossible_values(void)
+{
+	struct telemetry_store *store = telemetry_store_new();
+	const char *why = NULL;
+	g_assert_true(osd_apply(store,
+				"{\"data\": {\"battery\": {\"capacity_percent\": 76}, "
+				"\"horizontal_speed\": 8.2, \"latitude\": 21.75, "
+				"\"longitude\": 110.93}}",
+				-1, "MQTT", false, &why));
+	g_assert_cmpuint(telemetry_store_refused(store), ==, 0);
+	g_assert_true(osd_apply(store,
+				"{\"data\": {\"battery\": {\"capacity_percent\": 1e22}, "
+				"\"horizontal_speed\": -3e30, \"latitude\": 91.5, "
+				"\"longitude\": 110.93, \"waypoint_index\": 1e40, "
+				"\"position_state\": {\"gps_number\": 1e19}}}",
+				-1, "MQTT", false, &why));
+	struct telemetry_view view;
+	telemetry_store_view(store, &view);
+	g_assert_false(view.now.has_battery);
+	g_assert_false(view.now.has_speed);
+	g_assert_false(view.now.has_position);
+	g_assert_cmpint(view.now.waypoint, ==, -1);
+	g_assert_cmpint(view.now.satellites, ==, -1);
+	g_assert_cmpuint(telemetry_store_refused(store), ==, 5);
+	telemetry_view_clear(&view);
+	/* The next sound reading is shown again. */
+	g_assert_true(osd_apply(store, "{\"data\": {\"battery\": {\"capacity_percent\": 100}}}",
+				-1, "MQTT", false, &why));
+	telemetry_store_view(store, &view);
+	g_assert_true(view.now.has_battery);
+	g_assert_cmpfloat(view.now.battery_percent, ==, 100);
 	telemetry_view_clear(&view);
 	telemetry_store_free(store);
 }
@@ -393,9 +518,12 @@ int main(int argc, char **argv)
 	g_test_add_func("/drone/mavlink/good", test_good_frames);
 	g_test_add_func("/drone/mavlink/bad", test_bad_frames);
 	g_test_add_func("/drone/mavlink/mission", test_mission);
+	g_test_add_func("/drone/mavlink/signing", test_signing);
+	g_test_add_func("/drone/mavlink/signing-key-text", test_signing_key_text);
 	g_test_add_func("/drone/klv", test_klv);
 	g_test_add_func("/drone/osd", test_osd);
 	g_test_add_func("/drone/stale", test_stale);
+	g_test_add_func("/drone/impossible-values", test_impossible_values);
 	g_test_add_func("/drone/route-option", test_route_option);
 	return g_test_run();
 }

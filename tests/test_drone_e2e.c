@@ -379,20 +379,12 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	gst_init(NULL, NULL);
-	char *plugins = wall_test_build_path("plugins");
-	const char *dirs[] = {plugins, NULL};
-	registry = wall_plugin_registry_create(dirs);
-	const char *why = NULL;
-	if (wall_plugin_registry_get(registry, "drone", &why) == NULL) {
-		g_printerr("drone plugin: %s\n", why);
-		return 1;
-	}
+	registry = wall_test_registry_with("drone");
 	g_test_add_func("/drone-e2e/simulator-mqtt", test_simulator_mqtt);
 	g_test_add_func("/drone-e2e/simulator-mavlink", test_simulator_mavlink);
 	g_test_add_func("/drone-e2e/mavlink-beside-mqtt", test_mavlink_beside_mqtt);
 	g_test_add_func("/drone-e2e/klv-in-mpeg-ts", test_klv_in_ts);
 	int result = g_test_run();
 	wall_plugin_registry_destroy(registry);
-	g_free(plugins);
 	return result;
 }

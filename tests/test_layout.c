@@ -66,24 +66,10 @@ static struct wall_layout *parse(const char *text)
 }
 
 /* The error must start with "test.yaml:WHERE: " and contain phrase. */
+/* The layout text is refused at WHERE ("LINE:COL") with phrase in the message. */
 static void expect_error(const char *text, const char *where, const char *phrase)
 {
-	GError *error = NULL;
-	struct wall_layout *layout =
-		wall_layout_parse("test.yaml", text, strlen(text), lookup, NULL, &error);
-	g_assert_null(layout);
-	g_assert_nonnull(error);
-	g_test_message("%s", error->message);
-	char *prefix = g_strdup_printf("test.yaml:%s: ", where);
-	char *head = g_strndup(error->message, strlen(prefix));
-	g_assert_cmpstr(head, ==, prefix);
-	if (strstr(error->message, phrase) == NULL) {
-		/* Fails, and shows both texts. */
-		g_assert_cmpstr(error->message, ==, phrase);
-	}
-	g_free(head);
-	g_free(prefix);
-	g_error_free(error);
+	wall_test_expect_layout_error(lookup, text, where, phrase);
 }
 
 static const struct wall_layout_tile *tile(const struct wall_layout *layout, const char *scene,

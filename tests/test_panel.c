@@ -333,6 +333,91 @@ static void test_http(void)
 	g_free(base);
 }
 
+/* ---- HTTP: a body too large, or without end ---- */
+
+static const char endless_piece[8192] = "[";
+
+/* Another piece as soon as one is written: the body never ends. */
+static void write_more(SoupServerMessage *message, void *user)
+{
+	soup_message_body_append(soup_server_message_get_response_body(message),
+				 SOUP_MEMORY_STATIC, endless_piece, sizeof(endless_piece));
+}
+
+static void serve_endless(SoupServer *server, SoupServerMessage *message, const char *path,
+			  GHashTable *query, void *user)
+{
+	soup_server_message_set_status(message, 200, NULL);
+	soup_message_headers_set_encoding(soup_server_message_get_response_headers(message),
+					  SOUP_ENCODING_CHUNKED);
+	/* The server keeps nothing it wrote, so only the panel could grow. */
+	soup_message_body_set_accumulate(soup_server_message_get_response_body(message), FALSE);
+	write_more(message, NULL);
+	g_signal_connect(message, "wrote-chunk", G_CALLBACK(write_more), NULL);
+}
+
+static long rss_kib(void)
+{
+	char *status = NULL;
+	g_assert_true(g_file_get_contents("/proc/self/status", &status, NULL, NULL));
+	const char *line = strstr(status, "VmRSS:");
+	g_assert_nonnull(line);
+	long kib = strtol(line + strlen("VmRSS:"), NULL, 10);
+	g_free(status);
+	return kib;
+}
+
+static void test_http_too_large(void)
+{
+	struct server_state state = {.held = g_ptr_array_new()};
+	/* 2 MiB with a Content-Length: refused from its headers. */
+	char *big = g_strnfill(2 * 1024 * 1024, ' ');
+	big[0] = '[';
+	set_reply(&state, 200, big);
+	g_free(big);
+	SoupServer *server = soup_server_new(NULL, NULL);
+	soup_server_add_handler(server, "/big", serve, &state, NULL);
+	soup_server_add_handler(server, "/endless", serve_endless, NULL, NULL);
+	GError *error = NULL;
+	g_assert_true(soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+	g_assert_no_error(error);
+	GSList *uris = soup_server_get_uris(server);
+	char *base = g_uri_to_string(uris->data);
+	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+
+	char *url = g_strconcat(base, "big", NULL);
+	struct wall_source *source = start_panel(wall_test_config(
+		"big", "panel", "chart", "number", "data", url, "interval", "100ms", NULL));
+	wait_status(source, "error", "larger than 1024 KiB");
+	wall_source_destroy(source);
+	g_free(url);
+
+	/*
+	 * An endless body, and a deadline long enough that only the limit
+	 * can end the read: the tile says why and the memory stays put.
+	 */
+	long before_kib = rss_kib();
+	url = g_strconcat(base, "endless", NULL);
+	source = start_panel(wall_test_config("endless", "panel", "chart", "number", "data", url,
+					 "interval", "100ms", "timeout", "60s", NULL));
+	wait_status(source, "error", "larger than 1024 KiB");
+	/* Polled again and again, it never holds more than the limit. */
+	for (int i = 0; i < 30; i++) {
+		spin();
+	}
+	wait_status(source, "error", "larger than 1024 KiB");
+	g_assert_cmpint(rss_kib() - before_kib, <, 64 * 1024);
+	wall_source_destroy(source);
+	spin();
+
+	soup_server_disconnect(server);
+	g_object_unref(server);
+	g_ptr_array_free(state.held, TRUE);
+	g_free(state.body);
+	g_free(url);
+	g_free(base);
+}
+
 /* ---- A pushed document ---- */
 
 static void test_push(void)
@@ -493,6 +578,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/panel/file", test_file);
 	g_test_add_func("/panel/stale", test_stale);
 	g_test_add_func("/panel/http", test_http);
+	g_test_add_func("/panel/http-too-large", test_http_too_large);
 	g_test_add_func("/panel/push", test_push);
 	g_test_add_func("/panel/metric", test_metric);
 	g_test_add_func("/panel/one-redraw-per-update", test_one_redraw_per_update);

@@ -3,9 +3,12 @@
  * finds them, checked for what they push: format, size and pixels.
  */
 #include <cairo.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "paths.h"
 #include "plugin_registry.h"
@@ -26,6 +29,17 @@ static void fixture_set_up(struct fixture *fixture, const void *data)
 static void fixture_tear_down(struct fixture *fixture, const void *data)
 {
 	wall_plugin_registry_destroy(fixture->registry);
+}
+
+/* The state once it is no longer CONNECTING (pictures are read on a thread). */
+static enum wall_source_state settled_state_of(struct wall_source *source, char **reason)
+{
+	int64_t deadline_us = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	while (wall_test_state(source, NULL) == WALL_SOURCE_STATE_CONNECTING &&
+	       g_get_monotonic_time() < deadline_us) {
+		g_usleep(1000);
+	}
+	return wall_test_state(source, reason);
 }
 
 static const uint8_t *bgra_pixel(const struct wall_frame *frame, uint32_t x, uint32_t y)
@@ -287,9 +301,8 @@ static void test_image(struct fixture *fixture, const void *data)
 {
 	char *dir = g_dir_make_tmp("wall-image-XXXXXX", NULL);
 	char *path = write_png(dir);
-	struct wall_source *source =
-	        wall_test_source(fixture->registry, "image", "test-source", "path", path, NULL);
-	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
+	struct wall_source *source = wall_test_source(fixture->registry, "image", "test-source", "path", path, NULL);
+	g_assert_cmpint(settled_state_of(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
 	struct wall_frame_ref *ref = wall_source_take_frame(source);
 	g_assert_nonnull(ref);
 	const struct wall_frame *frame = &ref->frame;
@@ -318,7 +331,7 @@ static void test_image(struct fixture *fixture, const void *data)
 	source = wall_test_source(fixture->registry, "image", "test-source", "path", text_path,
 	                          NULL);
 	char *reason = NULL;
-	g_assert_cmpint(wall_test_state(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
+	g_assert_cmpint(settled_state_of(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
 	char *expected = g_strdup_printf("cannot read %s: not a readable PNG image", text_path);
 	g_assert_cmpstr(reason, ==, expected);
 	g_free(expected);
@@ -338,7 +351,7 @@ static void test_image_missing(struct fixture *fixture, const void *data)
 	struct wall_source *source = wall_test_source(fixture->registry, "image", "test-source",
 	                                              "path", "/nonexistent/map.png", NULL);
 	char *reason = NULL;
-	g_assert_cmpint(wall_test_state(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
+	g_assert_cmpint(settled_state_of(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
 	g_assert_true(g_str_has_prefix(reason, "cannot read /nonexistent/map.png: "));
 	g_assert_cmpuint(strlen(reason), >, strlen("cannot read /nonexistent/map.png: "));
 	g_assert_null(wall_source_take_frame(source));
@@ -351,6 +364,77 @@ static void test_image_missing(struct fixture *fixture, const void *data)
 	g_assert_cmpstr(reason, ==, "no image path set");
 	g_free(reason);
 	wall_source_destroy(source);
+}
+
+/* Opens the FIFO for writing after a while, unless told to stop first. */
+struct late_writer {
+	char *path;
+	gint opened;
+	gint stop;
+};
+
+static void *write_late(void *data)
+{
+	struct late_writer *writer = data;
+	for (int i = 0; i < 500 && !g_atomic_int_get(&writer->stop); i++) {
+		g_usleep(10000);
+	}
+	/* O_NONBLOCK: with no reader left this fails rather than waits. */
+	int fd = g_open(writer->path, O_WRONLY | O_NONBLOCK, 0);
+	g_atomic_int_set(&writer->opened, 1);
+	if (fd >= 0) {
+		close(fd);
+	}
+	return NULL;
+}
+
+/*
+ * A FIFO as the picture froze every tile for 17 s: create() opened it on
+ * the render thread. Now nothing waits on it, and the tile says why.
+ */
+static void test_image_fifo(struct fixture *fixture, const void *data)
+{
+	char *dir = g_dir_make_tmp("wall-image-XXXXXX", NULL);
+	struct late_writer writer = {.path = g_build_filename(dir, "pipe.png", NULL)};
+	g_assert_cmpint(mkfifo(writer.path, 0600), ==, 0);
+	GThread *thread = g_thread_new("late-writer", write_late, &writer);
+	struct wall_source *source = wall_test_source(fixture->registry, "image", "test-source", "path", writer.path, NULL);
+	/* create() came back before anyone opened the other end. */
+	g_assert_false(g_atomic_int_get(&writer.opened));
+	char *reason = NULL;
+	g_assert_cmpint(settled_state_of(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
+	char *expected = g_strdup_printf("cannot read %s: not a regular file", writer.path);
+	g_assert_cmpstr(reason, ==, expected);
+	g_free(expected);
+	g_free(reason);
+	wall_source_destroy(source);
+	g_atomic_int_set(&writer.stop, 1);
+	g_thread_join(thread);
+	g_unlink(writer.path);
+	g_rmdir(dir);
+	g_free(writer.path);
+	g_free(dir);
+}
+
+/* A picture wider than any canvas is refused from its header, undecoded. */
+static void test_image_too_large(struct fixture *fixture, const void *data)
+{
+	char *dir = g_dir_make_tmp("wall-image-XXXXXX", NULL);
+	char *path = g_build_filename(dir, "huge.png", NULL);
+	/* 20000 x 1 pixels: small on disk, past the limit in width. */
+	cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_A8, 20000, 1);
+	g_assert_cmpint(cairo_surface_write_to_png(surface, path), ==, CAIRO_STATUS_SUCCESS);
+	cairo_surface_destroy(surface);
+	struct wall_source *source = wall_test_source(fixture->registry, "image", "test-source", "path", path, NULL);
+	char *reason = NULL;
+	g_assert_cmpint(settled_state_of(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
+	g_assert_nonnull(strstr(reason, "larger than 16384 pixels on a side"));
+	g_free(reason);
+	wall_source_destroy(source);
+	g_unlink(path);
+	g_rmdir(dir);
+	g_free(path);
+	g_free(dir);
 }
 
 static void test_from_layout(struct fixture *fixture, const void *data)
@@ -419,6 +503,8 @@ int main(int argc, char **argv)
 	ADD("/plugins/pattern-motion", test_pattern_motion);
 	ADD("/plugins/image", test_image);
 	ADD("/plugins/image-missing", test_image_missing);
+	ADD("/plugins/image-fifo", test_image_fifo);
+	ADD("/plugins/image-too-large", test_image_too_large);
 	ADD("/plugins/from-layout", test_from_layout);
 #undef ADD
 	return g_test_run();

@@ -20,7 +20,8 @@ struct golden_case {
 };
 
 static const struct golden_case cases[] = {
-	{"tests/layouts/golden-tiles.yaml", "golden-tiles", "3"},
+	/* 1 s: the pictures are read on their plugin's thread, so give them time. */
+	{"tests/layouts/golden-tiles.yaml", "golden-tiles", "10"},
 	{"tests/layouts/golden-slates.yaml", "golden-slates", "3"},
 };
 

@@ -403,14 +403,7 @@ static void test_srt(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	char *plugins = wall_test_build_path("plugins");
-	const char *dirs[] = {plugins, NULL};
-	registry = wall_plugin_registry_create(dirs);
-	const char *why = NULL;
-	if (wall_plugin_registry_get(registry, "camera", &why) == NULL) {
-		g_printerr("camera plugin: %s\n", why);
-		return 1;
-	}
+	registry = wall_test_registry_with("camera");
 	g_test_add_func("/protocols/file", test_file);
 	g_test_add_func("/protocols/h265", test_h265);
 	g_test_add_func("/protocols/hls", test_hls);
@@ -419,6 +412,5 @@ int main(int argc, char **argv)
 	g_test_add_func("/protocols/http-flv", test_http_flv);
 	int result = g_test_run();
 	wall_plugin_registry_destroy(registry);
-	g_free(plugins);
 	return result;
 }

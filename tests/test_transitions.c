@@ -4,6 +4,7 @@
  * renderers must draw the same picture: every check runs on soft and gl.
  */
 #include <glib.h>
+#include <linux/input-event-codes.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -191,6 +192,15 @@ static void add_audit_row(void *user, const struct wall_audit_entry *entry)
 			       entry->command, entry->result, entry->frame);
 }
 
+/* What the frame loop does with a key of the wall's own keypad. */
+static void press(struct wall_control *control, int code, int64_t now_us)
+{
+	char *command = wall_layout_key_command(wall_control_layout(control), code);
+	g_assert_nonnull(command);
+	g_assert_true(wall_control_submit_key(control, command, "input:Test Keypad", now_us));
+	g_free(command);
+}
+
 static void test_keys(void)
 {
 	struct fixture f = {0};
@@ -213,15 +223,17 @@ static void test_keys(void)
 
 	int64_t now = g_get_monotonic_time();
 	wall_control_begin_frame(control, 1, now);
-	wall_control_key(control, '2', now);
+	press(control, KEY_2, now);
 	wall_compositor_render(f.compositor, now);
 	wall_control_end_frame(control);
 	g_assert_cmpstr(wall_compositor_get_scene(f.compositor)->name, ==, "other");
 	/* A preset nobody defined changes nothing. */
-	wall_control_key(control, '9', now);
+	press(control, KEY_KP9, now);
 	g_assert_cmpstr(wall_compositor_get_scene(f.compositor)->name, ==, "other");
-	wall_control_key(control, '0', now);
+	press(control, KEY_0, now);
 	g_assert_cmpstr(wall_compositor_get_scene(f.compositor)->name, ==, "main");
+	/* A key no binding or digit names runs nothing. */
+	g_assert_null(wall_layout_key_command(wall_control_layout(control), KEY_Q));
 	wall_control_end_frame(control);
 
 	/* A key binding makes the same request a socket line does, with its device as the peer. */
@@ -255,9 +267,10 @@ static void test_keys(void)
 	wall_state_close(state);
 	g_free(layout_key);
 	const char *want[] = {
-		"keyboard|PRESET 2|OK|1\n",
-		"keyboard|PRESET 9|ERR not-found no preset 9; try LIST PRESETS|1\n",
-		"keyboard|SCENE main|OK|1\n",
+		"input:Test Keypad|PRESET 2 TRANSITION cut|OK|1\n",
+		"input:Test Keypad|PRESET 9 TRANSITION cut|ERR not-found no preset 9; try LIST "
+		"PRESETS|1\n",
+		"input:Test Keypad|SCENE main TRANSITION cut|OK|1\n",
 		"input:test-remote|preset 2|OK|2\n",
 		"input:test-remote|RELOAD|OK|3\n",
 	};

@@ -229,6 +229,24 @@ static void test_unknown_scene(void)
 	g_free(layout);
 }
 
+/* After a power cut scribbled on the state file, the wall still lights up. */
+static void test_corrupt_state_starts(void)
+{
+	char *layout = wall_test_source_path("tests/layouts/moving.yaml");
+	char *state = wall_test_temp_path("corrupt-state.sqlite");
+	char *socket = wall_test_temp_path("corrupt-state.sock");
+	g_assert_true(g_file_set_contents(state, "torn write, not SQLite", -1, NULL));
+	const char *args[] = {"--backend", "headless", "--renderer", "soft", "--frames", "5",
+			      "--state", state, "--control", socket, layout, NULL};
+	char *err = NULL;
+	g_assert_cmpint(wall_test_run_wall(args, NULL, &err), ==, 0);
+	g_assert_nonnull(strstr(err, "is damaged: moved it to"));
+	g_free(err);
+	g_free(socket);
+	g_free(state);
+	g_free(layout);
+}
+
 /* Start the wall, let it run, stop it with a signal: it must exit 0. */
 static void check_clean_exit_on(int signal_number)
 {
@@ -281,6 +299,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/process/help-plugin", test_help_plugin);
 	g_test_add_func("/process/list-plugins", test_list_plugins);
 	g_test_add_func("/process/unknown-scene", test_unknown_scene);
+	g_test_add_func("/process/corrupt-state-starts", test_corrupt_state_starts);
 	g_test_add_func("/process/sigterm", test_sigterm);
 	g_test_add_func("/process/sigint", test_sigint);
 	return g_test_run();

@@ -386,6 +386,8 @@ static void report_tile(struct wall_compositor *compositor, struct tile *tile)
 	wall_json_set_string(builder, "tile", tile->config->id);
 	wall_json_set_string(builder, "source", tile->shown->name);
 	wall_json_set_string(builder, "state", wall_source_state_name(state));
+	wall_json_set_string(builder, "reason", tile->slot->health.reason);
+	compositor_json_since(builder, tile->slot->health.since_real_us);
 	compositor_event_end(compositor->events, builder);
 }
 

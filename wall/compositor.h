@@ -15,6 +15,7 @@
 #ifndef WALL_COMPOSITOR_H
 #define WALL_COMPOSITOR_H
 
+#include "inspection/camera_health.h"
 #include <cairo.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -138,5 +139,13 @@ const char *wall_compositor_renderer_name(const struct wall_compositor *composit
  * canvas changed, false when nothing needed drawing.
  */
 bool wall_compositor_render(struct wall_compositor *compositor, int64_t now_us);
+
+/**
+ * Hand every camera of the layout (sources whose plugin is of kind camera),
+ * shown, warm or neither, to health: see inspection/camera_health.h.
+ * now_real_us is wall clock. Render thread; no I/O.
+ */
+void wall_compositor_observe_cameras(struct wall_compositor *compositor,
+                                     struct wall_camera_health *health, int64_t now_real_us);
 
 #endif

@@ -33,4 +33,5 @@ void wall_compositor_describe(struct wall_compositor *compositor, JsonBuilder *b
 		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);
+	compositor_describe_cameras(compositor, builder);
 }

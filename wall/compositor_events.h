@@ -14,5 +14,7 @@
 JsonBuilder *compositor_event_begin(const char *name);
 /** Close the event begun with compositor_event_begin() and add its text to events. */
 void compositor_event_end(GPtrArray *events, JsonBuilder *builder);
+/** Member "since": real_us (wall clock) as ISO 8601 local time, or null when unknown. */
+void compositor_json_since(JsonBuilder *builder, int64_t real_us);
 
 #endif

@@ -43,6 +43,12 @@ struct wall_compositor {
 	GPtrArray *warm;
 	/* JSON texts for wall_compositor_take_events(). */
 	GPtrArray *events;
+	/* Every camera's health, from the last wall_compositor_observe_cameras(); may be NULL. */
+	struct wall_camera_health *cameras;
 };
+
+
+/** Member "cameras": every camera of the layout, shown or not (STATUS). */
+void compositor_describe_cameras(struct wall_compositor *compositor, JsonBuilder *builder);
 
 #endif

@@ -1,5 +1,6 @@
 #include "compositor_slot.h"
 
+#include "compositor_events.h"
 #include "json_write.h"
 #include "log.h"
 
@@ -116,6 +117,7 @@ void compositor_slot_describe(struct source_slot *slot, JsonBuilder *builder, in
 {
 	wall_json_set_string(builder, "state", wall_source_state_name(slot->health.state));
 	wall_json_set_string(builder, "reason", slot->health.reason);
+	compositor_json_since(builder, slot->health.since_real_us);
 	json_builder_set_member_name(builder, "fps");
 	json_builder_add_double_value(builder, (double)(int64_t)(slot->fps * 10.0 + 0.5) / 10.0);
 	json_builder_set_member_name(builder, "age_ms");

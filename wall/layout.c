@@ -17,6 +17,8 @@ static void source_free(void *data)
 	g_free(source->name);
 	g_free(source->plugin);
 	g_free(source->label);
+	g_free(source->district);
+	g_free(source->town);
 	g_ptr_array_unref(source->options);
 	g_free(source->plugin_error);
 	g_free(source->dir);
@@ -63,7 +65,7 @@ static bool parse_source(struct loader *ld, const node_t *name, const node_t *ma
 	g_ptr_array_add(ld->layout->sources, source);
 
 	char *where = g_strdup_printf("source \"%s\"", name->text);
-	const node_t *plugin, *label;
+	const node_t *plugin, *label, *district, *town;
 	bool ok = loader_require(ld, map, "plugin", where, &plugin) &&
 	          loader_want_text(ld, plugin, "a plugin name, like camera");
 	g_free(where);
@@ -73,7 +75,11 @@ static bool parse_source(struct loader *ld, const node_t *name, const node_t *ma
 	source->plugin = g_strdup(plugin->text);
 	source->plugin_mark = loader_mark_of(plugin);
 	label = wall_yaml_mapping_get(map, "label");
-	if (label != NULL && !layout_want_label(ld, label, &source->label)) {
+	district = wall_yaml_mapping_get(map, "district");
+	town = wall_yaml_mapping_get(map, "town");
+	if ((label != NULL && !layout_want_label(ld, label, &source->label)) ||
+	    (district != NULL && !loader_want_text(ld, district, "a district name, like 茂南区")) ||
+	    (town != NULL && !loader_want_text(ld, town, "a town name, like 鳌头镇"))) {
 		return false;
 	}
 	source->isolate = ld->layout->isolate;
@@ -85,6 +91,8 @@ static bool parse_source(struct loader *ld, const node_t *name, const node_t *ma
 	if (memory != NULL && !loader_want_int(ld, memory, 16, 1 << 20, &source->memory_mb)) {
 		return false;
 	}
+	source->district = district != NULL ? g_strdup(district->text) : NULL;
+	source->town = town != NULL ? g_strdup(town->text) : NULL;
 	return layout_parse_options(ld, source, map, name);
 }
 
@@ -284,13 +292,18 @@ static bool parse_monitors(struct loader *ld, const node_t *map)
 	}
 	ld->layout->canvas_width_px = (int32_t)width;
 	ld->layout->canvas_height_px = (int32_t)height;
+	ld->layout->monitor_cols = (int32_t)cols;
+	ld->layout->monitor_rows = (int32_t)rows;
+	ld->layout->monitor_width_px = (int32_t)w;
+	ld->layout->monitor_height_px = (int32_t)h;
+	ld->layout->bezel_px = (int32_t)bezel;
 	return true;
 }
 
 static bool parse_wall(struct loader *ld, const node_t *map)
 {
-	static const char *const keys[] = {"canvas", "monitors", "background",
-	                                   "start",  "warm",     "isolate", NULL};
+	static const char *const keys[] = {"canvas", "monitors", "background", "start",
+	                                   "warm",   "outputs",  "isolate",    NULL};
 	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,
 	                      "a mapping with canvas or monitors") ||
 	    !loader_check_keys(ld, map, keys, "wall")) {
@@ -326,6 +339,10 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 	if (isolate != NULL && !want_bool(ld, isolate, &ld->layout->isolate)) {
 		return false;
 	}
+	const node_t *outputs = wall_yaml_mapping_get(map, "outputs");
+	if (outputs != NULL && !layout_parse_outputs(ld, outputs)) {
+		return false;
+	}
 	const node_t *background = wall_yaml_mapping_get(map, "background");
 	ld->layout->background_argb = 0xff000000u;
 	return background == NULL ||
@@ -334,7 +351,7 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 
 static bool parse_root(struct loader *ld, const node_t *root)
 {
-	static const char *const keys[] = {"wall", "sources", "scenes", "presets", NULL};
+	static const char *const keys[] = {"wall", "sources", "scenes", "presets", "keys", NULL};
 	const node_t *wall, *scenes, *node;
 	if (loader_is_scalar(root) && root->text[0] == '\0') {
 		return loader_fail(ld, root,
@@ -359,6 +376,9 @@ static bool parse_root(struct loader *ld, const node_t *root)
 	if ((node = wall_yaml_mapping_get(root, "presets")) != NULL && !parse_presets(ld, node)) {
 		return false;
 	}
+	if ((node = wall_yaml_mapping_get(root, "keys")) != NULL && !layout_parse_keys(ld, node)) {
+		return false;
+	}
 	/* Scenes are known only now, so the start scene is checked last. */
 	ld->layout->start_scene = g_ptr_array_index(ld->layout->scenes, 0);
 	node = wall_yaml_mapping_get(wall, "start");
@@ -380,6 +400,8 @@ struct wall_layout *wall_layout_parse(const char *path, const char *text, size_t
 	layout->sources = g_ptr_array_new_with_free_func(source_free);
 	layout->scenes = g_ptr_array_new_with_free_func(scene_free);
 	layout->presets = g_array_new(FALSE, FALSE, sizeof(struct wall_layout_preset));
+	layout->outputs = layout_outputs_new();
+	wall_layout_keys_init(layout);
 
 	struct loader ld = {
 	        .path = path,
@@ -420,6 +442,8 @@ void wall_layout_destroy(struct wall_layout *layout)
 	g_ptr_array_unref(layout->scenes);
 	g_ptr_array_unref(layout->sources);
 	g_array_unref(layout->presets);
+	g_ptr_array_unref(layout->outputs);
+	g_array_unref(layout->keys);
 	g_free(layout->path);
 	g_free(layout->dir);
 	g_free(layout);

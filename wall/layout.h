@@ -51,6 +51,9 @@ struct wall_layout_source {
 	char *plugin;
 	/** Shown on its tiles; NULL for none. */
 	char *label;
+	/** Grouping keys for the camera figures (district:, town:); NULL for none. */
+	char *district;
+	char *town;
 	/** struct wall_layout_option *, in file order. */
 	GPtrArray *options;
 	/**
@@ -111,6 +114,14 @@ struct wall_layout_preset {
 	const struct wall_layout_scene *scene;
 };
 
+/** keys: one binding of a key to a control command. */
+struct wall_layout_key {
+	/** Linux key code (KEY_PAGEDOWN from linux/input-event-codes.h). */
+	int code;
+	/** The command line, checked at load: it parses and changes the wall. */
+	char *command;
+};
+
 struct wall_layout {
 	char *path;
 	/** Folder of the file, for relative paths. */
@@ -132,8 +143,24 @@ struct wall_layout {
 	int warm_max;
 	/** wall.isolate: the default of every source's isolate. */
 	bool isolate;
+	/**
+	 * wall.monitors: cols x rows monitors of monitor_width_px x
+	 * monitor_height_px, bezel_px apart on the canvas. All 0 with canvas:.
+	 */
+	int32_t monitor_cols;
+	int32_t monitor_rows;
+	int32_t monitor_width_px;
+	int32_t monitor_height_px;
+	int32_t bezel_px;
+	/**
+	 * wall.outputs: struct wall_layout_output * (outputs.h), in file
+	 * order; empty when the layout maps none.
+	 */
+	GPtrArray *outputs;
 	/** Scene shown at start: wall.start, else the first scene. */
 	const struct wall_layout_scene *start_scene;
+	/** struct wall_layout_key, in file order (keys:). */
+	GArray *keys;
 };
 
 /**
@@ -181,5 +208,14 @@ const struct wall_layout_option *wall_layout_source_option(const struct wall_lay
 /** The tile called id in scene, or NULL. */
 const struct wall_layout_tile *wall_layout_find_tile(const struct wall_layout_scene *scene,
 						     const char *id);
+
+/**
+ * The command a key press runs (g_free it), or NULL when the key does
+ * nothing: its keys: binding, else for the digits of the main row and the
+ * keypad "PRESET n" (1-9) or the start scene (0), both without transition.
+ */
+char *wall_layout_key_command(const struct wall_layout *layout, int code);
+/** A Linux key code's name, "KEY_PAGEDOWN"; "KEY_UNKNOWN" when it has none. */
+const char *wall_key_name(int code);
 
 #endif

@@ -110,7 +110,7 @@ bool loader_want_int(struct loader *ld, const node_t *node, int64_t min, int64_t
 	return false;
 }
 
-/* "WxH" with both sides from 1 to MAX_CANVAS_PX. */
+/* "WxH" with both sides positive. */
 static bool parse_size(const char *text, int64_t *w, int64_t *h)
 {
 	const char *x = strchr(text, 'x');
@@ -118,8 +118,8 @@ static bool parse_size(const char *text, int64_t *w, int64_t *h)
 		return false;
 	}
 	char *left = g_strndup(text, (gsize)(x - text));
-	bool ok = g_ascii_string_to_signed(left, 10, 1, MAX_CANVAS_PX, w, NULL) &&
-	          g_ascii_string_to_signed(x + 1, 10, 1, MAX_CANVAS_PX, h, NULL);
+	bool ok = g_ascii_string_to_signed(left, 10, 1, G_MAXINT32, w, NULL) &&
+	          g_ascii_string_to_signed(x + 1, 10, 1, G_MAXINT32, h, NULL);
 	g_free(left);
 	return ok;
 }
@@ -127,10 +127,14 @@ static bool parse_size(const char *text, int64_t *w, int64_t *h)
 bool loader_want_size(struct loader *ld, const node_t *node, const char *expected, int64_t *w,
                       int64_t *h)
 {
-	if (loader_is_scalar(node) && parse_size(node->text, w, h)) {
-		return true;
+	if (!loader_is_scalar(node) || !parse_size(node->text, w, h)) {
+		return loader_fail_got(ld, node, expected);
 	}
-	return loader_fail_got(ld, node, expected);
+	if (*w > MAX_CANVAS_PX || *h > MAX_CANVAS_PX) {
+		return loader_fail(ld, node, "%s is larger than the renderers draw; the most is %dx%d",
+		                   node->text, MAX_CANVAS_PX, MAX_CANVAS_PX);
+	}
+	return true;
 }
 
 bool loader_want_color(struct loader *ld, const node_t *node, uint32_t *argb)

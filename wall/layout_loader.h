@@ -7,11 +7,11 @@
 #define WALL_LAYOUT_LOADER_H
 
 #include "layout.h"
+#include "wall_limits.h"
 #include "yaml_tree.h"
 
-/* Large enough for any wall of monitors, small enough that pixel sums
- * never overflow int32. */
-#define MAX_CANVAS_PX 65536
+/* What the renderers draw (wall_limits.h); pixel sums never overflow int32. */
+#define MAX_CANVAS_PX WALL_MAX_CANVAS_PX
 #define MAX_PRESET 99
 #define MAX_WARM 256
 #define DEFAULT_BORDER_ARGB 0xff3a4a5au
@@ -68,7 +68,15 @@ bool layout_parse_tile(struct loader *ld, const struct grid *grid, const node_t 
                        GHashTable *ids, struct wall_layout_scene *scene);
 void layout_tile_free(void *data);
 
+/* wall.outputs (layout_outputs.c). */
+bool layout_parse_outputs(struct loader *ld, const node_t *map);
+GPtrArray *layout_outputs_new(void);
+
 /* A label: text, or false / "" for none (*text NULL). */
 bool layout_want_label(struct loader *ld, const node_t *node, char **text);
+
+/* layout_keys.c: the keys: map. */
+void wall_layout_keys_init(struct wall_layout *layout);
+bool layout_parse_keys(struct loader *ld, const node_t *map);
 
 #endif

@@ -179,7 +179,7 @@ static bool unknown_option(struct loader *ld, const struct wall_layout_source *s
 	for (const struct wall_option *s = specs; s->name != NULL; s++) {
 		g_string_append_printf(names, "%s%s", s == specs ? "" : ", ", s->name);
 	}
-	loader_fail(ld, key, "unknown option \"%s\" for plugin \"%s\"; expected one of: %s, label",
+	loader_fail(ld, key, "unknown option \"%s\" for plugin \"%s\"; expected one of: %s, label, district, town",
 	            key->text, source->plugin, names->str);
 	g_string_free(names, TRUE);
 	return false;
@@ -211,7 +211,8 @@ bool layout_parse_options(struct loader *ld, struct wall_layout_source *source, 
 		const struct wall_yaml_pair *pair = g_ptr_array_index(map->items, i);
 		const char *key = pair->key->text;
 		if (strcmp(key, "plugin") == 0 || strcmp(key, "label") == 0 ||
-		    strcmp(key, "isolate") == 0 || strcmp(key, "memory_mb") == 0) {
+		    strcmp(key, "isolate") == 0 || strcmp(key, "memory_mb") == 0 ||
+		    strcmp(key, "district") == 0 || strcmp(key, "town") == 0) {
 			continue;
 		}
 		const struct wall_option *spec = NULL;

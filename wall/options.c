@@ -20,8 +20,8 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 	char **rest = NULL;
 	GOptionEntry entries[] = {
 		{"backend", 0, 0, G_OPTION_ARG_STRING, &options->backend,
-		 "Where the picture goes: sdl or headless (default: sdl when a display is "
-		 "available)",
+		 "Where the picture goes: sdl, kms or headless (default: sdl when a display "
+		 "is available, else kms when a monitor is connected to a display card)",
 		 "NAME"},
 		{"renderer", 0, 0, G_OPTION_ARG_STRING, &renderer,
 		 "auto, gl or soft (default auto: soft on software GL)", "NAME"},
@@ -33,6 +33,10 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		 "Write the last presented frame to FILE.png on exit", "FILE"},
 		{"check", 0, 0, G_OPTION_ARG_NONE, &options->check,
 		 "Validate the layout and its plugin options, then exit", NULL},
+		{"list-outputs", 0, 0, G_OPTION_ARG_NONE, &options->list_outputs,
+		 "List display cards, connectors and modes, and what LAYOUT (optional) "
+		 "would show on each, then exit",
+		 NULL},
 		{"stats", 0, 0, G_OPTION_ARG_NONE, &options->stats,
 		 "Print frame and tile statistics on exit", NULL},
 		{"plugin-path", 0, 0, G_OPTION_ARG_FILENAME, &options->plugin_path,
@@ -47,6 +51,9 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		 "Control socket (default: wall.sock in $XDG_RUNTIME_DIR)", "PATH"},
 		{"listen", 0, 0, G_OPTION_ARG_STRING, &options->listen,
 		 "Take control commands on TCP too, e.g. 127.0.0.1:9900", "HOST:PORT"},
+		{"http", 0, 0, G_OPTION_ARG_STRING, &options->http,
+		 "Serve /metrics (Prometheus) and /api/cameras over HTTP, e.g. 127.0.0.1:9100",
+		 "HOST:PORT"},
 		{"token-file", 0, 0, G_OPTION_ARG_FILENAME, &options->token_file,
 		 "TCP clients must send AUTH with the token in FILE (required beyond "
 		 "loopback)",
@@ -87,7 +94,7 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 	options->frames = frames;
 	ok = false;
 	static const char *const renderers[] = {"auto", "gl", "soft", NULL};
-	static const char *const backends[] = {"sdl", "headless", NULL};
+	static const char *const backends[] = {"sdl", "kms", "headless", NULL};
 	if (!one_of(options->renderer, renderers)) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			    "--renderer must be auto, gl or soft, not \"%s\"", options->renderer);
@@ -95,7 +102,7 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 	}
 	if (options->backend != NULL && !one_of(options->backend, backends)) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "--backend must be sdl or headless, not \"%s\"", options->backend);
+			    "--backend must be sdl, kms or headless, not \"%s\"", options->backend);
 		goto out;
 	}
 	if (options->fps <= 0 || options->fps > 1000) {
@@ -109,12 +116,16 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		goto out;
 	}
 	if (options->no_control && (options->control_path != NULL || options->listen != NULL ||
-				    options->token_file != NULL)) {
+				    options->token_file != NULL || options->http != NULL)) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "--no-control cannot go with --control, --listen or --token-file");
+			    "--no-control cannot go with --control, --listen, --http or --token-file");
 		goto out;
 	}
 	if (options->version || options->help_plugin != NULL || options->list_plugins) {
+		ok = true;
+		goto out;
+	}
+	if (options->list_outputs && (rest == NULL || rest[0] == NULL)) {
 		ok = true;
 		goto out;
 	}
@@ -146,6 +157,7 @@ void wall_options_finish(struct wall_options *options)
 	g_free(options->start_scene);
 	g_free(options->control_path);
 	g_free(options->listen);
+	g_free(options->http);
 	g_free(options->token_file);
 	g_free(options->state_path);
 	g_free(options->help_plugin);

@@ -8,7 +8,7 @@
 
 struct wall_options {
 	char *layout_path;
-	/** "sdl", "headless", or NULL to pick sdl when a display is there. */
+	/** "sdl", "kms", "headless", or NULL to pick what is there. */
 	char *backend;
 	/** "auto", "gl" or "soft". */
 	char *renderer;
@@ -22,6 +22,8 @@ struct wall_options {
 	char *control_path;
 	/** "HOST:PORT" for a TCP control listener, or NULL. */
 	char *listen;
+	/** "HOST:PORT" for the monitoring HTTP server (control/http.h), or NULL. */
+	char *http;
 	char *token_file;
 	/** SQLite state file; NULL for the default under the XDG state dir. */
 	char *state_path;
@@ -29,6 +31,8 @@ struct wall_options {
 	bool no_control;
 	int display_index;
 	bool check;
+	/** Print the display cards' outputs (and what LAYOUT would show on each). */
+	bool list_outputs;
 	bool stats;
 	bool fullscreen;
 	bool verbose;

@@ -41,7 +41,8 @@ void wall_slate_describe(const struct wall_source_health *health, bool has_frame
 		return;
 	}
 	case WALL_SOURCE_STATE_OFFLINE: {
-		char *clock = wall_clock_text(health->since_real_us, true);
+		/* With its date when it went offline before today. */
+		char *clock = wall_clock_since_text(health->since_real_us, g_get_real_time());
 		slate->title = g_strdup_printf("离线 since %s", clock);
 		g_free(clock);
 		slate->detail = g_strdup(reason);

@@ -26,6 +26,8 @@ struct wall_source {
 	bool visibility_told;
 	uint32_t view_width_px;
 	uint32_t view_height_px;
+	/* enum render_callback bits of the callbacks already warned about as slow. */
+	unsigned slow_warned;
 
 	/*
 	 * Guards everything below: plugin threads push and report state, the
@@ -503,6 +505,74 @@ static void free_config(struct wall_layout_source *config)
 	g_free(config->dir);
 }
 
+/*
+ * "No plugin callback on the render thread does I/O", enforced where it
+ * can be seen: a build without NDEBUG (meson's debug and debugoptimized)
+ * times each callback the render thread makes and warns, once per
+ * callback and source, when one takes longer than
+ * WALL_SOURCE_CALLBACK_BUDGET_US. destroy() is not timed: it must stop
+ * the plugin's threads, which the ABI lets it wait for.
+ */
+#ifdef NDEBUG
+#define TIME_RENDER_CALLBACKS 0
+#else
+#define TIME_RENDER_CALLBACKS 1
+#endif
+
+enum render_callback {
+	RENDER_CALLBACK_CREATE = 1u << 0,
+	RENDER_CALLBACK_SHOW = 1u << 1,
+	RENDER_CALLBACK_HIDE = 1u << 2,
+	RENDER_CALLBACK_SET_VIEW_SIZE = 1u << 3,
+};
+
+static gint slow_callbacks;
+
+static const char *render_callback_name(enum render_callback callback)
+{
+	switch (callback) {
+	case RENDER_CALLBACK_CREATE:
+		return "create";
+	case RENDER_CALLBACK_SHOW:
+		return "show";
+	case RENDER_CALLBACK_HIDE:
+		return "hide";
+	case RENDER_CALLBACK_SET_VIEW_SIZE:
+		return "set_view_size";
+	}
+	return "?";
+}
+
+static int64_t callback_started_us(void)
+{
+	return TIME_RENDER_CALLBACKS ? g_get_monotonic_time() : 0;
+}
+
+static void callback_ended(struct wall_source *source, enum render_callback callback,
+			   int64_t started_us)
+{
+	if (!TIME_RENDER_CALLBACKS) {
+		return;
+	}
+	int64_t took_us = g_get_monotonic_time() - started_us;
+	if (took_us <= WALL_SOURCE_CALLBACK_BUDGET_US) {
+		return;
+	}
+	g_atomic_int_inc(&slow_callbacks);
+	if ((source->slow_warned & callback) == 0) {
+		source->slow_warned |= callback;
+		wall_warning("%s: plugin %s took %.1f ms in %s() on the render thread, which "
+			     "must never wait (budget %d ms): every tile froze meanwhile",
+			     source->config.name, source->config.plugin, took_us / 1000.0,
+			     render_callback_name(callback), WALL_SOURCE_CALLBACK_BUDGET_US / 1000);
+	}
+}
+
+unsigned wall_source_slow_callbacks(void)
+{
+	return (unsigned)g_atomic_int_get(&slow_callbacks);
+}
+
 struct wall_source *wall_source_create(const struct wall_layout_source *config,
 				       struct wall_plugin_registry *registry)
 {
@@ -530,6 +600,7 @@ struct wall_source *wall_source_create(const struct wall_layout_source *config,
 	}
 
 	const char *file = wall_plugin_registry_file(registry, source->plugin);
+	int64_t started_us = callback_started_us();
 	if (config->isolate && file != NULL) {
 		/* The plugin runs in a child; the stand-in forwards to it. */
 		struct wall_isolate *isolate =
@@ -539,6 +610,7 @@ struct wall_source *wall_source_create(const struct wall_layout_source *config,
 	} else {
 		source->instance = source->plugin->create(&host, source);
 	}
+	callback_ended(source, RENDER_CALLBACK_CREATE, started_us);
 	if (source->instance == NULL) {
 		/* Anything it pushed before giving up is of no use now. */
 		g_mutex_lock(&source->lock);
@@ -635,10 +707,13 @@ void wall_source_set_visible(struct wall_source *source, bool visible)
 	if (source->instance == NULL) {
 		return;
 	}
+	int64_t started_us = callback_started_us();
 	if (visible && source->plugin->show != NULL) {
 		source->plugin->show(source->instance);
+		callback_ended(source, RENDER_CALLBACK_SHOW, started_us);
 	} else if (!visible && source->plugin->hide != NULL) {
 		source->plugin->hide(source->instance);
+		callback_ended(source, RENDER_CALLBACK_HIDE, started_us);
 	}
 }
 
@@ -650,7 +725,9 @@ void wall_source_set_view_size(struct wall_source *source, uint32_t width_px, ui
 	source->view_width_px = width_px;
 	source->view_height_px = height_px;
 	if (source->instance != NULL && source->plugin->set_view_size != NULL) {
+		int64_t started_us = callback_started_us();
 		source->plugin->set_view_size(source->instance, width_px, height_px);
+		callback_ended(source, RENDER_CALLBACK_SET_VIEW_SIZE, started_us);
 	}
 }
 

@@ -54,6 +54,14 @@ struct wall_source *wall_source_create(const struct wall_layout_source *config,
 /** Stops the instance and drops every frame it holds. Accepts NULL. */
 void wall_source_destroy(struct wall_source *source);
 
+/*
+ * The most a plugin callback may take on the render thread (create, show,
+ * hide, set_view_size): a debug build (no NDEBUG) warns past it.
+ */
+#define WALL_SOURCE_CALLBACK_BUDGET_US 1000
+/** Render-thread callbacks over budget since the process started (always 0 when built with NDEBUG). */
+unsigned wall_source_slow_callbacks(void);
+
 const char *wall_source_get_name(const struct wall_source *source);
 const struct wall_layout_source *wall_source_get_config(const struct wall_source *source);
 

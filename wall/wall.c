@@ -7,12 +7,14 @@
 
 #include "backend/backend.h"
 #include "compositor.h"
+#include "control/http.h"
 #include "health.h"
 #include "control/control.h"
 #include "layout.h"
 #include "log.h"
 #include "paths.h"
 #include "plugin_registry.h"
+#include "service.h"
 #include "stats.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -60,6 +62,9 @@ static struct wall_backend *create_backend(const char *name,
 {
 	if (strcmp(name, "sdl") == 0) {
 		return wall_sdl_backend_create(options);
+	}
+	if (strcmp(name, "kms") == 0) {
+		return wall_kms_backend_create(options);
 	}
 	return wall_headless_backend_create(options);
 }
@@ -159,7 +164,9 @@ struct frame_loop {
 	int64_t frame_limit;
 	int64_t started_us;
 	int64_t health_updated_us;
+	struct wall_camera_health *cameras;
 	struct wall_health_figures health;
+	struct wall_service service;
 };
 
 /* The camera figures change with camera states, which plugins report at
@@ -170,7 +177,24 @@ static void update_health(struct frame_loop *loop, int64_t now_us, bool force)
 		return;
 	}
 	wall_health_update((now_us - loop->started_us) / (double)G_USEC_PER_SEC, &loop->health);
+	/* Every camera of the layout counts, shown or not. */
+	wall_compositor_observe_cameras(loop->compositor, loop->cameras, g_get_real_time());
+	wall_camera_health_apply(loop->cameras, &loop->health);
+	wall_http_publish_stats(loop->stats);
 	loop->health_updated_us = now_us;
+}
+
+/* A key runs its keys: binding, or a digit's preset; other keys do nothing. */
+static void run_key(struct wall_control *control, const struct wall_key *key, int64_t now_us)
+{
+	char *command = wall_layout_key_command(wall_control_layout(control), key->code);
+	if (command == NULL) {
+		wall_debug("key %s from %s: not bound", wall_key_name(key->code), key->peer);
+		return;
+	}
+	wall_info("key %s from %s: %s", wall_key_name(key->code), key->peer, command);
+	wall_control_submit_key(control, command, key->peer, now_us);
+	g_free(command);
 }
 
 static void run_frames(struct frame_loop *loop)
@@ -192,10 +216,10 @@ static void run_frames(struct frame_loop *loop)
 			/* Commands land on the frame about to be drawn. */
 			uint64_t frame = wall_stats_frames(loop->stats) + 1;
 			wall_control_begin_frame(loop->control, frame, start_us);
-			int key;
+			struct wall_key key;
 			while (backend->impl->take_key != NULL &&
-			       (key = backend->impl->take_key(backend)) != 0) {
-				wall_control_key(loop->control, key, start_us);
+			       backend->impl->take_key(backend, &key)) {
+				run_key(loop->control, &key, start_us);
 			}
 		}
 		wall_compositor_render(loop->compositor, start_us);
@@ -203,6 +227,7 @@ static void run_frames(struct frame_loop *loop)
 		backend->impl->present(backend, loop->renderer);
 		int64_t presented_us = g_get_monotonic_time();
 		wall_stats_presented(loop->stats, presented_us);
+		wall_service_frame(&loop->service, presented_us);
 		if (loop->control != NULL) {
 			wall_control_end_frame(loop->control);
 		}
@@ -246,6 +271,7 @@ static void run_frames(struct frame_loop *loop)
 	if (stop_signal != 0) {
 		wall_info("stopping on signal %d", (int)stop_signal);
 	}
+	wall_service_stopping(&loop->service);
 }
 
 static const struct wall_layout_scene *pick_scene(const struct wall_layout *layout,
@@ -308,12 +334,17 @@ int wall_run(const struct wall_options *options)
 	/* Borrowed once the control owns the layout. */
 	const struct wall_layout *shown = layout;
 	struct wall_control *control = NULL;
+	/* Every camera's health; kept in the state file unless --no-control. */
+	struct wall_camera_health *cameras =
+		wall_camera_health_open(options->state_path, layout->path, !options->no_control);
 	if (!options->no_control) {
 		struct wall_control_options control_options = {
 			.socket_path = options->control_path,
 			.listen = options->listen,
 			.token_file = options->token_file,
 			.state_path = options->state_path,
+			.http = options->http,
+			.cameras = cameras,
 			.registry = registry,
 		};
 		control = wall_control_create(&control_options, layout, &error);
@@ -321,7 +352,7 @@ int wall_run(const struct wall_options *options)
 			fprintf(stderr, "wall: %s\n", error->message);
 			g_error_free(error);
 			status = WALL_EXIT_USAGE;
-			goto out_layout;
+			goto out_control;
 		}
 		/* The control owns the layout now: a reload replaces it. */
 		layout = NULL;
@@ -329,10 +360,18 @@ int wall_run(const struct wall_options *options)
 
 	const char *backend_name = options->backend;
 	if (backend_name == NULL) {
-		backend_name = wall_sdl_display_available() ? "sdl" : "headless";
-		wall_info("backend %s (%s)", backend_name,
-			  strcmp(backend_name, "sdl") == 0 ? "a display is available"
-							   : "no display found");
+		const char *why;
+		if (wall_sdl_display_available()) {
+			backend_name = "sdl";
+			why = "a display is available";
+		} else if (wall_kms_available()) {
+			backend_name = "kms";
+			why = "no display server, but a monitor on a display card";
+		} else {
+			backend_name = "headless";
+			why = "no display found";
+		}
+		wall_info("backend %s (%s)", backend_name, why);
 	}
 	struct wall_backend_options backend_options = {
 		.canvas_width_px = shown->canvas_width_px,
@@ -340,6 +379,7 @@ int wall_run(const struct wall_options *options)
 		.fullscreen = options->fullscreen,
 		.display_index = options->display_index,
 		.fps = options->fps,
+		.layout = shown,
 	};
 	struct wall_backend *backend = NULL;
 	struct wall_renderer *renderer =
@@ -348,6 +388,7 @@ int wall_run(const struct wall_options *options)
 		status = WALL_EXIT_NO_OUTPUT;
 		goto out_control;
 	}
+	wall_kms_backend_attach(backend, renderer);
 
 	install_signal_handlers();
 	struct wall_stats *stats = wall_stats_create();
@@ -371,7 +412,9 @@ int wall_run(const struct wall_options *options)
 		.control = control,
 		.frame_limit = options->frames,
 		.started_us = g_get_monotonic_time(),
+				.cameras = cameras,
 	};
+	wall_service_init(&loop.service);
 	run_frames(&loop);
 
 	if (options->screenshot_path != NULL && !write_screenshot(renderer, options->screenshot_path)) {
@@ -385,12 +428,14 @@ int wall_run(const struct wall_options *options)
 	/* The control thread goes first: nothing may reach the compositor after. */
 	wall_control_destroy(control);
 	control = NULL;
-	wall_compositor_destroy(compositor);
+		wall_compositor_destroy(compositor);
 	wall_stats_destroy(stats);
 	wall_renderer_destroy(renderer);
 	wall_backend_destroy(backend);
 out_control:
 	wall_control_destroy(control);
+	/* After the control thread, whose HTTP server reads it. */
+	wall_camera_health_destroy(cameras);
 out_layout:
 	wall_layout_destroy(layout);
 out_registry:

@@ -168,6 +168,15 @@ static bool handle_event(struct builder *b, const yaml_event_t *event, bool *don
 		if (!refuse_anchor(b, anchor, event->start_mark)) {
 			return false;
 		}
+		if (b->open->len >= WALL_YAML_MAX_DEPTH) {
+			/* Stops at once: libyaml is slow on deep nesting, and the tree's
+			 * destroy recurses. */
+			return fail_at(b, WALL_YAML_ERROR_UNSUPPORTED,
+				       (int)event->start_mark.line + 1,
+				       (int)event->start_mark.column + 1,
+				       "nested deeper than %d lists and mappings",
+				       WALL_YAML_MAX_DEPTH);
+		}
 		node = node_new(is_map ? WALL_YAML_KIND_MAPPING : WALL_YAML_KIND_SEQUENCE,
 				event->start_mark);
 		if (!attach(b, node)) {

@@ -13,6 +13,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/*
+ * Lists and mappings nest at most this deep; a layout needs five or six.
+ * Deeper is refused at the first node past it, with FILE:LINE:COL.
+ */
+#define WALL_YAML_MAX_DEPTH 64
+
 #define WALL_YAML_ERROR (wall_yaml_error_quark())
 GQuark wall_yaml_error_quark(void);
 
@@ -22,7 +28,7 @@ enum wall_yaml_error_code {
 	WALL_YAML_ERROR_SYNTAX,
 	/** A mapping sets the same key twice. */
 	WALL_YAML_ERROR_DUPLICATE_KEY,
-	/** Valid YAML we do not accept: aliases, anchors, non-scalar keys. */
+	/** Valid YAML we do not accept: aliases, anchors, non-scalar keys, deep nesting. */
 	WALL_YAML_ERROR_UNSUPPORTED,
 };
 

@@ -87,6 +87,7 @@ static const struct wall_plugin plugin = {
 	.abi_version = WALL_PLUGIN_ABI_VERSION,
 	.struct_size = sizeof(struct wall_plugin),
 	.name = "camera",
+	.kind = WALL_PLUGIN_KIND_CAMERA,
 	.description = "a live camera stream (RTSP, RTMP, HTTP-FLV, HLS, SRT, file)",
 	.options = options,
 	.create = camera_create,

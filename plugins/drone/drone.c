@@ -30,6 +30,7 @@
 #include "mavlink.h"
 #include "mqtt.h"
 #include "osd.h"
+#include "png_file.h"
 #include "stream.h"
 #include "surface_frame.h"
 #include "telemetry.h"
@@ -66,6 +67,12 @@ struct drone {
 	bool layout_route;
 	struct map_background background;
 	bool has_background;
+	/* The map picture still to read, on the drone's thread; then NULL. */
+	char *map_path;
+	/* GInetAddressMask: the MAVLink senders taken; NULL takes any. */
+	GPtrArray *mavlink_allow;
+	/* The signing key's file, read on the drone's thread; NULL: unsigned is fine. */
+	char *mavlink_key_file;
 
 	struct wall_worker *worker;
 
@@ -89,9 +96,12 @@ struct drone {
 	uint32_t view_height_px;
 	uint64_t klv_packets;
 	uint64_t klv_rejected;
+	uint64_t mavlink_refused_senders;
 	uint64_t overlays;
 	struct mavlink_counts mavlink_counts;
 	bool stale;
+	/* The map picture: "ok", or why it was not read (static text); NULL before. */
+	const char *map_result;
 };
 
 static const struct wall_option options[] = {
@@ -113,6 +123,19 @@ static const struct wall_option options[] = {
 		.type = WALL_OPTION_STRING,
 		.help = "udp://[host]:port: also listen for MAVLink here, beside telemetry; "
 			"whichever input speaks updates the HUD (a fallback when the broker is down)",
+	},
+	{
+		.name = "mavlink_allow",
+		.type = WALL_OPTION_STRING,
+		.help = "MAVLink is taken only from these senders: addresses or networks, "
+			"comma-separated (\"10.20.0.5, 10.21.0.0/16\"); others are dropped",
+	},
+	{
+		.name = "mavlink_key_file",
+		.type = WALL_OPTION_PATH,
+		.help = "a file holding the MAVLink 2 signing key (64 hex digits, or a passphrase "
+			"as MAVProxy's signing setup takes): unsigned or badly signed packets "
+			"are dropped",
 	},
 	{
 		.name = "telemetry_interval",
@@ -159,8 +182,26 @@ static int64_t now_real_us(const struct drone *drone)
 
 /* The overlay, on the drone's thread. */
 
+/* Decode the map picture once, off the render thread; without it the map is drawn bare. */
+static void load_map(struct drone *drone)
+{
+	const char *reason = NULL;
+	drone->background.image = png_file_load(drone->map_path, &reason);
+	if (drone->background.image == NULL) {
+		drone->host->log(drone->source, WALL_LOG_ERROR, "cannot read the map image %s: %s",
+				 drone->map_path, reason);
+	}
+	g_mutex_lock(&drone->lock);
+	drone->map_result = drone->background.image != NULL ? "ok" : reason;
+	g_mutex_unlock(&drone->lock);
+	g_clear_pointer(&drone->map_path, g_free);
+}
+
 static void draw_overlay(struct drone *drone, uint32_t width, uint32_t height)
 {
+	if (drone->map_path != NULL) {
+		load_map(drone);
+	}
 	struct telemetry_view view;
 	telemetry_store_view(drone->store, &view);
 	cairo_surface_t *surface =
@@ -241,27 +282,84 @@ static void on_mavlink(void *user, const struct mavlink_message *message)
 	}
 }
 
+/* Whether mavlink_allow lets this sender in. */
+static bool sender_allowed(struct drone *drone, GSocketAddress *sender)
+{
+	if (drone->mavlink_allow == NULL) {
+		return true;
+	}
+	if (!G_IS_INET_SOCKET_ADDRESS(sender)) {
+		return false;
+	}
+	GInetAddress *address = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(sender));
+	for (guint i = 0; i < drone->mavlink_allow->len; i++) {
+		if (g_inet_address_mask_matches(drone->mavlink_allow->pdata[i], address)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static gboolean on_datagram(GSocket *socket, GIOCondition condition, gpointer user)
 {
 	struct drone *drone = user;
 	uint8_t buffer[2048];
+	uint64_t refused = 0;
 	for (;;) {
 		GError *error = NULL;
-		gssize size = g_socket_receive(socket, (char *)buffer, sizeof(buffer), NULL, &error);
+		GSocketAddress *sender = NULL;
+		gssize size = g_socket_receive_from(socket, &sender, (char *)buffer, sizeof(buffer),
+						    NULL, &error);
 		if (size < 0) {
 			g_error_free(error);
 			break;
 		}
-		mavlink_parser_feed(&drone->parser, buffer, (size_t)size, true, on_mavlink, drone);
+		if (sender_allowed(drone, sender)) {
+			mavlink_parser_feed(&drone->parser, buffer, (size_t)size, true, on_mavlink,
+					    drone);
+		} else {
+			refused++;
+		}
+		g_clear_object(&sender);
 	}
 	g_mutex_lock(&drone->lock);
 	drone->mavlink_counts = drone->parser.counts;
+	drone->mavlink_refused_senders += refused;
 	g_mutex_unlock(&drone->lock);
 	return G_SOURCE_CONTINUE;
 }
 
+/* Read the signing key (on the drone's thread: create() does no I/O). */
+static bool read_mavlink_key(struct drone *drone)
+{
+	if (drone->mavlink_key_file == NULL || drone->parser.signing) {
+		return true;
+	}
+	char *text = NULL;
+	gsize length = 0;
+	GError *error = NULL;
+	uint8_t key[MAVLINK_SIGNING_KEY_BYTES];
+	bool ok = g_file_get_contents(drone->mavlink_key_file, &text, &length, &error) &&
+		  length <= 4096 && mavlink_key_from_text(text, length, key);
+	if (ok) {
+		mavlink_parser_set_key(&drone->parser, key);
+	} else {
+		/* Fails closed: no key, no MAVLink at all. */
+		drone->host->log(drone->source, WALL_LOG_ERROR,
+				 "cannot read the MAVLink signing key %s: %s; not listening",
+				 drone->mavlink_key_file,
+				 error != NULL ? error->message : "no key in it");
+	}
+	g_clear_error(&error);
+	g_free(text);
+	return ok;
+}
+
 static bool start_mavlink(struct drone *drone, const char *url)
 {
+	if (!read_mavlink_key(drone)) {
+		return false;
+	}
 	/* udp://:14550 or udp://0.0.0.0:14550: where to listen. */
 	const char *address = url + strlen("udp://");
 	const char *colon = strrchr(address, ':');
@@ -459,6 +557,29 @@ static bool read_options(struct drone *drone)
 		}
 		drone->mavlink_url = g_strdup(mavlink);
 	}
+	const char *allow = host->config_string(source, "mavlink_allow");
+	if (allow != NULL && *allow != '\0') {
+		drone->mavlink_allow = g_ptr_array_new_with_free_func(g_object_unref);
+		char **parts = g_strsplit(allow, ",", -1);
+		for (char **part = parts; *part != NULL; part++) {
+			GInetAddressMask *mask =
+				g_inet_address_mask_new_from_string(g_strstrip(*part), NULL);
+			if (mask == NULL) {
+				host->log(source, WALL_LOG_ERROR,
+					  "mavlink_allow: \"%s\" is not an address or a network "
+					  "like 10.21.0.0/16",
+					  *part);
+				g_strfreev(parts);
+				return false;
+			}
+			g_ptr_array_add(drone->mavlink_allow, mask);
+		}
+		g_strfreev(parts);
+	}
+	const char *key_file = host->config_string(source, "mavlink_key_file");
+	if (key_file != NULL && *key_file != '\0') {
+		drone->mavlink_key_file = g_strdup(key_file);
+	}
 	drone->interval_ms = host->config_duration_ms(source, "telemetry_interval", 1000);
 
 	const char *route = host->config_string(source, "route");
@@ -486,11 +607,8 @@ static bool read_options(struct drone *drone)
 				  "[south-east lat, lon]]");
 			return false;
 		}
-		drone->background.image = cairo_image_surface_create_from_png(image);
-		if (cairo_surface_status(drone->background.image) != CAIRO_STATUS_SUCCESS) {
-			host->log(source, WALL_LOG_ERROR, "cannot read the map image %s", image);
-			return false;
-		}
+		/* Read on the drone's thread (load_map()): create() does no I/O. */
+		drone->map_path = g_strdup(image);
 		drone->has_background = true;
 	}
 
@@ -517,6 +635,12 @@ static void drone_free(struct drone *drone)
 	wall_worker_stop(drone->worker);
 	g_free(drone->telemetry_url);
 	g_free(drone->mavlink_url);
+	g_free(drone->map_path);
+	g_free(drone->mavlink_key_file);
+	if (drone->mavlink_allow != NULL) {
+		g_ptr_array_unref(drone->mavlink_allow);
+	}
+	mavlink_parser_clear(&drone->parser);
 	if (drone->background.image != NULL) {
 		cairo_surface_destroy(drone->background.image);
 	}
@@ -626,7 +750,12 @@ static void drone_status(void *instance, wall_status_fn add, void *user)
 	uint64_t klv_rejected = drone->klv_rejected;
 	uint64_t overlays = drone->overlays;
 	struct mavlink_counts counts = drone->mavlink_counts;
+	const char *map_result = drone->map_result;
+	uint64_t refused_senders = drone->mavlink_refused_senders;
 	g_mutex_unlock(&drone->lock);
+	if (drone->has_background) {
+		add(user, "map_image", map_result != NULL ? map_result : "reading");
+	}
 
 	if (drone->mavlink_url != NULL) {
 		char both[32];
@@ -658,19 +787,25 @@ static void drone_status(void *instance, wall_status_fn add, void *user)
 		add_count(add, user, "waypoint", (uint64_t)view.now.waypoint);
 	}
 	add_count(add, user, "route_points", view.route != NULL ? view.route->len : 0);
+	add_count(add, user, "telemetry_refused", telemetry_store_refused(drone->store));
 	telemetry_view_clear(&view);
 	add_count(add, user, "overlays", overlays);
 	if (drone->input == INPUT_KIND_MQTT && drone->mqtt != NULL) {
 		uint64_t messages;
 		uint64_t rejected;
-		mqtt_input_counts(drone->mqtt, &messages, &rejected);
+		uint64_t too_large;
+		mqtt_input_counts(drone->mqtt, &messages, &rejected, &too_large);
 		add(user, "mqtt", mqtt_input_connected(drone->mqtt) ? "connected" : "disconnected");
 		add_count(add, user, "mqtt_messages", messages);
 		add_count(add, user, "mqtt_rejected", rejected);
+		add_count(add, user, "mqtt_too_large", too_large);
 	}
 	if (drone->input == INPUT_KIND_MAVLINK || drone->mavlink_url != NULL) {
 		add_count(add, user, "mavlink_messages", counts.messages);
 		add_count(add, user, "mavlink_bad_checksum", counts.bad_checksum);
+		add_count(add, user, "mavlink_unsigned", counts.unsigned_refused);
+		add_count(add, user, "mavlink_bad_signature", counts.bad_signature + counts.replayed);
+		add_count(add, user, "mavlink_refused_senders", refused_senders);
 		add_count(add, user, "mavlink_unknown", counts.unknown);
 		add_count(add, user, "mavlink_truncated", counts.truncated);
 	}

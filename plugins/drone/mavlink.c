@@ -86,7 +86,60 @@ enum verdict {
 	VERDICT_UNKNOWN,
 	/* A bad checksum or a short payload: the start byte may have been data. */
 	VERDICT_BAD,
+	/* Whole and sound, but not signed with the key: skipped whole. */
+	VERDICT_REFUSED,
 };
+
+/* The signature's 6 bytes: SHA-256 of key, frame up to its timestamp, cut to 48 bits. */
+static void signature_of(const uint8_t key[MAVLINK_SIGNING_KEY_BYTES], const uint8_t *frame,
+			 size_t signed_length, uint8_t out[6])
+{
+	GChecksum *sha = g_checksum_new(G_CHECKSUM_SHA256);
+	g_checksum_update(sha, key, MAVLINK_SIGNING_KEY_BYTES);
+	g_checksum_update(sha, frame, (gssize)signed_length);
+	uint8_t digest[32];
+	gsize digest_length = sizeof(digest);
+	g_checksum_get_digest(sha, digest, &digest_length);
+	g_checksum_free(sha);
+	memcpy(out, digest, 6);
+}
+
+/*
+ * With a key set, only a signed MAVLink 2 frame whose signature matches
+ * and whose timestamp is newer than the last of its link is taken.
+ */
+static bool signature_holds(struct mavlink_parser *parser, const uint8_t *frame,
+			    size_t unsigned_length)
+{
+	if (frame[0] != STX_V2 || (frame[2] & INCOMPAT_SIGNED) == 0) {
+		parser->counts.unsigned_refused++;
+		return false;
+	}
+	const uint8_t *signature = frame + unsigned_length;
+	uint8_t expected[6];
+	signature_of(parser->key, frame, unsigned_length + 7, expected);
+	if (memcmp(expected, signature + 7, sizeof(expected)) != 0) {
+		parser->counts.bad_signature++;
+		return false;
+	}
+	uint64_t timestamp = 0;
+	for (int i = 5; i >= 0; i--) {
+		timestamp = timestamp << 8 | signature[1 + i];
+	}
+	/* One stream per system, component and link, as the spec keeps them. */
+	int stream = frame[5] << 16 | frame[6] << 8 | signature[0];
+	uint64_t *last = g_hash_table_lookup(parser->timestamps, &stream);
+	if (last != NULL && timestamp <= *last) {
+		parser->counts.replayed++;
+		return false;
+	}
+	if (last == NULL) {
+		last = g_new(uint64_t, 1);
+		g_hash_table_insert(parser->timestamps, g_memdup2(&stream, sizeof(stream)), last);
+	}
+	*last = timestamp;
+	return true;
+}
 
 /* Check one whole frame and decode it into message, counting failures. */
 static enum verdict check_frame(struct mavlink_parser *parser, const uint8_t *frame,
@@ -125,6 +178,9 @@ static enum verdict check_frame(struct mavlink_parser *parser, const uint8_t *fr
 	if (!v2 && length < known[index].min_length) {
 		parser->counts.too_short++;
 		return VERDICT_BAD;
+	}
+	if (parser->signing && !signature_holds(parser, frame, header + length + 2u)) {
+		return VERDICT_REFUSED;
 	}
 	memcpy(message->payload, frame + header, length);
 	parser->counts.messages++;
@@ -170,6 +226,7 @@ void mavlink_parser_feed(struct mavlink_parser *parser, const uint8_t *bytes, si
 			cut = false;
 			break;
 		case VERDICT_UNKNOWN:
+		case VERDICT_REFUSED:
 			at += need;
 			cut = false;
 			break;
@@ -460,8 +517,9 @@ int mavlink_mission_index(const struct mavlink_mission *mission, unsigned seq)
 	return index;
 }
 
-size_t mavlink_pack(unsigned version, uint8_t sequence, uint8_t system_id, uint8_t component_id,
-		    uint32_t id, const uint8_t *payload, uint8_t length, uint8_t *out)
+static size_t pack(unsigned version, bool sign, uint8_t sequence, uint8_t system_id,
+		   uint8_t component_id, uint32_t id, const uint8_t *payload, uint8_t length,
+		   uint8_t *out)
 {
 	uint8_t extra;
 	if (!mavlink_crc_extra(id, &extra)) {
@@ -474,7 +532,7 @@ size_t mavlink_pack(unsigned version, uint8_t sequence, uint8_t system_id, uint8
 		}
 		out[0] = STX_V2;
 		out[1] = length;
-		out[2] = 0;
+		out[2] = sign ? INCOMPAT_SIGNED : 0;
 		out[3] = 0;
 		out[4] = sequence;
 		out[5] = system_id;
@@ -498,4 +556,78 @@ size_t mavlink_pack(unsigned version, uint8_t sequence, uint8_t system_id, uint8
 	out[header + length] = crc & 0xff;
 	out[header + length + 1] = crc >> 8;
 	return header + length + 2;
+}
+
+size_t mavlink_pack(unsigned version, uint8_t sequence, uint8_t system_id, uint8_t component_id,
+		    uint32_t id, const uint8_t *payload, uint8_t length, uint8_t *out)
+{
+	return pack(version, false, sequence, system_id, component_id, id, payload, length, out);
+}
+
+size_t mavlink_pack_signed(const uint8_t key[MAVLINK_SIGNING_KEY_BYTES], uint8_t link_id,
+			   uint64_t timestamp, uint8_t sequence, uint8_t system_id,
+			   uint8_t component_id, uint32_t id, const uint8_t *payload,
+			   uint8_t length, uint8_t *out)
+{
+	size_t size = pack(2, true, sequence, system_id, component_id, id, payload, length, out);
+	if (size == 0) {
+		return 0;
+	}
+	out[size] = link_id;
+	for (int i = 0; i < 6; i++) {
+		out[size + 1 + i] = (uint8_t)(timestamp >> (8 * i));
+	}
+	signature_of(key, out, size + 7, out + size + 7);
+	return size + SIGNATURE_LENGTH;
+}
+
+void mavlink_parser_set_key(struct mavlink_parser *parser,
+			    const uint8_t key[MAVLINK_SIGNING_KEY_BYTES])
+{
+	parser->signing = true;
+	memcpy(parser->key, key, MAVLINK_SIGNING_KEY_BYTES);
+	if (parser->timestamps == NULL) {
+		parser->timestamps = g_hash_table_new_full(g_int_hash, g_int_equal, g_free, g_free);
+	}
+}
+
+void mavlink_parser_clear(struct mavlink_parser *parser)
+{
+	if (parser->timestamps != NULL) {
+		g_hash_table_destroy(parser->timestamps);
+		parser->timestamps = NULL;
+	}
+	memset(parser->key, 0, sizeof(parser->key));
+}
+
+bool mavlink_key_from_text(const char *text, size_t length,
+			   uint8_t key[MAVLINK_SIGNING_KEY_BYTES])
+{
+	char *trimmed = g_strstrip(g_strndup(text, length));
+	size_t size = strlen(trimmed);
+	bool ok = size > 0;
+	if (size == 2 * MAVLINK_SIGNING_KEY_BYTES) {
+		bool hex = true;
+		for (size_t i = 0; i < size; i++) {
+			hex = hex && g_ascii_isxdigit(trimmed[i]);
+		}
+		for (size_t i = 0; hex && i < MAVLINK_SIGNING_KEY_BYTES; i++) {
+			key[i] = (uint8_t)(g_ascii_xdigit_value(trimmed[2 * i]) << 4 |
+					   g_ascii_xdigit_value(trimmed[2 * i + 1]));
+		}
+		if (hex) {
+			g_free(trimmed);
+			return true;
+		}
+	}
+	if (ok) {
+		/* A passphrase, made a key as MAVProxy's "signing setup" does. */
+		GChecksum *sha = g_checksum_new(G_CHECKSUM_SHA256);
+		g_checksum_update(sha, (const guchar *)trimmed, (gssize)size);
+		gsize digest_length = MAVLINK_SIGNING_KEY_BYTES;
+		g_checksum_get_digest(sha, key, &digest_length);
+		g_checksum_free(sha);
+	}
+	g_free(trimmed);
+	return ok;
 }

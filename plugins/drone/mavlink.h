@@ -10,6 +10,7 @@
 #ifndef DRONE_MAVLINK_H
 #define DRONE_MAVLINK_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,15 +52,44 @@ struct mavlink_counts {
 	uint64_t truncated;
 	uint64_t too_short;
 	uint64_t skipped_bytes;
+	/* With a signing key: frames unsigned, badly signed, or replayed. */
+	uint64_t unsigned_refused;
+	uint64_t bad_signature;
+	uint64_t replayed;
 };
 
 typedef void (*mavlink_message_fn)(void *user, const struct mavlink_message *message);
+
+#define MAVLINK_SIGNING_KEY_BYTES 32
 
 struct mavlink_parser {
 	uint8_t buffer[280];
 	size_t used;
 	struct mavlink_counts counts;
+	/* Set by mavlink_parser_set_key(): only frames signed with key pass. */
+	bool signing;
+	uint8_t key[MAVLINK_SIGNING_KEY_BYTES];
+	/* The newest timestamp per system, component and link, against replays. */
+	GHashTable *timestamps;
 };
+
+/**
+ * From now on take only MAVLink 2 frames signed with key (SHA-256, as the
+ * MAVLink 2 message signing spec says), each newer than the last of its
+ * link; MAVLink 1, unsigned, badly signed and replayed frames are dropped
+ * and counted. Free with mavlink_parser_clear().
+ */
+void mavlink_parser_set_key(struct mavlink_parser *parser,
+			    const uint8_t key[MAVLINK_SIGNING_KEY_BYTES]);
+/** Free what the parser holds (the key and its timestamps). */
+void mavlink_parser_clear(struct mavlink_parser *parser);
+/**
+ * A key from a key file's text: 64 hex digits are the key itself; any
+ * other text is a passphrase, hashed with SHA-256 into the key (as
+ * MAVProxy's "signing setup PASSPHRASE" does). False for empty text.
+ */
+bool mavlink_key_from_text(const char *text, size_t length,
+			   uint8_t key[MAVLINK_SIGNING_KEY_BYTES]);
 
 /**
  * Feed bytes; every complete, checked message of a known kind is handed
@@ -104,5 +134,13 @@ int mavlink_mission_index(const struct mavlink_mission *mission, unsigned seq);
  */
 size_t mavlink_pack(unsigned version, uint8_t sequence, uint8_t system_id, uint8_t component_id,
 		    uint32_t id, const uint8_t *payload, uint8_t length, uint8_t *out);
+/**
+ * The same, MAVLink 2 and signed with key on link_id at timestamp (10 µs
+ * units since 2015-01-01): 13 bytes longer.
+ */
+size_t mavlink_pack_signed(const uint8_t key[MAVLINK_SIGNING_KEY_BYTES], uint8_t link_id,
+			   uint64_t timestamp, uint8_t sequence, uint8_t system_id,
+			   uint8_t component_id, uint32_t id, const uint8_t *payload,
+			   uint8_t length, uint8_t *out);
 
 #endif

@@ -16,6 +16,7 @@ struct mqtt_input {
 	bool connected;
 	uint64_t messages;
 	uint64_t rejected;
+	uint64_t too_large;
 };
 
 static void on_connect(struct mosquitto *client, void *user, int result)
@@ -44,12 +45,19 @@ static void on_message(struct mosquitto *client, void *user,
 {
 	struct mqtt_input *input = user;
 	const char *why = NULL;
-	bool ok = message->payloadlen > 0 &&
+	/*
+	 * Parsed, a large JSON document costs several times its size: refuse
+	 * it unread. (MQTT 3.1.1 gives a client no way to ask the broker for
+	 * less, so libmosquitto has already held it once.)
+	 */
+	bool too_large = message->payloadlen > MQTT_MAX_PAYLOAD_BYTES;
+	bool ok = message->payloadlen > 0 && !too_large &&
 		  osd_apply(input->store, message->payload, message->payloadlen, "MQTT", false,
 			    &why);
 	g_mutex_lock(&input->lock);
 	input->messages++;
 	input->rejected += ok ? 0 : 1;
+	input->too_large += too_large ? 1 : 0;
 	g_mutex_unlock(&input->lock);
 }
 
@@ -174,10 +182,12 @@ bool mqtt_input_connected(struct mqtt_input *input)
 	return connected;
 }
 
-void mqtt_input_counts(struct mqtt_input *input, uint64_t *messages, uint64_t *rejected)
+void mqtt_input_counts(struct mqtt_input *input, uint64_t *messages, uint64_t *rejected,
+		       uint64_t *too_large)
 {
 	g_mutex_lock(&input->lock);
 	*messages = input->messages;
 	*rejected = input->rejected;
+	*too_large = input->too_large;
 	g_mutex_unlock(&input->lock);
 }

@@ -10,6 +10,9 @@
 
 #include "telemetry.h"
 
+/* A message larger than this is refused unread and counted as too large. */
+#define MQTT_MAX_PAYLOAD_BYTES (256 * 1024)
+
 struct mqtt_input;
 
 /**
@@ -23,7 +26,8 @@ struct mqtt_input *mqtt_input_start(const char *url, struct telemetry_store *sto
 void mqtt_input_stop(struct mqtt_input *input);
 /** Connected to the broker now. */
 bool mqtt_input_connected(struct mqtt_input *input);
-/** Messages read, and messages that were not OSD JSON. */
-void mqtt_input_counts(struct mqtt_input *input, uint64_t *messages, uint64_t *rejected);
+/** Messages read, messages refused (not OSD JSON, or too large), and those too large. */
+void mqtt_input_counts(struct mqtt_input *input, uint64_t *messages, uint64_t *rejected,
+		       uint64_t *too_large);
 
 #endif

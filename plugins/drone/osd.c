@@ -148,7 +148,9 @@ static void apply_aircraft(JsonObject *data, struct telemetry *telemetry)
 		member_double(position, "is_fixed", &fixed);
 		/* is_fixed 2 is an RTK fixed solution. */
 		telemetry->rtk = fixed >= 2 && rtk > 0;
-		telemetry->satellites = (int)(telemetry->rtk ? rtk : gps);
+		/* Clamped only to convert safely: the store refuses what is past. */
+		telemetry->satellites =
+			(int)CLAMP(telemetry->rtk ? rtk : gps, -2, TELEMETRY_MAX_SATELLITES + 1);
 	}
 	double home_lat;
 	double home_lon;
@@ -159,7 +161,7 @@ static void apply_aircraft(JsonObject *data, struct telemetry *telemetry)
 		telemetry->home.lon_deg = home_lon;
 	}
 	if (member_double(data, "waypoint_index", &value)) {
-		telemetry->waypoint = (int)value;
+		telemetry->waypoint = (int)CLAMP(value, -2, TELEMETRY_MAX_WAYPOINT + 1);
 	}
 	/* A dock's state may ride along in the aircraft's message. */
 	JsonObject *dock = member_object(data, "dock");

@@ -15,6 +15,7 @@ struct telemetry_store {
 	GArray *route;
 	GArray *track;
 	uint64_t generation;
+	uint64_t refused;
 };
 
 struct telemetry_store *telemetry_store_new(void)
@@ -45,9 +46,65 @@ struct telemetry *telemetry_store_begin(struct telemetry_store *store)
 	return &store->now;
 }
 
+static bool within(double value, double low, double high)
+{
+	return isfinite(value) && value >= low && value <= high;
+}
+
+static bool on_earth(struct geo_point point)
+{
+	return within(point.lat_deg, -90, 90) && within(point.lon_deg, -180, 180);
+}
+
+/*
+ * Forget what no aircraft can report: a battery of 10^22 %, a speed past
+ * sound, a NaN. The HUD then shows "—" for it rather than text that runs
+ * over its neighbours. Returns how many groups of fields were refused.
+ */
+static unsigned refuse_impossible(struct telemetry *t)
+{
+	struct {
+		bool *has;
+		bool ok;
+	} checks[] = {
+		{&t->has_position, on_earth(t->position)},
+		{&t->has_home, on_earth(t->home)},
+		{&t->has_height, within(t->height_m, -TELEMETRY_MAX_ALTITUDE_M,
+					TELEMETRY_MAX_ALTITUDE_M)},
+		{&t->has_altitude, within(t->altitude_m, -TELEMETRY_MAX_ALTITUDE_M,
+					  TELEMETRY_MAX_ALTITUDE_M)},
+		{&t->has_speed, within(t->ground_speed_mps, -TELEMETRY_MAX_SPEED_MPS,
+				       TELEMETRY_MAX_SPEED_MPS) &&
+					within(t->vertical_speed_mps, -TELEMETRY_MAX_SPEED_MPS,
+					       TELEMETRY_MAX_SPEED_MPS)},
+		{&t->has_attitude, within(t->heading_deg, -720, 720) &&
+					   within(t->pitch_deg, -360, 360) &&
+					   within(t->roll_deg, -360, 360)},
+		{&t->has_gimbal, within(t->gimbal_heading_deg, -720, 720)},
+		{&t->has_battery, within(t->battery_percent, 0, 100)},
+	};
+	unsigned refused = 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(checks); i++) {
+		if (*checks[i].has && !checks[i].ok) {
+			*checks[i].has = false;
+			refused++;
+		}
+	}
+	if (t->satellites > TELEMETRY_MAX_SATELLITES || t->satellites < -1) {
+		t->satellites = -1;
+		refused++;
+	}
+	if (t->waypoint > TELEMETRY_MAX_WAYPOINT || t->waypoint < -1) {
+		t->waypoint = -1;
+		refused++;
+	}
+	return refused;
+}
+
 void telemetry_store_commit(struct telemetry_store *store, const char *input, int64_t real_us)
 {
 	struct telemetry *now = &store->now;
+	store->refused += refuse_impossible(now);
 	now->updated_real_us = real_us;
 	g_strlcpy(now->input, input, sizeof(now->input));
 	if (now->has_position) {
@@ -76,6 +133,14 @@ void telemetry_store_set_route(struct telemetry_store *store, const struct geo_p
 	g_array_append_vals(store->route, points, count);
 	store->generation++;
 	g_mutex_unlock(&store->lock);
+}
+
+uint64_t telemetry_store_refused(struct telemetry_store *store)
+{
+	g_mutex_lock(&store->lock);
+	uint64_t refused = store->refused;
+	g_mutex_unlock(&store->lock);
+	return refused;
 }
 
 uint64_t telemetry_store_generation(struct telemetry_store *store)

@@ -11,6 +11,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/*
+ * The widest values a reading may carry; past them a field is refused
+ * (shown as unknown) and counted, see telemetry_store_refused().
+ * Percentages must lie in 0..100 and positions on the Earth.
+ */
+#define TELEMETRY_MAX_ALTITUDE_M 100000.0
+#define TELEMETRY_MAX_SPEED_MPS 1000.0
+#define TELEMETRY_MAX_SATELLITES 255
+#define TELEMETRY_MAX_WAYPOINT 65535
+
 /* How a flight mode is shown: return-to-home and landing stand out. */
 enum mode_class {
 	MODE_CLASS_INVALID = 0,
@@ -83,10 +93,14 @@ void telemetry_store_free(struct telemetry_store *store);
  */
 struct telemetry *telemetry_store_begin(struct telemetry_store *store);
 /**
- * Unlock after telemetry_store_begin(). The reading is marked updated at
+ * Unlock after telemetry_store_begin(). Impossible values are refused
+ * first (see TELEMETRY_MAX_ALTITUDE_M). The reading is marked updated at
  * real_us by input, and its position joins the track when it moved.
  */
 void telemetry_store_commit(struct telemetry_store *store, const char *input, int64_t real_us);
+
+/** How many fields were refused as impossible (out of range, NaN) so far. */
+uint64_t telemetry_store_refused(struct telemetry_store *store);
 
 /** Replace the planned route (points copied). Any thread. */
 void telemetry_store_set_route(struct telemetry_store *store, const struct geo_point *points,

@@ -1,24 +1,36 @@
 /*
  * image: a still picture from a PNG file, for maps, logos and notices.
  *
- * Cairo decodes it into an ARGB32 surface, which is premultiplied BGRA in
- * memory on the machines the wall runs on, so the surface's pixels go to
- * the host as they are. Every frame pushed holds a reference on the
- * surface, so the picture lives until the host lets go of the last one,
- * even after the instance is destroyed.
+ * Cairo decodes it, on a thread of its own, into an ARGB32 surface, which
+ * is premultiplied BGRA in memory on the machines the wall runs on, so the
+ * surface's pixels go to the host as they are. Every frame pushed holds a
+ * reference on the surface, so the picture lives until the host lets go
+ * of the last one, even after the instance is destroyed.
  */
-#include <cairo.h>
-#include <errno.h>
 #include <glib.h>
-#include <glib/gstdio.h>
 #include <wall/plugin.h>
 
-struct image {
+#include "png_file.h"
+
+/*
+ * One picture being read. The instance and the reading thread each hold a
+ * reference: destroy() never waits for a slow disk or a big decode.
+ */
+struct load {
+	gint refs;
+	char *path;
+	GMutex lock;
+	/* Set by destroy(): the thread then tells the host nothing more. */
+	bool cancelled;
 	const struct wall_host *host;
 	struct wall_source *source;
-	char *path;
+	/* The picture once read; NULL before, or when it could not be. */
 	cairo_surface_t *surface;
 	gint pushes;
+};
+
+struct image {
+	struct load *load;
 };
 
 static const struct wall_option options[] = {
@@ -31,14 +43,28 @@ static const struct wall_option options[] = {
 	{0},
 };
 
+static void load_unref(struct load *load)
+{
+	if (!g_atomic_int_dec_and_test(&load->refs)) {
+		return;
+	}
+	if (load->surface != NULL) {
+		cairo_surface_destroy(load->surface);
+	}
+	g_mutex_clear(&load->lock);
+	g_free(load->path);
+	g_free(load);
+}
+
 static void release_surface(void *data)
 {
 	cairo_surface_destroy(data);
 }
 
-static void push(struct image *image)
+/* Under load->lock, with the picture read and the instance alive. */
+static void push_locked(struct load *load)
 {
-	cairo_surface_t *surface = image->surface;
+	cairo_surface_t *surface = load->surface;
 	struct wall_frame frame = {
 		.format = WALL_PIXEL_FORMAT_BGRA,
 		.width_px = (uint32_t)cairo_image_surface_get_width(surface),
@@ -48,61 +74,32 @@ static void push(struct image *image)
 		.release = release_surface,
 		.release_data = cairo_surface_reference(surface),
 	};
-	g_atomic_int_inc(&image->pushes);
-	image->host->push_frame(image->source, &frame);
+	g_atomic_int_inc(&load->pushes);
+	load->host->push_frame(load->source, &frame);
 }
 
 /*
- * Load path as an ARGB32 surface, or return NULL and set *reason (static
- * text) to say why in words a user can act on.
+ * The reading thread: the file is opened and decoded here, never on the
+ * render thread. Until the picture comes, the tile shows its slate.
  */
-static cairo_surface_t *load(const char *path, const char **reason)
+static void *read_picture(void *data)
 {
-	/*
-	 * Cairo reports a missing or unreadable file only as a generic read
-	 * error, so try the file first for the system's own words.
-	 */
-	FILE *file = g_fopen(path, "rb");
-	if (file == NULL) {
-		*reason = g_strerror(errno);
-		return NULL;
+	struct load *load = data;
+	const char *reason = NULL;
+	cairo_surface_t *surface = png_file_load(load->path, &reason);
+	g_mutex_lock(&load->lock);
+	load->surface = surface;
+	if (!load->cancelled && surface != NULL) {
+		push_locked(load);
+	} else if (!load->cancelled) {
+		char *why = g_strdup_printf("cannot read %s: %s", load->path, reason);
+		load->host->log(load->source, WALL_LOG_ERROR, "%s", why);
+		load->host->set_state(load->source, WALL_SOURCE_STATE_ERROR, why);
+		g_free(why);
 	}
-	fclose(file);
-
-	cairo_surface_t *png = cairo_image_surface_create_from_png(path);
-	cairo_status_t status = cairo_surface_status(png);
-	if (status != CAIRO_STATUS_SUCCESS) {
-		*reason = status == CAIRO_STATUS_READ_ERROR || status == CAIRO_STATUS_PNG_ERROR
-				  ? "not a readable PNG image"
-				  : cairo_status_to_string(status);
-		cairo_surface_destroy(png);
-		return NULL;
-	}
-	if (cairo_image_surface_get_format(png) == CAIRO_FORMAT_ARGB32) {
-		return png;
-	}
-
-	/*
-	 * Opaque and grey pictures come in other formats (RGB24 leaves its
-	 * fourth byte undefined); painting them onto ARGB32 gives every
-	 * pixel a real alpha.
-	 */
-	int width = cairo_image_surface_get_width(png);
-	int height = cairo_image_surface_get_height(png);
-	cairo_surface_t *argb = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
-	cairo_t *cr = cairo_create(argb);
-	cairo_set_source_surface(cr, png, 0, 0);
-	cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
-	cairo_paint(cr);
-	cairo_destroy(cr);
-	cairo_surface_destroy(png);
-	cairo_surface_flush(argb);
-	if (cairo_surface_status(argb) != CAIRO_STATUS_SUCCESS) {
-		*reason = cairo_status_to_string(cairo_surface_status(argb));
-		cairo_surface_destroy(argb);
-		return NULL;
-	}
-	return argb;
+	g_mutex_unlock(&load->lock);
+	load_unref(load);
+	return NULL;
 }
 
 static void *image_create(const struct wall_host *host, struct wall_source *source)
@@ -112,19 +109,24 @@ static void *image_create(const struct wall_host *host, struct wall_source *sour
 		host->log(source, WALL_LOG_ERROR, "no image path set");
 		return NULL;
 	}
-	const char *reason = NULL;
-	cairo_surface_t *surface = load(path, &reason);
-	if (surface == NULL) {
-		host->log(source, WALL_LOG_ERROR, "cannot read %s: %s", path, reason);
+	struct load *load = g_new0(struct load, 1);
+	load->refs = 2;
+	load->path = g_strdup(path);
+	load->host = host;
+	load->source = source;
+	g_mutex_init(&load->lock);
+	GError *error = NULL;
+	GThread *thread = g_thread_try_new("image-read", read_picture, load, &error);
+	if (thread == NULL) {
+		host->log(source, WALL_LOG_ERROR, "cannot start a thread: %s", error->message);
+		g_error_free(error);
+		load->refs = 1;
+		load_unref(load);
 		return NULL;
 	}
-
+	g_thread_unref(thread);
 	struct image *image = g_new0(struct image, 1);
-	image->host = host;
-	image->source = source;
-	image->path = g_strdup(path);
-	image->surface = surface;
-	push(image);
+	image->load = load;
 	return image;
 }
 
@@ -134,26 +136,37 @@ static void image_destroy(void *instance)
 	if (image == NULL) {
 		return;
 	}
+	g_mutex_lock(&image->load->lock);
+	image->load->cancelled = true;
+	g_mutex_unlock(&image->load->lock);
 	/* Frames still with the host hold their own references. */
-	cairo_surface_destroy(image->surface);
-	g_free(image->path);
+	load_unref(image->load);
 	g_free(image);
 }
 
 static void image_show(void *instance)
 {
-	push(instance);
+	struct image *image = instance;
+	g_mutex_lock(&image->load->lock);
+	if (image->load->surface != NULL) {
+		push_locked(image->load);
+	}
+	g_mutex_unlock(&image->load->lock);
 }
 
 static void image_status(void *instance, wall_status_fn add, void *user)
 {
-	struct image *image = instance;
+	struct load *load = ((struct image *)instance)->load;
 	char text[32];
-	add(user, "path", image->path);
-	g_snprintf(text, sizeof(text), "%dx%d", cairo_image_surface_get_width(image->surface),
-		   cairo_image_surface_get_height(image->surface));
-	add(user, "size", text);
-	g_snprintf(text, sizeof(text), "%d", g_atomic_int_get(&image->pushes));
+	add(user, "path", load->path);
+	g_mutex_lock(&load->lock);
+	if (load->surface != NULL) {
+		g_snprintf(text, sizeof(text), "%dx%d", cairo_image_surface_get_width(load->surface),
+			   cairo_image_surface_get_height(load->surface));
+		add(user, "size", text);
+	}
+	g_mutex_unlock(&load->lock);
+	g_snprintf(text, sizeof(text), "%d", g_atomic_int_get(&load->pushes));
 	add(user, "frames", text);
 }
 

@@ -39,6 +39,10 @@ struct panel_feed {
 	SoupSession *session;
 	GCancellable *cancellable;
 	GSource *deadline;
+	/* The response being read, at most PANEL_MAX_BODY_BYTES of it. */
+	GInputStream *stream;
+	GByteArray *body;
+	uint8_t chunk[16384];
 	bool timed_out;
 	/* A request is out; its callback will come, even when cancelled. */
 	bool in_flight;
@@ -184,7 +188,16 @@ static void file_load(struct panel_feed *feed)
 	char *contents = NULL;
 	gsize length = 0;
 	GError *error = NULL;
-	if (!g_file_load_contents(file, NULL, &contents, &length, NULL, &error)) {
+	GFileInfo *size_info = g_file_query_info(file, G_FILE_ATTRIBUTE_STANDARD_SIZE,
+						 G_FILE_QUERY_INFO_NONE, NULL, NULL);
+	goffset size_bytes = size_info != NULL ? g_file_info_get_size(size_info) : 0;
+	g_clear_object(&size_info);
+	if (size_bytes > PANEL_MAX_BODY_BYTES) {
+		char *message = g_strdup_printf("cannot read %s: larger than %d KiB",
+						feed->target, PANEL_MAX_BODY_BYTES / 1024);
+		feed->fn(feed->user, NULL, 0, message);
+		g_free(message);
+	} else if (!g_file_load_contents(file, NULL, &contents, &length, NULL, &error)) {
 		char *message = g_strdup_printf("cannot read %s: %s", feed->target,
 						error->code == G_IO_ERROR_NOT_FOUND ? "no such file"
 										    : error->message);
@@ -283,46 +296,107 @@ static gboolean http_deadline(void *data)
 	return G_SOURCE_REMOVE;
 }
 
-static void http_done(GObject *object, GAsyncResult *result, void *data)
+/* The poll is over, with text (length bytes) or an error message. */
+static void http_finish(struct panel_feed *feed, const char *text, gsize length,
+			const char *error_message)
 {
-	struct panel_feed *feed = data;
-	GError *error = NULL;
-	GBytes *body = soup_session_send_and_read_finish(SOUP_SESSION(object), result, &error);
 	feed->in_flight = false;
+	g_clear_object(&feed->stream);
+	if (feed->body != NULL) {
+		g_byte_array_unref(feed->body);
+		feed->body = NULL;
+	}
 	if (feed->closing) {
 		/* panel_feed_destroy() waits for this and frees the rest. */
-		g_clear_error(&error);
-		if (body != NULL) {
-			g_bytes_unref(body);
-		}
 		return;
 	}
 	drop_source(&feed->deadline);
-	SoupMessage *message = soup_session_get_async_result_message(feed->session, result);
 	if (feed->timed_out) {
 		char *seconds = panel_format_number(feed->timeout_ms / 1000.0, -1);
-		char *text = g_strdup_printf("timed out after %s s", seconds);
-		feed->fn(feed->user, NULL, 0, text);
-		g_free(text);
+		char *message = g_strdup_printf("timed out after %s s", seconds);
+		feed->fn(feed->user, NULL, 0, message);
+		g_free(message);
 		g_free(seconds);
-	} else if (error != NULL) {
-		feed->fn(feed->user, NULL, 0, error->message);
-	} else if (!SOUP_STATUS_IS_SUCCESSFUL(soup_message_get_status(message))) {
-		char *text = g_strdup_printf("HTTP %u %s", soup_message_get_status(message),
-					     soup_message_get_reason_phrase(message));
-		feed->fn(feed->user, NULL, 0, text);
-		g_free(text);
+	} else if (error_message != NULL) {
+		feed->fn(feed->user, NULL, 0, error_message);
 	} else {
-		gsize length = 0;
-		const char *bytes = g_bytes_get_data(body, &length);
-		deliver_text(feed, bytes != NULL ? bytes : "", (gssize)length, panel_now_us());
-	}
-	g_clear_error(&error);
-	if (body != NULL) {
-		g_bytes_unref(body);
+		deliver_text(feed, text, (gssize)length, panel_now_us());
 	}
 	g_clear_object(&feed->cancellable);
 	feed->timer = add_timeout(feed, feed->interval_ms, http_timer);
+}
+
+static char *too_large(void)
+{
+	return g_strdup_printf("the HTTP body is larger than %d KiB",
+			       PANEL_MAX_BODY_BYTES / 1024);
+}
+
+static void http_read_more(struct panel_feed *feed);
+
+/* A piece of the body came: keep it, unless the body grows past the limit. */
+static void http_read(GObject *object, GAsyncResult *result, void *data)
+{
+	struct panel_feed *feed = data;
+	GError *error = NULL;
+	gssize got = g_input_stream_read_finish(G_INPUT_STREAM(object), result, &error);
+	if (got < 0) {
+		http_finish(feed, NULL, 0, error->message);
+		g_error_free(error);
+		return;
+	}
+	if (got == 0) {
+		/* Copied out first: http_finish() frees the buffer. */
+		GByteArray *body = g_byte_array_ref(feed->body);
+		http_finish(feed, (const char *)body->data, body->len, NULL);
+		g_byte_array_unref(body);
+		return;
+	}
+	if (feed->body->len + (gsize)got > PANEL_MAX_BODY_BYTES) {
+		/* Stop reading: the connection goes, and so does what came. */
+		char *message = too_large();
+		http_finish(feed, NULL, 0, message);
+		g_free(message);
+		return;
+	}
+	g_byte_array_append(feed->body, feed->chunk, (guint)got);
+	http_read_more(feed);
+}
+
+static void http_read_more(struct panel_feed *feed)
+{
+	g_input_stream_read_async(feed->stream, feed->chunk, sizeof(feed->chunk),
+				  G_PRIORITY_DEFAULT, feed->cancellable, http_read, feed);
+}
+
+/* The headers came: check them, then read the body piece by piece. */
+static void http_sent(GObject *object, GAsyncResult *result, void *data)
+{
+	struct panel_feed *feed = data;
+	GError *error = NULL;
+	feed->stream = soup_session_send_finish(SOUP_SESSION(object), result, &error);
+	if (feed->stream == NULL) {
+		http_finish(feed, NULL, 0, error->message);
+		g_error_free(error);
+		return;
+	}
+	SoupMessage *message = soup_session_get_async_result_message(feed->session, result);
+	SoupMessageHeaders *headers = soup_message_get_response_headers(message);
+	char *failure = NULL;
+	if (!SOUP_STATUS_IS_SUCCESSFUL(soup_message_get_status(message))) {
+		failure = g_strdup_printf("HTTP %u %s", soup_message_get_status(message),
+					  soup_message_get_reason_phrase(message));
+	} else if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+		   soup_message_headers_get_content_length(headers) > PANEL_MAX_BODY_BYTES) {
+		failure = too_large();
+	}
+	if (failure != NULL) {
+		http_finish(feed, NULL, 0, failure);
+		g_free(failure);
+		return;
+	}
+	feed->body = g_byte_array_new();
+	http_read_more(feed);
 }
 
 static void http_poll(struct panel_feed *feed)
@@ -339,8 +413,8 @@ static void http_poll(struct panel_feed *feed)
 	feed->in_flight = true;
 	/* Our own deadline covers connecting and reading, to the millisecond. */
 	feed->deadline = add_timeout(feed, feed->timeout_ms, http_deadline);
-	soup_session_send_and_read_async(feed->session, message, G_PRIORITY_DEFAULT,
-					 feed->cancellable, http_done, feed);
+	soup_session_send_async(feed->session, message, G_PRIORITY_DEFAULT, feed->cancellable,
+				http_sent, feed);
 	g_object_unref(message);
 }
 

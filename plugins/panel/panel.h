@@ -104,6 +104,12 @@ char *panel_json_text(JsonNode *node);
 
 /* ---- Data feeds (feed.c) ---- */
 
+/*
+ * The most a feed reads of one document: an HTTP body or a file larger
+ * than this is refused (the tile shows why) and nothing of it is kept.
+ */
+#define PANEL_MAX_BODY_BYTES (1024 * 1024)
+
 struct panel_feed;
 
 /*

@@ -3,6 +3,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavutil/log.h>
 #include <libavutil/pixdesc.h>
+#include <libyuv.h>
 #include <limits.h>
 #include <string.h>
 
@@ -177,6 +178,71 @@ static int64_t take_capture_time(struct avdecoder *decoder, int64_t packet)
 	return decoder->capture_us[slot];
 }
 
+/* The 16-bit planes of a 10-bit picture, with strides in samples as libyuv wants. */
+#define PLANE16(picture, i) (const uint16_t *)(picture)->data[i], (picture)->linesize[i] / 2
+#define PLANE8(picture, i) (picture)->data[i], (picture)->linesize[i]
+
+/*
+ * Pictures the renderers do not take (10-bit; 4:2:2 and 4:4:4 chroma)
+ * become 8-bit 4:2:0 here, on the stream's thread: one pass of libyuv,
+ * about as much work as a copy of the picture. Returns false for a
+ * format it does not know; otherwise picture holds the converted one.
+ */
+static bool to_i420(AVFrame *picture)
+{
+	int format = picture->format;
+	if (format != AV_PIX_FMT_YUV422P && format != AV_PIX_FMT_YUVJ422P &&
+	    format != AV_PIX_FMT_YUV444P && format != AV_PIX_FMT_YUVJ444P &&
+	    format != AV_PIX_FMT_YUV420P10LE && format != AV_PIX_FMT_YUV422P10LE &&
+	    format != AV_PIX_FMT_YUV444P10LE) {
+		return false;
+	}
+	AVFrame *out = av_frame_alloc();
+	if (out == NULL) {
+		g_error("libavcodec is out of memory");
+	}
+	out->format = AV_PIX_FMT_YUV420P;
+	out->width = picture->width;
+	out->height = picture->height;
+	if (av_frame_get_buffer(out, 0) < 0 || av_frame_copy_props(out, picture) < 0) {
+		g_error("libavcodec is out of memory");
+	}
+	int w = picture->width;
+	int h = picture->height;
+	switch (format) {
+	case AV_PIX_FMT_YUV422P:
+	case AV_PIX_FMT_YUVJ422P:
+		I422ToI420(PLANE8(picture, 0), PLANE8(picture, 1), PLANE8(picture, 2), PLANE8(out, 0),
+		           PLANE8(out, 1), PLANE8(out, 2), w, h);
+		break;
+	case AV_PIX_FMT_YUV444P:
+	case AV_PIX_FMT_YUVJ444P:
+		I444ToI420(PLANE8(picture, 0), PLANE8(picture, 1), PLANE8(picture, 2), PLANE8(out, 0),
+		           PLANE8(out, 1), PLANE8(out, 2), w, h);
+		break;
+	case AV_PIX_FMT_YUV420P10LE:
+		I010ToI420(PLANE16(picture, 0), PLANE16(picture, 1), PLANE16(picture, 2),
+		           PLANE8(out, 0), PLANE8(out, 1), PLANE8(out, 2), w, h);
+		break;
+	case AV_PIX_FMT_YUV422P10LE:
+		I210ToI420(PLANE16(picture, 0), PLANE16(picture, 1), PLANE16(picture, 2),
+		           PLANE8(out, 0), PLANE8(out, 1), PLANE8(out, 2), w, h);
+		break;
+	default:
+		I410ToI420(PLANE16(picture, 0), PLANE16(picture, 1), PLANE16(picture, 2),
+		           PLANE8(out, 0), PLANE8(out, 1), PLANE8(out, 2), w, h);
+		break;
+	}
+	/* The J formats say full range by their name alone. */
+	if (format == AV_PIX_FMT_YUVJ422P || format == AV_PIX_FMT_YUVJ444P) {
+		out->color_range = AVCOL_RANGE_JPEG;
+	}
+	av_frame_unref(picture);
+	av_frame_move_ref(picture, out);
+	av_frame_free(&out);
+	return true;
+}
+
 /* Hands decoder->picture out, moving it into a reference of its own. */
 static bool emit_picture(struct avdecoder *decoder, avdecoder_emit_fn emit, void *user,
                          char **error_text)
@@ -192,8 +258,13 @@ static bool emit_picture(struct avdecoder *decoder, avdecoder_emit_fn emit, void
 		format = WALL_PIXEL_FORMAT_NV12;
 		break;
 	default: {
+		if (to_i420(picture)) {
+			format = WALL_PIXEL_FORMAT_I420;
+			break;
+		}
 		const char *name = av_get_pix_fmt_name(picture->format);
-		*error_text = g_strdup_printf("pixel format %s is not supported (8-bit 4:2:0 only)",
+		*error_text = g_strdup_printf("pixel format %s is not supported (8 and 10 bits, "
+		                              "4:2:0, 4:2:2 and 4:4:4 only)",
 		                              name != NULL ? name : "unknown");
 		av_frame_unref(picture);
 		return false;

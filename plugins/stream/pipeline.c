@@ -109,25 +109,78 @@ bool pipeline_global_init(char **error_text)
 
 /* Scrubbing. */
 
+/* Where a URL's text ends in a log line or a message. */
+static size_t url_length(const char *url)
+{
+	return strcspn(url, " \t\r\n\"'<>");
+}
+
+const char *pipeline_userinfo_end(const char *authority)
+{
+	/*
+	 * The last '@' before the query: a password may hold an unescaped
+	 * '/' ("rtsp://admin:Pa/ss9@host/"), which a strict parser would
+	 * take for the start of the path, leaking "admin:Pa" as the host.
+	 */
+	size_t length = url_length(authority);
+	size_t query = strcspn(authority, "?#");
+	const char *at = g_strrstr_len(authority, (gssize)MIN(length, query), "@");
+	return at;
+}
+
+/* Query keys whose values are secrets: "?user=admin&password=…". */
+static bool secret_key(const char *key, size_t length)
+{
+	static const char *const keys[] = {
+		"user",	 "username", "password", "passwd", "pwd",    "pass",	   "token",
+		"access_token", "auth",	   "secret",   "sign",	 "signature", "key",
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+		if (strlen(keys[i]) == length && g_ascii_strncasecmp(key, keys[i], length) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Mask the values of secret query keys in every URL of text. */
+static void scrub_query(GString *text)
+{
+	for (size_t i = 0; i < text->len; i++) {
+		char c = text->str[i];
+		if (c != '?' && c != '&' && c != ';') {
+			continue;
+		}
+		const char *key = text->str + i + 1;
+		size_t key_length = strcspn(key, "=&#; \t\r\n\"'");
+		if (key[key_length] != '=' || !secret_key(key, key_length)) {
+			continue;
+		}
+		size_t value_start = i + 1 + key_length + 1;
+		size_t value_length = strcspn(text->str + value_start, "&#; \t\r\n\"'<>");
+		g_string_erase(text, (gssize)value_start, (gssize)value_length);
+		g_string_insert(text, (gssize)value_start, "***");
+		i = value_start + 2;
+	}
+}
+
 char *pipeline_scrub(const char *text, const char *password)
 {
 	if (text == NULL) {
 		return NULL;
 	}
-	/* Every "://user:pw@" loses what lies between "://" and "@". */
+	/* Every "://user:pw@" loses what lies between "://" and the '@'. */
 	GString *scrubbed = g_string_new(NULL);
 	const char *rest = text;
 	const char *scheme_end;
 	while ((scheme_end = strstr(rest, "://")) != NULL) {
 		const char *authority = scheme_end + 3;
-		size_t length = strcspn(authority, "/@ \t\r\n");
 		g_string_append_len(scrubbed, rest, authority - rest);
-		rest = authority;
-		if (authority[length] == '@') {
-			rest = authority + length + 1;
-		}
+		const char *at = pipeline_userinfo_end(authority);
+		rest = at != NULL ? at + 1 : authority;
 	}
 	g_string_append(scrubbed, rest);
+	scrub_query(scrubbed);
 	if (password != NULL && *password != '\0' && strstr(scrubbed->str, password) != NULL) {
 		char **parts = g_strsplit(scrubbed->str, password, -1);
 		char *masked = g_strjoinv("***", parts);
@@ -189,6 +242,12 @@ static const char *reason_for(const char *uri, const GError *error, const char *
 		reason = "connection timed out";
 	} else if (contains(more, "unreachable")) {
 		reason = "network unreachable";
+	} else if (contains(more, "gst_rtspsrc_setup_streams_start")) {
+		/*
+		 * rtspsrc found no stream it could set up: every SETUP was
+		 * answered 461, and uridecodebin calls that a missing plugin.
+		 */
+		reason = PIPELINE_TRANSPORT_REFUSED;
 	} else if (error->domain == GST_CORE_ERROR &&
 		   error->code == GST_CORE_ERROR_MISSING_PLUGIN) {
 		reason = "no decoder for this video";
@@ -254,7 +313,7 @@ static gboolean on_bus(GstBus *bus, GstMessage *message, gpointer user)
 		break;
 	}
 	case GST_MESSAGE_EOS:
-		fail(pipeline, "stream ended", "end of stream");
+		fail(pipeline, PIPELINE_STREAM_ENDED, "end of stream");
 		break;
 	default:
 		break;

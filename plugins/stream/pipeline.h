@@ -20,6 +20,16 @@ enum transport {
 	TRANSPORT_AUTO,
 };
 
+/*
+ * The failure reason when an RTSP server refused every transport asked
+ * for ("461 Unsupported transport"), as a camera that offers RTP over
+ * UDP only answers a request for TCP. The stream then tries the other.
+ */
+#define PIPELINE_TRANSPORT_REFUSED "the camera refused the transport (461 Unsupported transport)"
+
+/* The failure reason when the stream ended (end of stream, RTCP BYE). */
+#define PIPELINE_STREAM_ENDED "stream ended"
+
 struct pipeline;
 
 struct pipeline_config {
@@ -107,8 +117,15 @@ void pipeline_info_clear(struct pipeline_info *info);
 
 /**
  * A copy of text with credentials removed: "scheme://user:pw@host" loses
- * its user information, and password (when not NULL or empty) is masked.
+ * its user information (even with an unescaped '/' in the password), the
+ * values of secret query keys (user, password, token, …) become "***",
+ * and password (when not NULL or empty) is masked wherever it appears.
  */
 char *pipeline_scrub(const char *text, const char *password);
+/**
+ * In a URL's text after "://", the '@' that ends its user information
+ * (the last one before the query), or NULL when it has none.
+ */
+const char *pipeline_userinfo_end(const char *authority);
 
 #endif

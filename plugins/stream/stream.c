@@ -50,6 +50,8 @@
 #define WATCHDOG_INTERVAL_MS 200
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 30000
+/* A stream live at least this long that ends is reconnected at once. */
+#define ENDED_AT_ONCE_MIN_LIVE_US (2 * G_USEC_PER_SEC)
 /* A failed switch to the other stream is tried again after this long. */
 #define SWITCH_RETRY_MS 10000
 /* A connection attempt that shows no picture for this long has failed. */
@@ -75,6 +77,8 @@ struct stream {
 	char *user;
 	char *password;
 	enum transport transport;
+	/* The transport asked for now (atomic): the other one after a 461. */
+	gint transport_now;
 	unsigned latency_ms;
 	bool keyframes_only;
 	int64_t stall_ms;
@@ -106,6 +110,8 @@ struct stream {
 	/* Tallest tile showing the source; 0 while the host has not said. */
 	uint32_t view_height_px;
 	unsigned reconnects;
+	/* The wait before the last reconnect asked for, for status. */
+	unsigned retry_delay_ms;
 	int64_t online_us;
 	int64_t live_since_us;
 	double fps;
@@ -236,7 +242,7 @@ static struct pipeline *start_pipeline(struct stream *stream, enum stream_kind k
 		.uri = stream->uris[kind],
 		.user = stream->user,
 		.password = stream->password,
-		.transport = stream->transport,
+		.transport = (enum transport)g_atomic_int_get(&stream->transport_now),
 		.latency_ms = stream->latency_ms,
 		.metadata = stream->params.klv != NULL,
 		.keyframes_only = stream->keyframes_only,
@@ -287,6 +293,13 @@ static gboolean on_retry(gpointer user)
 	return G_SOURCE_REMOVE;
 }
 
+static void set_retry_delay(struct stream *stream, unsigned delay_ms)
+{
+	g_mutex_lock(&stream->lock);
+	stream->retry_delay_ms = delay_ms;
+	g_mutex_unlock(&stream->lock);
+}
+
 static void schedule_retry(struct stream *stream)
 {
 	cancel(&stream->retry);
@@ -296,6 +309,7 @@ static void schedule_retry(struct stream *stream)
 	delay_ms *= g_random_double_range(0.75, 1.25);
 	delay_ms = CLAMP(delay_ms, BACKOFF_FIRST_MS * 0.75, (double)BACKOFF_MAX_MS);
 	stream->failures++;
+	set_retry_delay(stream, (unsigned)delay_ms);
 	post(stream, on_retry, (unsigned)delay_ms, &stream->retry);
 }
 
@@ -439,6 +453,34 @@ static void lose_stream(struct stream *stream, const char *reason, bool probe)
 	g_object_unref(client);
 }
 
+static const char *transport_word(enum transport transport)
+{
+	return transport == TRANSPORT_UDP ? "udp" : transport == TRANSPORT_TCP ? "tcp" : "auto";
+}
+
+/*
+ * The server refused the transport asked for (461): ask for the other one
+ * at once, as ffplay and GStreamer's own defaults would. Returns false
+ * when the other was refused too, or there is no other (auto).
+ */
+static bool try_other_transport(struct stream *stream)
+{
+	enum transport now = (enum transport)g_atomic_int_get(&stream->transport_now);
+	if (now == TRANSPORT_AUTO || now != stream->transport) {
+		/* Both refused: back to the configured one for the next round. */
+		g_atomic_int_set(&stream->transport_now, (gint)stream->transport);
+		return false;
+	}
+	enum transport other = now == TRANSPORT_TCP ? TRANSPORT_UDP : TRANSPORT_TCP;
+	g_atomic_int_set(&stream->transport_now, (gint)other);
+	stream->host->log(stream->source, WALL_LOG_INFO,
+			  "RTP over %s refused (461 Unsupported transport): trying %s",
+			  transport_word(now), transport_word(other));
+	drop_pipelines(stream);
+	connect_stream(stream);
+	return true;
+}
+
 static void on_failed(void *user, struct pipeline *pipeline, const char *reason,
 		      const char *detail)
 {
@@ -469,6 +511,20 @@ static void on_failed(void *user, struct pipeline *pipeline, const char *reason,
 	if (!is_current) {
 		return;
 	}
+	if (g_str_equal(reason, PIPELINE_TRANSPORT_REFUSED) && try_other_transport(stream)) {
+		return;
+	}
+	/*
+	 * A live stream that ended (end of stream, RTCP BYE: a server that
+	 * restarts its session) is asked for again at once, not after the
+	 * backoff: it was fine a moment ago. One that ends within its first
+	 * ENDED_AT_ONCE_MIN_LIVE_US backs off as any failure does.
+	 */
+	g_mutex_lock(&stream->lock);
+	bool ended_live = g_str_equal(reason, PIPELINE_STREAM_ENDED) &&
+			  stream->state == WALL_SOURCE_STATE_LIVE &&
+			  g_get_monotonic_time() - stream->live_since_us >= ENDED_AT_ONCE_MIN_LIVE_US;
+	g_mutex_unlock(&stream->lock);
 	/* A stream that keeps failing the same way is logged once. */
 	bool same = g_strcmp0(stream->logged_reason, reason) == 0;
 	g_free(stream->logged_reason);
@@ -476,6 +532,14 @@ static void on_failed(void *user, struct pipeline *pipeline, const char *reason,
 	stream->host->log(stream->source, same ? WALL_LOG_DEBUG : WALL_LOG_INFO, "%s stream: %s; %s",
 			  kind_name(kind), reason, detail);
 	lose_stream(stream, reason, !answered && g_str_equal(reason, "connection lost"));
+	if (ended_live) {
+		stream->host->log(stream->source, WALL_LOG_INFO,
+				  "the stream ended while live: asking for it again at once");
+		cancel(&stream->retry);
+		stream->failures = 0;
+		set_retry_delay(stream, 0);
+		post(stream, on_retry, 0, &stream->retry);
+	}
 }
 
 static gboolean go_live(gpointer user)
@@ -750,7 +814,7 @@ static void stop(void *user)
  * travel in the source's properties and never in a logged URI. Fills
  * *user and *password only where they are still NULL.
  */
-static char *take_credentials(const char *uri, char **user, char **password)
+static char *take_parsed_credentials(const char *uri, char **user, char **password)
 {
 	GUri *parsed = g_uri_parse(uri, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
 	if (parsed == NULL || g_uri_get_user(parsed) == NULL) {
@@ -773,6 +837,29 @@ static char *take_credentials(const char *uri, char **user, char **password)
 	g_uri_unref(bare);
 	g_uri_unref(parsed);
 	return text;
+}
+
+static char *take_credentials(const char *uri, char **user, char **password)
+{
+	/*
+	 * A password with an unescaped '/' ("admin:Pa/ss9@host") is not a
+	 * valid URI; escape its user information first, as the user meant it.
+	 */
+	const char *scheme_end = strstr(uri, "://");
+	const char *at = scheme_end != NULL ? pipeline_userinfo_end(scheme_end + 3) : NULL;
+	char *fixed = NULL;
+	if (at != NULL) {
+		char *userinfo = g_strndup(scheme_end + 3, (gsize)(at - scheme_end - 3));
+		char *escaped = g_uri_escape_string(
+			userinfo, ":%" G_URI_RESERVED_CHARS_SUBCOMPONENT_DELIMITERS, FALSE);
+		fixed = g_strdup_printf("%.*s%s%s", (int)(scheme_end + 3 - uri), uri, escaped, at);
+		g_free(escaped);
+		g_free(userinfo);
+		uri = fixed;
+	}
+	char *bare_text = take_parsed_credentials(uri, user, password);
+	g_free(fixed);
+	return bare_text;
 }
 
 static bool read_options(struct stream *stream)
@@ -815,6 +902,7 @@ static bool read_options(struct stream *stream)
 	stream->transport = g_strcmp0(transport, "udp") == 0	  ? TRANSPORT_UDP
 			    : g_strcmp0(transport, "auto") == 0 ? TRANSPORT_AUTO
 								: TRANSPORT_TCP;
+	stream->transport_now = (gint)stream->transport;
 	stream->latency_ms = (unsigned)CLAMP(host->config_int(source, "latency_ms", 200), 0, 5000);
 	stream->stall_ms = CLAMP(host->config_int(source, "stall_ms", 3000), 200, 600000);
 	stream->keyframes_only = host->config_int(source, "keyframes_only", 0) != 0;
@@ -940,6 +1028,7 @@ void stream_status(struct stream *stream, wall_status_fn add, void *user)
 	double fps = stream->fps;
 	double kbps = stream->bitrate_kbps;
 	unsigned reconnects = stream->reconnects;
+	unsigned retry_delay_ms = stream->retry_delay_ms;
 	int64_t last_frame_us = stream->last_frame_us;
 	int64_t online_us = stream->online_us;
 	if (state == WALL_SOURCE_STATE_LIVE) {
@@ -965,6 +1054,7 @@ void stream_status(struct stream *stream, wall_status_fn add, void *user)
 	add(user, "decoder", decoder != NULL ? decoder : "-");
 	add_number(add, user, "bitrate_kbps", "%.0f", kbps);
 	add_number(add, user, "reconnects", "%.0f", (double)reconnects);
+	add_number(add, user, "retry_delay_ms", "%.0f", (double)retry_delay_ms);
 	if (last_frame_us != 0) {
 		add_number(add, user, "last_frame_age_ms", "%.0f",
 			   (double)(now - last_frame_us) / 1000.0);
@@ -973,6 +1063,8 @@ void stream_status(struct stream *stream, wall_status_fn add, void *user)
 	}
 	add_number(add, user, "online_s", "%.1f", (double)online_us / 1e6);
 	add(user, "decode", keyframes_only ? "keyframes" : "all");
+	add(user, "transport",
+	    transport_word((enum transport)g_atomic_int_get(&stream->transport_now)));
 	g_free(reason);
 	g_free(codec);
 	g_free(decoder);

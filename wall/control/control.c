@@ -68,6 +68,8 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 	        .socket_path = socket_path,
 	        .socket_is_default = options->socket_path == NULL,
 	        .listen = options->listen,
+	        .http = options->http,
+	        .cameras = options->cameras,
 	        .token = token,
 	        .idle_s = options->idle_s,
 	        .layout_path = layout->path,
@@ -178,22 +180,6 @@ bool wall_control_submit_key(struct wall_control *control, const char *command, 
 		control_apply_request(control, request);
 	}
 	return true;
-}
-
-void wall_control_key(struct wall_control *control, int key, int64_t now_us)
-{
-	char *command;
-	if (key == '0') {
-		char *name = wall_protocol_quote(control->layout->start_scene->name);
-		command = g_strdup_printf("SCENE %s", name);
-		g_free(name);
-	} else if (key >= '1' && key <= '9') {
-		command = g_strdup_printf("PRESET %c", key);
-	} else {
-		return;
-	}
-	wall_control_submit_key(control, command, "keyboard", now_us);
-	g_free(command);
 }
 
 static char *scene_event(struct wall_control *control)

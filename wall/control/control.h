@@ -28,6 +28,10 @@ struct wall_control_options {
 	const char *socket_path;
 	/** "HOST:PORT" to listen on TCP too, or NULL. */
 	const char *listen;
+	/** "HOST:PORT" for /metrics and /api/cameras (http.h), or NULL. */
+	const char *http;
+	/** The cameras the HTTP server reports; must outlive the control. */
+	struct wall_camera_health *cameras;
 	/** File holding the token TCP clients must send with AUTH, or NULL. */
 	const char *token_file;
 	/** SQLite state file; NULL for the default under the XDG state dir. */
@@ -74,8 +78,6 @@ void wall_control_begin_frame(struct wall_control *control, uint64_t frame, int6
  */
 bool wall_control_submit_key(struct wall_control *control, const char *command,
 			     const char *peer, int64_t now_us);
-/** A digit key of the wall's own keyboard: 1-9 recall presets, 0 the start scene. */
-void wall_control_key(struct wall_control *control, int key, int64_t now_us);
 /** The frame is on screen: answer, take screenshots, send events. */
 void wall_control_end_frame(struct wall_control *control);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "http.h"
 #include "limits.h"
 #include "log.h"
 
@@ -255,7 +256,10 @@ static gpointer server_thread(gpointer data)
 	g_socket_service_stop(server->service);
 	g_socket_listener_set_backlog(G_SOCKET_LISTENER(server->service),
 	                              WALL_CONTROL_MAX_CONNECTIONS);
-	if (!bind_unix(server, &error) || !bind_tcp(server, &error)) {
+	if (!bind_unix(server, &error) || !bind_tcp(server, &error) ||
+	    (server->http_address != NULL &&
+	     (server->http = wall_http_start(server->http_address, server->token, server->cameras,
+	                                     &error)) == NULL)) {
 		signal_started(server, error);
 		goto out;
 	}
@@ -280,6 +284,8 @@ static gpointer server_thread(gpointer data)
 	}
 	g_clear_object(&server->monitor);
 out:
+	wall_http_stop(server->http);
+	server->http = NULL;
 	g_socket_service_stop(server->service);
 	g_socket_listener_close(G_SOCKET_LISTENER(server->service));
 	g_clear_object(&server->service);
@@ -303,6 +309,8 @@ struct wall_server *wall_server_start(const struct wall_server_options *options,
 	server->socket_path = g_strdup(options->socket_path);
 	server->socket_is_default = options->socket_is_default;
 	server->listen = g_strdup(options->listen);
+	server->http_address = g_strdup(options->http);
+	server->cameras = options->cameras;
 	server->token = g_strdup(options->token);
 	server->idle_s = options->idle_s > 0 ? options->idle_s : WALL_CONTROL_DEFAULT_IDLE_S;
 	server->layout_path = g_strdup(options->layout_path);
@@ -350,6 +358,7 @@ void wall_server_stop(struct wall_server *server)
 	g_cond_clear(&server->started_cond);
 	g_free(server->socket_path);
 	g_free(server->listen);
+	g_free(server->http_address);
 	if (server->token != NULL) {
 		memset(server->token, 0, strlen(server->token));
 	}

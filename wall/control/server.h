@@ -17,6 +17,7 @@
 struct wall_server;
 struct wall_state;
 struct wall_plugin_registry;
+struct wall_camera_health;
 
 struct wall_server_options {
 	/** Unix socket path; NULL for none. */
@@ -25,6 +26,9 @@ struct wall_server_options {
 	bool socket_is_default;
 	/** "HOST:PORT", or NULL. */
 	const char *listen;
+	/** "HOST:PORT" for the HTTP server (http.h), or NULL. */
+	const char *http;
+	struct wall_camera_health *cameras;
 	/** The token, or NULL when none was given. */
 	const char *token;
 	int idle_s;

@@ -17,6 +17,8 @@
 #include "connection.h"
 #include "server.h"
 
+struct wall_http;
+
 struct wall_server {
 	GThread *thread;
 	GMainContext *context;
@@ -28,6 +30,9 @@ struct wall_server {
 	bool socket_is_default;
 	bool socket_bound;
 	char *listen;
+	char *http_address;
+	struct wall_camera_health *cameras;
+	struct wall_http *http;
 	char *token;
 	int idle_s;
 	struct wall_state *state;

@@ -1,6 +1,9 @@
 #include "state.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
@@ -75,6 +78,131 @@ char *wall_state_default_path(void)
 				NULL);
 }
 
+/*
+ * Create the file 0600 before SQLite does (SQLite would make it 0644 less
+ * the umask), and take group and other rights from one made before: it
+ * holds the audit log. SQLite gives its -wal and -shm files the mode of
+ * the database file.
+ */
+static bool make_private(const char *path, GError **error)
+{
+	int fd = g_open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
+			    g_strerror(errno));
+		return false;
+	}
+	struct stat info;
+	if (fstat(fd, &info) == 0 && (info.st_mode & 077) != 0 &&
+	    fchmod(fd, info.st_mode & 0700) != 0) {
+		wall_warning("%s: cannot make it private (0600): %s", path, g_strerror(errno));
+	}
+	close(fd);
+	return true;
+}
+
+/* The file is there but is not a database, or a damaged one. */
+static bool is_corrupt(struct wall_state *state)
+{
+	int code = sqlite3_errcode(state->db);
+	return code == SQLITE_NOTADB || code == SQLITE_CORRUPT;
+}
+
+/* PRAGMA quick_check: true when SQLite finds every page sound. */
+static bool passes_quick_check(struct wall_state *state)
+{
+	sqlite3_stmt *stmt = prepare(state, "PRAGMA quick_check");
+	bool ok = stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW &&
+		  g_strcmp0((const char *)sqlite3_column_text(stmt, 0), "ok") == 0;
+	sqlite3_finalize(stmt);
+	return ok;
+}
+
+enum open_result {
+	OPEN_INVALID = 0,
+	OPEN_OK,
+	OPEN_CORRUPT,
+	OPEN_FAILED,
+};
+
+static enum open_result open_db(struct wall_state *state, GError **error)
+{
+	if (!make_private(state->path, error)) {
+		return OPEN_FAILED;
+	}
+	if (sqlite3_open_v2(state->path, &state->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s", state->path,
+			    state->db != NULL ? sqlite3_errmsg(state->db) : "out of memory");
+		return OPEN_FAILED;
+	}
+	/* Another wall (or wallctl audit) may hold the file a moment. */
+	sqlite3_busy_timeout(state->db, 2000);
+	/*
+	 * WAL with synchronous=NORMAL: a commit is one append, and a power cut
+	 * loses at most the last moments, never the file.
+	 */
+	if (!exec(state, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")) {
+		goto failed;
+	}
+	if (!passes_quick_check(state)) {
+		/* Damage whatever the error code says, unless SQLite was busy. */
+		int code = sqlite3_errcode(state->db);
+		if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_NOMEM) {
+			goto failed;
+		}
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+			    "%s: not a usable wall state file: damaged", state->path);
+		return OPEN_CORRUPT;
+	}
+	if (exec(state, schema)) {
+		return OPEN_OK;
+	}
+failed:;
+	bool corrupt = is_corrupt(state);
+	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+		    "%s: not a usable wall state file: %s", state->path,
+		    corrupt ? "damaged" : sqlite3_errmsg(state->db));
+	return corrupt ? OPEN_CORRUPT : OPEN_FAILED;
+}
+
+/*
+ * Rename a damaged file (and its -wal and -shm) to PATH.corrupt-TIME, so
+ * the wall starts on a new one and the old one is still there to look at.
+ */
+static bool move_aside(const char *path, GError **error)
+{
+	GDateTime *now = g_date_time_new_now_utc();
+	char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
+	g_date_time_unref(now);
+	char *aside = g_strdup_printf("%s.corrupt-%s", path, stamp);
+	g_free(stamp);
+	bool ok = g_rename(path, aside) == 0;
+	if (!ok) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+			    "%s: damaged, and it cannot be moved aside: %s", path,
+			    g_strerror(errno));
+	}
+	static const char *const companions[] = {"-wal", "-shm", "-journal"};
+	for (size_t i = 0; ok && i < G_N_ELEMENTS(companions); i++) {
+		char *from = g_strconcat(path, companions[i], NULL);
+		char *to = g_strconcat(aside, companions[i], NULL);
+		if (g_file_test(from, G_FILE_TEST_EXISTS)) {
+			g_rename(from, to);
+		}
+		g_free(from);
+		g_free(to);
+	}
+	if (ok) {
+		wall_warning("%s is damaged: moved it to %s and started a new one; saved "
+			     "presets, the last scene and the audit log start empty",
+			     path, aside);
+	}
+	g_free(aside);
+	return ok;
+}
+
 struct wall_state *wall_state_open(const char *path, const char *layout_key, GError **error)
 {
 	char *dir = g_path_get_dirname(path);
@@ -88,24 +216,18 @@ struct wall_state *wall_state_open(const char *path, const char *layout_key, GEr
 	struct wall_state *state = g_new0(struct wall_state, 1);
 	state->path = g_strdup(path);
 	state->layout = g_strdup(layout_key);
-	if (sqlite3_open_v2(path, &state->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-			    NULL) != SQLITE_OK) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s", path,
-			    state->db != NULL ? sqlite3_errmsg(state->db) : "out of memory");
-		goto err;
+	enum open_result result = open_db(state, error);
+	if (result == OPEN_CORRUPT) {
+		/* A power cut must not leave the wall dark: start afresh. */
+		sqlite3_close(state->db);
+		state->db = NULL;
+		g_clear_error(error);
+		if (!move_aside(path, error)) {
+			goto err;
+		}
+		result = open_db(state, error);
 	}
-	/* Another wall (or wallctl audit) may hold the file a moment. */
-	sqlite3_busy_timeout(state->db, 2000);
-	/*
-	 * WAL with synchronous=NORMAL: a commit is one append, and a power cut
-	 * loses at most the last moments, never the file.
-	 */
-	if (!exec(state, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") ||
-	    !exec(state, schema)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-			    "%s: not a usable wall state file: %s", path,
-			    sqlite3_errmsg(state->db));
+	if (result != OPEN_OK) {
 		goto err;
 	}
 	char *version = g_strdup_printf("INSERT OR IGNORE INTO settings VALUES "

@@ -589,6 +589,11 @@ int main(int argc, char **argv)
 	if (source.instance == NULL) {
 		send_text(&source, WALL_IPC_FAILED, 0,
 		          source.last_error != NULL ? source.last_error : "plugin failed to start");
+		/*
+		 * A seqpacket socket whose peer is gone loses what the peer has
+		 * not read yet, so wait for the wall to end us (5 s at most).
+		 */
+		g_usleep(5 * G_USEC_PER_SEC);
 		return 1;
 	}
 	struct wall_ipc_header ready = {.type = WALL_IPC_READY, .c = base_bytes};

@@ -399,6 +399,8 @@ static bool handle(struct wall_isolate *isolate, struct child *child,
 		g_free(isolate->create_error);
 		isolate->create_error = g_strdup(text);
 		g_mutex_unlock(&isolate->lock);
+		/* It waits to be ended, so that nothing it said is lost (see the child). */
+		pidfd_send_signal(child->pidfd, SIGKILL, NULL, 0);
 		return true;
 	case WALL_IPC_PONG:
 		*last_pong_us = g_get_monotonic_time();

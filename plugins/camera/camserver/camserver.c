@@ -18,7 +18,12 @@
  *   thaw N      camera N sends frames again
  *   drop N      camera N closes its connections and answers 404
  *   restore N   camera N serves again
+ *   end N       camera N's streams end (end of stream, RTCP BYE); the next
+ *               connection starts them afresh
  *   quit        exit (so do SIGINT and SIGTERM; the end of stdin does not)
+ *
+ * With --udp-only it offers RTP over UDP only, as VLC's RTSP server does,
+ * and answers a request for TCP with "461 Unsupported transport".
  *
  * N counts from 1; "all" means every camera. Killing the process is the
  * way to test a server that disappears.
@@ -59,6 +64,8 @@ struct server {
 	unsigned camera_count;
 	GDataInputStream *input;
 	GCancellable *cancel;
+	/* Offer RTP over UDP only, as VLC's RTSP server does: TCP gets 461. */
+	gboolean udp_only;
 };
 
 struct settings {
@@ -70,6 +77,7 @@ struct settings {
 	char *user;
 	char *password;
 	char *address;
+	gboolean udp_only;
 };
 
 static bool parse_size(const char *text, int *width, int *height)
@@ -151,6 +159,9 @@ static GstRTSPMediaFactory *make_factory(struct camera *camera, int width, int h
 
 	GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
 	gst_rtsp_media_factory_set_launch(factory, launch);
+	if (camera->server->udp_only) {
+		gst_rtsp_media_factory_set_protocols(factory, GST_RTSP_LOWER_TRANS_UDP);
+	}
 	/* One encoder per stream however many walls watch it. */
 	gst_rtsp_media_factory_set_shared(factory, TRUE);
 	g_signal_connect(factory, "media-configure", G_CALLBACK(on_media_configure), camera);
@@ -220,6 +231,17 @@ static void camera_apply(struct server *server, struct camera *camera, const cha
 		camera->dropped = true;
 		unmount_camera(server, camera);
 		gst_rtsp_server_client_filter(server->rtsp, client_filter, camera);
+	} else if (g_str_equal(verb, "end")) {
+		/*
+		 * The stream ends as a camera restarting its session ends it:
+		 * end of stream, and RTCP BYE to every receiver.
+		 */
+		for (unsigned i = 0; i < camera->medias->len; i++) {
+			GstElement *bin = gst_rtsp_media_get_element(
+				g_ptr_array_index(camera->medias, i));
+			gst_element_send_event(bin, gst_event_new_eos());
+			gst_object_unref(bin);
+		}
 	} else if (g_str_equal(verb, "restore") && camera->dropped) {
 		camera->dropped = false;
 		mount_camera(server, camera);
@@ -238,8 +260,8 @@ static const char *run_command(struct server *server, const char *line)
 		g_main_loop_quit(server->loop);
 	} else if (count != 2 || !(g_str_equal(words[0], "freeze") ||
 				   g_str_equal(words[0], "thaw") || g_str_equal(words[0], "drop") ||
-				   g_str_equal(words[0], "restore"))) {
-		reply = "ERR expected freeze|thaw|drop|restore N|all, or quit";
+				   g_str_equal(words[0], "restore") || g_str_equal(words[0], "end"))) {
+		reply = "ERR expected freeze|thaw|drop|restore|end N|all, or quit";
 	} else if (g_str_equal(words[1], "all")) {
 		for (unsigned i = 0; i < server->camera_count; i++) {
 			camera_apply(server, &server->cameras[i], words[0]);
@@ -318,6 +340,7 @@ int main(int argc, char **argv)
 		{"sub", 0, 0, G_OPTION_ARG_STRING, &settings.sub_size, "Sub stream size (default 640x360)", "WxH"},
 		{"user", 0, 0, G_OPTION_ARG_STRING, &settings.user, "Ask for this user name (with --password)", "NAME"},
 		{"password", 0, 0, G_OPTION_ARG_STRING, &settings.password, "Ask for this password (with --user)", "TEXT"},
+		{"udp-only", 0, 0, G_OPTION_ARG_NONE, &settings.udp_only, "Offer RTP over UDP only: a request for TCP gets 461 Unsupported transport", NULL},
 		{NULL},
 	};
 	GError *error = NULL;
@@ -325,7 +348,7 @@ int main(int argc, char **argv)
 	g_option_context_add_main_entries(options, entries, NULL);
 	g_option_context_add_group(options, gst_init_get_option_group());
 	g_option_context_set_description(options,
-		"Commands on stdin: freeze|thaw|drop|restore N|all, quit.\n");
+		"Commands on stdin: freeze|thaw|drop|restore|end N|all, quit.\n");
 	if (!g_option_context_parse(options, &argc, &argv, &error)) {
 		fprintf(stderr, "wall-camserver: %s\n", error->message);
 		return 2;
@@ -347,6 +370,7 @@ int main(int argc, char **argv)
 	const char *role = private_streams ? "user" : "anonymous";
 
 	struct server server = {0};
+	server.udp_only = settings.udp_only;
 	server.loop = g_main_loop_new(NULL, FALSE);
 	server.rtsp = gst_rtsp_server_new();
 	char *service = g_strdup_printf("%d", settings.port);

@@ -425,6 +425,17 @@ struct wall_plugin {
 	 * after create() and before show(); must not block.
 	 */
 	void (*set_view_size)(void *instance, uint32_t width_px, uint32_t height_px);
+	/**
+	 * What the sources are, for the wall's figures: WALL_PLUGIN_KIND_CAMERA
+	 * counts in the online rate and the camera inspection, whatever
+	 * metrics the plugin publishes. 0 (WALL_PLUGIN_KIND_OTHER): not a camera.
+	 */
+	uint32_t kind;
+};
+
+enum wall_plugin_kind {
+	WALL_PLUGIN_KIND_OTHER = 0,
+	WALL_PLUGIN_KIND_CAMERA = 1,
 };
 
 /**
