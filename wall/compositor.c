@@ -213,10 +213,11 @@ void wall_compositor_show_scene(struct wall_compositor *compositor,
 	switch_scene(compositor, layout, scene, now_us);
 }
 
-/* Same plugin, same options: the running instance can stay. */
+/* Same plugin, same options, same process: the running instance can stay. */
 static bool same_source(const struct wall_layout_source *a, const struct wall_layout_source *b)
 {
-	if (g_strcmp0(a->plugin, b->plugin) != 0 || a->options->len != b->options->len) {
+	if (g_strcmp0(a->plugin, b->plugin) != 0 || a->options->len != b->options->len ||
+	    a->isolate != b->isolate || a->memory_mb != b->memory_mb) {
 		return false;
 	}
 	for (guint i = 0; i < a->options->len; i++) {

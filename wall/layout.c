@@ -42,6 +42,12 @@ bool layout_want_label(struct loader *ld, const node_t *node, char **text)
 	return true;
 }
 
+static bool want_bool(struct loader *ld, const node_t *node, bool *value)
+{
+	return (loader_is_scalar(node) && wall_parse_bool(node->text, value)) ||
+	       loader_fail_got(ld, node, "true or false");
+}
+
 static bool parse_source(struct loader *ld, const node_t *name, const node_t *map)
 {
 	if (!loader_want_text(ld, name, "a source name") ||
@@ -74,6 +80,15 @@ static bool parse_source(struct loader *ld, const node_t *name, const node_t *ma
 	if ((label != NULL && !layout_want_label(ld, label, &source->label)) ||
 	    (district != NULL && !loader_want_text(ld, district, "a district name, like 茂南区")) ||
 	    (town != NULL && !loader_want_text(ld, town, "a town name, like 鳌头镇"))) {
+		return false;
+	}
+	source->isolate = ld->layout->isolate;
+	const node_t *isolate = wall_yaml_mapping_get(map, "isolate");
+	if (isolate != NULL && !want_bool(ld, isolate, &source->isolate)) {
+		return false;
+	}
+	const node_t *memory = wall_yaml_mapping_get(map, "memory_mb");
+	if (memory != NULL && !loader_want_int(ld, memory, 16, 1 << 20, &source->memory_mb)) {
 		return false;
 	}
 	source->district = district != NULL ? g_strdup(district->text) : NULL;
@@ -288,7 +303,7 @@ static bool parse_monitors(struct loader *ld, const node_t *map)
 static bool parse_wall(struct loader *ld, const node_t *map)
 {
 	static const char *const keys[] = {"canvas", "monitors", "background", "start",
-	                                   "warm",   "outputs",  NULL};
+	                                   "warm",   "outputs",  "isolate",    NULL};
 	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,
 	                      "a mapping with canvas or monitors") ||
 	    !loader_check_keys(ld, map, keys, "wall")) {
@@ -320,6 +335,10 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 		return false;
 	}
 	ld->layout->warm_max = (int)warm_max;
+	const node_t *isolate = wall_yaml_mapping_get(map, "isolate");
+	if (isolate != NULL && !want_bool(ld, isolate, &ld->layout->isolate)) {
+		return false;
+	}
 	const node_t *outputs = wall_yaml_mapping_get(map, "outputs");
 	if (outputs != NULL && !layout_parse_outputs(ld, outputs)) {
 		return false;

@@ -68,6 +68,13 @@ struct wall_layout_source {
 	char *dir;
 	struct wall_mark mark;
 	struct wall_mark plugin_mark;
+	/**
+	 * Run the plugin in its own process (wall-plugin-host): the source's
+	 * isolate, else the wall's, else false.
+	 */
+	bool isolate;
+	/** The isolated child's address-space limit in MiB; 0 for none. */
+	int64_t memory_mb;
 };
 
 struct wall_layout_tile {
@@ -134,6 +141,8 @@ struct wall_layout {
 	 * (see wall_layout_warm_sources). 0, the default, keeps none.
 	 */
 	int warm_max;
+	/** wall.isolate: the default of every source's isolate. */
+	bool isolate;
 	/**
 	 * wall.monitors: cols x rows monitors of monitor_width_px x
 	 * monitor_height_px, bezel_px apart on the canvas. All 0 with canvas:.

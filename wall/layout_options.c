@@ -211,6 +211,7 @@ bool layout_parse_options(struct loader *ld, struct wall_layout_source *source, 
 		const struct wall_yaml_pair *pair = g_ptr_array_index(map->items, i);
 		const char *key = pair->key->text;
 		if (strcmp(key, "plugin") == 0 || strcmp(key, "label") == 0 ||
+		    strcmp(key, "isolate") == 0 || strcmp(key, "memory_mb") == 0 ||
 		    strcmp(key, "district") == 0 || strcmp(key, "town") == 0) {
 			continue;
 		}

@@ -491,3 +491,18 @@ const struct wall_option *wall_plugin_registry_options(const char *plugin, const
 	}
 	return loaded->options != NULL ? loaded->options : no_options;
 }
+
+const char *wall_plugin_registry_file(struct wall_plugin_registry *registry,
+				      const struct wall_plugin *plugin)
+{
+	const char *path = NULL;
+	g_mutex_lock(&registry->lock);
+	for (guint i = 0; i < registry->entries->len && path == NULL; i++) {
+		struct entry *entry = g_ptr_array_index(registry->entries, i);
+		if (&entry->plugin == plugin) {
+			path = entry->path;
+		}
+	}
+	g_mutex_unlock(&registry->lock);
+	return path;
+}

@@ -38,6 +38,14 @@ const struct wall_plugin *wall_plugin_registry_load_file(struct wall_plugin_regi
  */
 char **wall_plugin_registry_names(struct wall_plugin_registry *registry);
 
+/**
+ * The file plugin (as returned by this registry) was loaded from, for a
+ * child process that loads it again; NULL for a plugin not from here.
+ * The string lives as long as the registry.
+ */
+const char *wall_plugin_registry_file(struct wall_plugin_registry *registry,
+				      const struct wall_plugin *plugin);
+
 /** Adapter for wall_layout_load(): user is the registry. */
 const struct wall_option *wall_plugin_registry_options(const char *plugin, const char **why,
 						       void *user);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "datastore.h"
+#include "isolate/proxy.h"
 #include "log.h"
 #include "metrics.h"
 #include "plugin_registry.h"
@@ -598,8 +599,17 @@ struct wall_source *wall_source_create(const struct wall_layout_source *config,
 		return source;
 	}
 
+	const char *file = wall_plugin_registry_file(registry, source->plugin);
 	int64_t started_us = callback_started_us();
-	source->instance = source->plugin->create(&host, source);
+	if (config->isolate && file != NULL) {
+		/* The plugin runs in a child; the stand-in forwards to it. */
+		struct wall_isolate *isolate =
+			wall_isolate_create(&host, source, source->plugin, file, config);
+		source->instance = isolate;
+		source->plugin = isolate != NULL ? wall_isolate_plugin(isolate) : source->plugin;
+	} else {
+		source->instance = source->plugin->create(&host, source);
+	}
 	callback_ended(source, RENDER_CALLBACK_CREATE, started_us);
 	if (source->instance == NULL) {
 		/* Anything it pushed before giving up is of no use now. */
