@@ -23,6 +23,12 @@ struct wall_options {
 	/** "HOST:PORT" for a TCP control listener, or NULL. */
 	char *listen;
 	char *token_file;
+	/** TCP on loopback without a token, knowingly. */
+	bool listen_insecure_loopback;
+	/** Seconds a TCP client has to send AUTH; 0 for the default. */
+	int auth_timeout_s;
+	/** SCREENSHOT's folder; NULL for "screenshots" beside the state file. */
+	char *screenshot_dir;
 	/** SQLite state file; NULL for the default under the XDG state dir. */
 	char *state_path;
 	/** No control socket, no state file: a plain player. */

@@ -313,6 +313,9 @@ int wall_run(const struct wall_options *options)
 			.socket_path = options->control_path,
 			.listen = options->listen,
 			.token_file = options->token_file,
+			.listen_insecure_loopback = options->listen_insecure_loopback,
+			.auth_timeout_s = options->auth_timeout_s,
+			.screenshot_dir = options->screenshot_dir,
 			.state_path = options->state_path,
 			.registry = registry,
 		};

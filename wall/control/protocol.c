@@ -457,9 +457,12 @@ static bool parse_words(GPtrArray *tokens, const char *line, size_t length,
 		command->number = (int)rows;
 		return true;
 	}
-	/* Quote it back safely: the name may hold anything printable. */
-	return fail(error, WALL_PROTOCOL_ERROR_UNKNOWN, "unknown command \"%.40s\"; try HELP",
-		    name);
+	/* Quote it back safely: the name may hold anything printable, and a
+	 * cut at 40 characters (not bytes) never halves one. */
+	char *shown = g_utf8_substring(name, 0, MIN(g_utf8_strlen(name, -1), 40));
+	fail(error, WALL_PROTOCOL_ERROR_UNKNOWN, "unknown command \"%s\"; try HELP", shown);
+	g_free(shown);
+	return false;
 }
 
 bool wall_protocol_parse(const char *line, size_t length, struct wall_command *command,
