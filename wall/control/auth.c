@@ -122,9 +122,8 @@ static void remember_wrong(struct wall_auth *auth, const char *address, int64_t 
 	}
 }
 
-enum wall_auth_result wall_auth_check(struct wall_auth *auth, const char *address,
-                                      const char *peer, const char *given, int64_t now_us,
-                                      int *wait_s)
+enum wall_auth_result wall_auth_check(struct wall_auth *auth, const char *address, const char *peer,
+                                      const char *given, int64_t now_us, int *wait_s)
 {
 	struct offender *offender = g_hash_table_lookup(auth->offenders, address);
 	if (offender != NULL && now_us < offender->wait_until_us) {

@@ -31,9 +31,8 @@ void wall_auth_free(struct wall_auth *auth);
  * Check given, a token sent from address (who peer names in the log), at
  * now_us (monotonic). *wait_s is set with WALL_AUTH_RESULT_WAIT.
  */
-enum wall_auth_result wall_auth_check(struct wall_auth *auth, const char *address,
-                                      const char *peer, const char *given, int64_t now_us,
-                                      int *wait_s);
+enum wall_auth_result wall_auth_check(struct wall_auth *auth, const char *address, const char *peer,
+                                      const char *given, int64_t now_us, int *wait_s);
 /** Forget addresses quiet for long enough; call now and then. */
 void wall_auth_prune(struct wall_auth *auth, int64_t now_us);
 

@@ -71,8 +71,7 @@ static cairo_status_t write_all(void *closure, const unsigned char *data, unsign
 	return CAIRO_STATUS_SUCCESS;
 }
 
-bool wall_screenshot_write(int dir_fd, const char *name, cairo_surface_t *picture,
-                           GError **error)
+bool wall_screenshot_write(int dir_fd, const char *name, cairo_surface_t *picture, GError **error)
 {
 	char *why = NULL;
 	if (!wall_screenshot_name_ok(name, &why)) {

@@ -30,7 +30,6 @@ bool wall_screenshot_name_ok(const char *name, char **why);
  * replaced, never followed or truncated. A name that is there and is not
  * a regular file (a link, a folder) is refused. False with error set.
  */
-bool wall_screenshot_write(int dir_fd, const char *name, cairo_surface_t *picture,
-                           GError **error);
+bool wall_screenshot_write(int dir_fd, const char *name, cairo_surface_t *picture, GError **error);
 
 #endif

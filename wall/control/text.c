@@ -21,7 +21,7 @@ char *wall_text_cut(const char *text, size_t max_bytes, bool *cut)
 	}
 	valid[keep] = '\0';
 	char *shown = keep + sizeof(ellipsis) - 1 <= max_bytes ? g_strconcat(valid, ellipsis, NULL)
-	                                                      : g_strdup(valid);
+	                                                       : g_strdup(valid);
 	g_free(valid);
 	return shown;
 }
