@@ -26,7 +26,7 @@ const char *const wall_protocol_help[] = {
 	"ALARM CLEAR",
 	"LIST SCENES|PRESETS|SOURCES|TILES",
 	"STATUS",
-	"SCREENSHOT <path.png>",
+	"SCREENSHOT <name.png>",
 	"RELOAD",
 	"BEGIN",
 	"COMMIT",
@@ -438,7 +438,7 @@ static bool parse_words(GPtrArray *tokens, const char *line, size_t length,
 	}
 	if (g_ascii_strcasecmp(name, "SCREENSHOT") == 0) {
 		command->kind = WALL_COMMAND_SCREENSHOT;
-		if (!want_count(tokens, 2, error, "SCREENSHOT <path.png>")) {
+		if (!want_count(tokens, 2, error, "SCREENSHOT <name.png>")) {
 			return false;
 		}
 		command->name = g_strdup(word(tokens, 1));
