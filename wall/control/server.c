@@ -341,7 +341,9 @@ static gpointer server_thread(gpointer data)
 	g_socket_service_stop(server->service);
 	g_socket_listener_set_backlog(G_SOCKET_LISTENER(server->service),
 	                              WALL_CONTROL_MAX_CONNECTIONS);
-	if (!bind_unix(server, &error) || !bind_tcp(server, &error)) {
+	/* TCP first: a client that finds the Unix socket answering may count
+	 * on TCP being there too (the tests do). */
+	if (!bind_tcp(server, &error) || !bind_unix(server, &error)) {
 		signal_started(server, error);
 		goto out;
 	}
