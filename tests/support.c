@@ -1,14 +1,17 @@
 #include "support.h"
 
 #include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "layout_loader.h"
 #include "source.h"
 
 char *wall_test_source_path(const char *relative)
@@ -308,29 +311,206 @@ GSubprocess *wall_test_spawn(const char *const *argv, GSubprocessFlags flags)
 	return process;
 }
 
-struct wall_source *wall_test_source(struct wall_plugin_registry *registry, const char *plugin,
-				     const char *name, ...)
+static struct wall_layout_source *config_new(const char *name, const char *plugin, va_list args)
 {
-	struct wall_layout_source config = {
-		.name = (char *)name,
-		.plugin = (char *)plugin,
-		.options = g_ptr_array_new_with_free_func(g_free),
-	};
-	va_list args;
-	va_start(args, name);
+	struct wall_layout_source *config = g_new0(struct wall_layout_source, 1);
+	config->name = g_strdup(name);
+	config->plugin = g_strdup(plugin);
+	config->options = g_ptr_array_new_with_free_func(layout_option_free);
 	const char *option_name;
 	while ((option_name = va_arg(args, const char *)) != NULL) {
 		struct wall_layout_option *option = g_new0(struct wall_layout_option, 1);
-		option->name = (char *)option_name;
-		option->value = (char *)va_arg(args, const char *);
-		g_ptr_array_add(config.options, option);
+		option->name = g_strdup(option_name);
+		option->value = g_strdup(va_arg(args, const char *));
+		g_ptr_array_add(config->options, option);
 	}
+	return config;
+}
+
+struct wall_layout_source *wall_test_config(const char *name, const char *plugin, ...)
+{
+	va_list args;
+	va_start(args, plugin);
+	struct wall_layout_source *config = config_new(name, plugin, args);
+	va_end(args);
+	return config;
+}
+
+void wall_test_config_free(struct wall_layout_source *config)
+{
+	if (config == NULL) {
+		return;
+	}
+	g_ptr_array_free(config->options, TRUE);
+	g_free(config->name);
+	g_free(config->plugin);
+	g_free(config->plugin_error);
+	g_free(config);
+}
+
+struct wall_source *wall_test_source(struct wall_plugin_registry *registry, const char *plugin,
+				     const char *name, ...)
+{
+	va_list args;
+	va_start(args, name);
+	struct wall_layout_source *config = config_new(name, plugin, args);
 	va_end(args);
 	/* The source deep-copies its config. */
-	struct wall_source *source = wall_source_create(&config, registry);
-	g_ptr_array_free(config.options, TRUE);
+	struct wall_source *source = wall_source_create(config, registry);
+	wall_test_config_free(config);
 	g_assert_nonnull(source);
 	return source;
+}
+
+GSubprocess *wall_test_broker_start(int *port)
+{
+	char *path = g_find_program_in_path("mosquitto");
+	if (path == NULL) {
+		const char *sbin = "/usr/sbin/mosquitto";
+		path = g_file_test(sbin, G_FILE_TEST_IS_EXECUTABLE) ? g_strdup(sbin) : NULL;
+	}
+	if (path == NULL) {
+		g_test_skip("mosquitto is not installed");
+		return NULL;
+	}
+	*port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
+	char *port_text = g_strdup_printf("%d", *port);
+	const char *argv[] = {path, "-p", port_text, NULL};
+	GSubprocess *process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+	g_free(port_text);
+	g_free(path);
+	/* Ready once it accepts a connection. */
+	GSocketClient *client = g_socket_client_new();
+	bool up = false;
+	for (int i = 0; i < 250 && !up; i++) {
+		GSocketConnection *connection =
+			g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)*port, NULL, NULL);
+		if (connection != NULL) {
+			up = true;
+			g_object_unref(connection);
+		} else {
+			g_usleep(20000);
+		}
+	}
+	g_object_unref(client);
+	g_assert_true(up);
+	return process;
+}
+
+static void client_attach(struct wall_test_client *client)
+{
+	/* A wall that stops answering fails the test instead of hanging it. */
+	g_socket_set_timeout(g_socket_connection_get_socket(client->conn), 30);
+	client->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(client->conn)));
+	client->out = g_io_stream_get_output_stream(G_IO_STREAM(client->conn));
+}
+
+bool wall_test_client_open(struct wall_test_client *client, const char *socket_path)
+{
+	GSocketClient *sc = g_socket_client_new();
+	GSocketAddress *address = g_unix_socket_address_new(socket_path);
+	client->conn = g_socket_client_connect(sc, G_SOCKET_CONNECTABLE(address), NULL, NULL);
+	g_object_unref(address);
+	g_object_unref(sc);
+	if (client->conn == NULL) {
+		return false;
+	}
+	client_attach(client);
+	return true;
+}
+
+void wall_test_client_open_tcp(struct wall_test_client *client, uint16_t port)
+{
+	GSocketClient *sc = g_socket_client_new();
+	client->conn = g_socket_client_connect_to_host(sc, "127.0.0.1", port, NULL, NULL);
+	g_object_unref(sc);
+	g_assert_nonnull(client->conn);
+	client_attach(client);
+}
+
+void wall_test_client_close(struct wall_test_client *client)
+{
+	g_clear_object(&client->in);
+	g_clear_object(&client->conn);
+}
+
+void wall_test_client_send(struct wall_test_client *client, const void *data, size_t length)
+{
+	g_assert_true(g_output_stream_write_all(client->out, data, length, NULL, NULL, NULL));
+}
+
+char *wall_test_client_read(struct wall_test_client *client)
+{
+	gsize length;
+	return g_data_input_stream_read_line(client->in, &length, NULL, NULL);
+}
+
+JsonObject *wall_test_client_ask_ok(struct wall_test_client *client, const char *line)
+{
+	char *text = g_strconcat(line, "\n", NULL);
+	wall_test_client_send(client, text, strlen(text));
+	g_free(text);
+	return wall_test_client_read_ok(client);
+}
+
+JsonObject *wall_test_client_read_ok(struct wall_test_client *client)
+{
+	char *reply = wall_test_client_read(client);
+	g_assert_nonnull(reply);
+	if (!g_str_has_prefix(reply, "OK ")) {
+		g_printerr("unexpected reply: %s\n", reply);
+	}
+	g_assert_true(g_str_has_prefix(reply, "OK "));
+	JsonNode *node = json_from_string(reply + 3, NULL);
+	g_assert_nonnull(node);
+	JsonObject *object = json_object_ref(json_node_get_object(node));
+	json_node_unref(node);
+	g_free(reply);
+	return object;
+}
+
+void wall_test_klv_item(GByteArray *items, uint8_t tag, uint64_t value, unsigned size)
+{
+	uint8_t bytes[10] = {tag, (uint8_t)size};
+	for (unsigned i = 0; i < size; i++) {
+		bytes[2 + i] = (value >> (8 * (size - 1 - i))) & 0xff;
+	}
+	g_byte_array_append(items, bytes, size + 2);
+}
+
+GByteArray *wall_test_klv_packet(const GByteArray *items, bool corrupt)
+{
+	static const uint8_t key[16] = {0x06, 0x0e, 0x2b, 0x34, 0x02, 0x0b, 0x01, 0x01,
+					0x0e, 0x01, 0x03, 0x01, 0x01, 0x00, 0x00, 0x00};
+	GByteArray *packet = g_byte_array_new();
+	g_byte_array_append(packet, key, 16);
+	uint8_t length = (uint8_t)(items->len + 4);
+	g_byte_array_append(packet, &length, 1);
+	g_byte_array_append(packet, items->data, items->len);
+	const uint8_t checksum_head[2] = {1, 2};
+	g_byte_array_append(packet, checksum_head, 2);
+	uint16_t sum = 0;
+	for (guint i = 0; i < packet->len; i++) {
+		sum = (uint16_t)(sum + (i % 2 == 0 ? packet->data[i] << 8 : packet->data[i]));
+	}
+	if (corrupt) {
+		sum++;
+	}
+	uint8_t tail[2] = {sum >> 8, sum & 0xff};
+	g_byte_array_append(packet, tail, 2);
+	return packet;
+}
+
+enum wall_source_state wall_test_state(struct wall_source *source, char **reason)
+{
+	struct wall_source_health health;
+	wall_source_get_health(source, &health);
+	if (reason != NULL) {
+		*reason = health.reason;
+	} else {
+		g_free(health.reason);
+	}
+	return health.state;
 }
 
 static void add_status(void *user, const char *key, const char *value)
@@ -357,19 +537,27 @@ void wall_test_stop(GSubprocess *process)
 
 static char *temp_dir;
 
-static void remove_temp_dir(void)
+/* Removes path and, when it is a folder, everything in it. */
+static void remove_tree(const char *path)
 {
-	GDir *dir = g_dir_open(temp_dir, 0, NULL);
+	GDir *dir = g_file_test(path, G_FILE_TEST_IS_SYMLINK) ? NULL : g_dir_open(path, 0, NULL);
 	if (dir != NULL) {
 		const char *name;
 		while ((name = g_dir_read_name(dir)) != NULL) {
-			char *path = g_build_filename(temp_dir, name, NULL);
-			g_unlink(path);
-			g_free(path);
+			char *child = g_build_filename(path, name, NULL);
+			remove_tree(child);
+			g_free(child);
 		}
 		g_dir_close(dir);
+		g_rmdir(path);
+	} else {
+		g_unlink(path);
 	}
-	g_rmdir(temp_dir);
+}
+
+static void remove_temp_dir(void)
+{
+	remove_tree(temp_dir);
 	g_free(temp_dir);
 }
 

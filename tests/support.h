@@ -4,8 +4,10 @@
 
 #include <cairo.h>
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <wall/plugin.h>
 
 /** WALL_SOURCE_ROOT/relative. g_free the result. */
 char *wall_test_source_path(const char *relative);
@@ -68,6 +70,16 @@ void wall_test_die_with_parent(gpointer user);
 
 struct wall_plugin_registry;
 struct wall_source;
+struct wall_layout_source;
+
+/**
+ * A layout source made by hand, as the loader would make it: options as
+ * name, value pairs ended by NULL. Free it with wall_test_config_free().
+ */
+struct wall_layout_source *wall_test_config(const char *name, const char *plugin,
+					    ...) G_GNUC_NULL_TERMINATED;
+/** Accepts NULL. */
+void wall_test_config_free(struct wall_layout_source *config);
 
 /**
  * A running source of plugin, through the real host, with options given
@@ -76,13 +88,60 @@ struct wall_source;
 struct wall_source *wall_test_source(struct wall_plugin_registry *registry, const char *plugin,
 				     const char *name, ...) G_GNUC_NULL_TERMINATED;
 
+/**
+ * The source's health state; its reason goes to *reason (g_free it) when
+ * reason is not NULL.
+ */
+enum wall_source_state wall_test_state(struct wall_source *source, char **reason);
+
 /** The source's status pairs, copied into a new table (unref it). */
 GHashTable *wall_test_status(struct wall_source *source);
+
+/**
+ * A Mosquitto broker on a free loopback port (stored in *port), started
+ * for the test and ready to take connections. NULL, after marking the
+ * test skipped, when mosquitto is not installed. Stop it with
+ * wall_test_stop().
+ */
+GSubprocess *wall_test_broker_start(int *port);
+
+/** A line-based connection to a wall's control socket. */
+struct wall_test_client {
+	GSocketConnection *conn;
+	GDataInputStream *in;
+	GOutputStream *out;
+};
+
+/**
+ * Connect to the Unix socket at socket_path; false when nobody listens
+ * (yet). A wall that stops answering fails the test instead of hanging it.
+ */
+bool wall_test_client_open(struct wall_test_client *client, const char *socket_path);
+/** Connect over TCP to 127.0.0.1:port; fails the test when it cannot. */
+void wall_test_client_open_tcp(struct wall_test_client *client, uint16_t port);
+void wall_test_client_close(struct wall_test_client *client);
+/** Write bytes as they are; fails the test when it cannot. */
+void wall_test_client_send(struct wall_test_client *client, const void *data, size_t length);
+/** The next line without its newline, or NULL when the wall closed the connection. g_free it. */
+char *wall_test_client_read(struct wall_test_client *client);
+/** The next reply, which must be OK: its JSON object (json_object_unref it). */
+JsonObject *wall_test_client_read_ok(struct wall_test_client *client);
+/** Send line, then wall_test_client_read_ok(). */
+JsonObject *wall_test_client_ask_ok(struct wall_test_client *client, const char *line);
+
+/** Append one KLV item to items: tag, length, then value big-endian in size bytes. */
+void wall_test_klv_item(GByteArray *items, uint8_t tag, uint64_t value, unsigned size);
+/**
+ * A whole MISB ST 0601 packet around items: the universal key, the length,
+ * the items and the checksum (a 16-bit sum of big-endian words), off by
+ * one when corrupt. g_byte_array_unref it.
+ */
+GByteArray *wall_test_klv_packet(const GByteArray *items, bool corrupt);
 
 /** Kill a process wall_test_spawn() started, wait for it, free it. Accepts NULL. */
 void wall_test_stop(GSubprocess *process);
 
-/** A path in a fresh temporary folder removed at exit. g_free it. */
+/** A path in a fresh temporary folder removed, with all in it, at exit. g_free it. */
 char *wall_test_temp_path(const char *name);
 
 /** ASan options that walk allocation stacks fully (asan_full_unwind.c says why). */

@@ -55,7 +55,6 @@ static void test_valid(struct fixture *fixture, const void *data)
 	g_assert_nonnull(plugin->destroy);
 	g_assert_nonnull(plugin->show);
 	g_assert_nonnull(plugin->status);
-	g_assert_null(plugin->configure);
 	g_assert_true(wall_plugin_registry_get(fixture->registry, "testvalid", NULL) == plugin);
 
 	const struct wall_option *options =
@@ -78,7 +77,6 @@ static void test_old(struct fixture *fixture, const void *data)
 	g_assert_nonnull(plugin->create);
 	g_assert_nonnull(plugin->destroy);
 	/* Beyond its struct_size: the host must see nothing, not the traps. */
-	g_assert_null(plugin->configure);
 	g_assert_null(plugin->show);
 	g_assert_null(plugin->hide);
 	g_assert_null(plugin->status);
@@ -94,7 +92,17 @@ static void test_old(struct fixture *fixture, const void *data)
 
 static void test_future(struct fixture *fixture, const void *data)
 {
-	assert_refused(fixture, "testfuture", "built for plugin ABI 99, this wall speaks 1");
+	assert_refused(fixture, "testfuture", "built for plugin ABI 99, this wall speaks 2");
+}
+
+static void test_newer(struct fixture *fixture, const void *data)
+{
+	char *expected = g_strdup_printf("struct wall_plugin is %zu bytes, larger than the %zu "
+					 "this wall knows: built for a newer wall",
+					 sizeof(struct wall_plugin) + sizeof(void (*)(void *)),
+					 sizeof(struct wall_plugin));
+	assert_refused(fixture, "testnewer", expected);
+	g_free(expected);
 }
 
 static void test_no_destroy(struct fixture *fixture, const void *data)
@@ -202,6 +210,7 @@ int main(int argc, char **argv)
 	ADD("/abi/valid", test_valid);
 	ADD("/abi/old", test_old);
 	ADD("/abi/future", test_future);
+	ADD("/abi/newer", test_newer);
 	ADD("/abi/no-destroy", test_no_destroy);
 	ADD("/abi/no-entry", test_no_entry);
 	ADD("/abi/null", test_null);

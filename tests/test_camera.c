@@ -165,18 +165,6 @@ static void take_frames(struct wall_source *source, struct watch *watch)
 	wall_frame_ref_unref(ref);
 }
 
-static enum wall_source_state state_of(struct wall_source *source, char **reason)
-{
-	struct wall_source_health health;
-	wall_source_get_health(source, &health);
-	if (reason != NULL) {
-		*reason = health.reason;
-	} else {
-		g_free(health.reason);
-	}
-	return health.state;
-}
-
 /*
  * Takes frames every 10 ms until source is in state; returns the ms it
  * took, or -1 after timeout_ms.
@@ -187,7 +175,7 @@ static int64_t wait_state(struct wall_source *source, enum wall_source_state sta
 	int64_t start = g_get_monotonic_time();
 	while (g_get_monotonic_time() - start < timeout_ms * SLOW * 1000) {
 		take_frames(source, watch);
-		if (state_of(source, NULL) == state) {
+		if (wall_test_state(source, NULL) == state) {
 			return (g_get_monotonic_time() - start) / 1000;
 		}
 		g_usleep(10000);
@@ -212,7 +200,7 @@ struct status_copy {
 static void assert_reason(struct wall_source *source, const char *expected)
 {
 	char *reason = NULL;
-	g_assert_cmpint(state_of(source, &reason), ==, WALL_SOURCE_STATE_OFFLINE);
+	g_assert_cmpint(wall_test_state(source, &reason), ==, WALL_SOURCE_STATE_OFFLINE);
 	g_assert_cmpstr(reason, ==, expected);
 	g_free(reason);
 }
@@ -458,7 +446,7 @@ static void test_failures(void)
 		int64_t begin = g_get_monotonic_time();
 		while ((g_get_monotonic_time() - begin) < 10 * G_USEC_PER_SEC) {
 			take_frames(good, &watch);
-			if (state_of(bad[i].source, NULL) == WALL_SOURCE_STATE_OFFLINE) {
+			if (wall_test_state(bad[i].source, NULL) == WALL_SOURCE_STATE_OFFLINE) {
 				ms = (g_get_monotonic_time() - begin) / 1000;
 				break;
 			}
@@ -475,7 +463,7 @@ static void test_failures(void)
 	/* 25 fps sent: a failing neighbour that blocked this camera would
 	 * bring it near zero; the margin is for a shared, noisy machine. */
 	g_assert_cmpfloat(fps, >, 15.0 / SLOW);
-	g_assert_cmpint(state_of(good, NULL), ==, WALL_SOURCE_STATE_LIVE);
+	g_assert_cmpint(wall_test_state(good, NULL), ==, WALL_SOURCE_STATE_LIVE);
 	g_assert_cmpint(wait_state(goodauth, WALL_SOURCE_STATE_LIVE, 10000, NULL), >=, 0);
 
 	/* The password never shows in status. */
@@ -573,7 +561,7 @@ static void test_sub_to_main(void)
 	int64_t switch_ms = -1;
 	while (g_get_monotonic_time() - start < 10 * G_USEC_PER_SEC) {
 		take_frames(source, &watch);
-		g_assert_cmpint(state_of(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
+		g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
 		if (watch.width_px == 640) {
 			switch_ms = (g_get_monotonic_time() - start) / 1000;
 			break;
@@ -596,7 +584,7 @@ static void test_sub_to_main(void)
 	start = g_get_monotonic_time();
 	while (watch.width_px != 320 && g_get_monotonic_time() - start < 10 * G_USEC_PER_SEC) {
 		take_frames(source, &watch);
-		g_assert_cmpint(state_of(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
+		g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
 		g_usleep(5000);
 	}
 	g_assert_cmpuint(watch.width_px, ==, 320);

@@ -31,12 +31,6 @@ struct wall_process {
 	char *shots_dir;
 };
 
-struct client {
-	GSocketConnection *conn;
-	GDataInputStream *in;
-	GOutputStream *out;
-};
-
 static int counter;
 
 static char *copy_layout(void)
@@ -54,79 +48,17 @@ static char *copy_layout(void)
 	return path;
 }
 
-static bool client_open(struct client *client, const char *socket_path)
-{
-	GSocketClient *sc = g_socket_client_new();
-	GSocketAddress *address = g_unix_socket_address_new(socket_path);
-	client->conn = g_socket_client_connect(sc, G_SOCKET_CONNECTABLE(address), NULL, NULL);
-	g_object_unref(address);
-	g_object_unref(sc);
-	if (client->conn == NULL) {
-		return false;
-	}
-	/* A wall that stops answering fails the test instead of hanging it. */
-	g_socket_set_timeout(g_socket_connection_get_socket(client->conn), 20);
-	client->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(client->conn)));
-	client->out = g_io_stream_get_output_stream(G_IO_STREAM(client->conn));
-	return true;
-}
-
-static void client_open_tcp(struct client *client, guint16 port)
-{
-	GSocketClient *sc = g_socket_client_new();
-	client->conn = g_socket_client_connect_to_host(sc, "127.0.0.1", port, NULL, NULL);
-	g_object_unref(sc);
-	g_assert_nonnull(client->conn);
-	g_socket_set_timeout(g_socket_connection_get_socket(client->conn), 20);
-	client->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(client->conn)));
-	client->out = g_io_stream_get_output_stream(G_IO_STREAM(client->conn));
-}
-
-static void client_close(struct client *client)
-{
-	g_clear_object(&client->in);
-	g_clear_object(&client->conn);
-}
-
-static void client_send_raw(struct client *client, const void *data, gsize length)
-{
-	g_assert_true(g_output_stream_write_all(client->out, data, length, NULL, NULL, NULL));
-}
-
-/* The next line, or NULL when the wall closed the connection. */
-static char *client_read(struct client *client)
-{
-	gsize length;
-	return g_data_input_stream_read_line(client->in, &length, NULL, NULL);
-}
-
-static char *ask(struct client *client, const char *line)
+static char *ask(struct wall_test_client *client, const char *line)
 {
 	char *text = g_strdup_printf("%s\n", line);
-	client_send_raw(client, text, strlen(text));
+	wall_test_client_send(client, text, strlen(text));
 	g_free(text);
-	char *reply = client_read(client);
+	char *reply = wall_test_client_read(client);
 	g_assert_nonnull(reply);
 	return reply;
 }
 
-/* Send line, expect OK, return its JSON object (unref it). */
-static JsonObject *ask_ok(struct client *client, const char *line)
-{
-	char *reply = ask(client, line);
-	if (!g_str_has_prefix(reply, "OK ")) {
-		g_printerr("%s -> %s\n", line, reply);
-	}
-	g_assert_true(g_str_has_prefix(reply, "OK "));
-	JsonNode *node = json_from_string(reply + 3, NULL);
-	g_assert_nonnull(node);
-	JsonObject *object = json_object_ref(json_node_get_object(node));
-	json_node_unref(node);
-	g_free(reply);
-	return object;
-}
-
-static void ask_err(struct client *client, const char *line, const char *code)
+static void ask_err(struct wall_test_client *client, const char *line, const char *code)
 {
 	char *reply = ask(client, line);
 	char *want = g_strdup_printf("ERR %s ", code);
@@ -143,9 +75,9 @@ static int64_t frame_of(JsonObject *object)
 	return json_object_get_int_member(object, "frame");
 }
 
-static int64_t status_frame(struct client *client)
+static int64_t status_frame(struct wall_test_client *client)
 {
-	JsonObject *status = ask_ok(client, "STATUS");
+	JsonObject *status = wall_test_client_ask_ok(client, "STATUS");
 	int64_t frame = frame_of(status);
 	json_object_unref(status);
 	return frame;
@@ -184,9 +116,9 @@ static struct wall_process *wall_start_full(const char *layout_path, const char 
 	g_free(fps);
 	/* Ready when the socket answers. */
 	for (int i = 0; i < 200; i++) {
-		struct client probe = {0};
-		if (client_open(&probe, wall->socket_path)) {
-			client_close(&probe);
+		struct wall_test_client probe = {0};
+		if (wall_test_client_open(&probe, wall->socket_path)) {
+			wall_test_client_close(&probe);
 			return wall;
 		}
 		g_usleep(50000);
@@ -227,10 +159,10 @@ static void wall_stop(struct wall_process *wall, bool kill)
 	g_free(wall);
 }
 
-static cairo_surface_t *screenshot(struct client *client, int64_t *frame)
+static cairo_surface_t *screenshot(struct wall_test_client *client, int64_t *frame)
 {
 	/* A name, written into the wall's screenshot folder; the reply says where. */
-	JsonObject *reply = ask_ok(client, "SCREENSHOT shot.png");
+	JsonObject *reply = wall_test_client_ask_ok(client, "SCREENSHOT shot.png");
 	if (frame != NULL) {
 		*frame = frame_of(reply);
 	}
@@ -251,7 +183,7 @@ static void assert_pixel(cairo_surface_t *surface, int x, int y, uint32_t want)
 	g_assert_true(wall_test_color_near(got, want, 6));
 }
 
-static void assert_screen(struct client *client, uint32_t left, uint32_t right)
+static void assert_screen(struct wall_test_client *client, uint32_t left, uint32_t right)
 {
 	cairo_surface_t *shot = screenshot(client, NULL);
 	assert_pixel(shot, 80, 60, left);
@@ -276,8 +208,8 @@ static const char *tile_source(JsonObject *status, const char *id)
 static void test_basics(void)
 {
 	struct wall_process *wall = wall_start();
-	struct client c = {0};
-	g_assert_true(client_open(&c, wall->socket_path));
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 
 	char *reply = ask(&c, "PING");
 	g_assert_cmpstr(reply, ==, "OK {\"pong\":true}");
@@ -289,27 +221,27 @@ static void test_basics(void)
 	g_assert_true(g_str_has_prefix(reply, "#t9 ERR unknown "));
 	g_free(reply);
 
-	JsonObject *help = ask_ok(&c, "HELP");
+	JsonObject *help = wall_test_client_ask_ok(&c, "HELP");
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(help, "commands")), >,
 			 10);
 	json_object_unref(help);
 
-	JsonObject *list = ask_ok(&c, "LIST SCENES");
+	JsonObject *list = wall_test_client_ask_ok(&c, "LIST SCENES");
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(list, "scenes")), ==, 3);
 	json_object_unref(list);
-	list = ask_ok(&c, "list sources");
+	list = wall_test_client_ask_ok(&c, "list sources");
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(list, "sources")), ==,
 			 4);
 	json_object_unref(list);
-	list = ask_ok(&c, "LIST PRESETS");
+	list = wall_test_client_ask_ok(&c, "LIST PRESETS");
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(list, "presets")), ==,
 			 2);
 	json_object_unref(list);
-	list = ask_ok(&c, "LIST TILES");
+	list = wall_test_client_ask_ok(&c, "LIST TILES");
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(list, "tiles")), ==, 2);
 	json_object_unref(list);
 
-	JsonObject *status = ask_ok(&c, "STATUS");
+	JsonObject *status = wall_test_client_ask_ok(&c, "STATUS");
 	g_assert_cmpstr(json_object_get_string_member(status, "scene"), ==, "main");
 	g_assert_cmpstr(tile_source(status, "t1"), ==, "red");
 	int64_t before = frame_of(status);
@@ -317,7 +249,7 @@ static void test_basics(void)
 	assert_screen(&c, RED, BLUE);
 
 	/* A scene change lands on a later frame, and the screenshot shows it. */
-	JsonObject *scene = ask_ok(&c, "SCENE other");
+	JsonObject *scene = wall_test_client_ask_ok(&c, "SCENE other");
 	int64_t landed = frame_of(scene);
 	g_assert_cmpint(landed, >, before);
 	json_object_unref(scene);
@@ -333,68 +265,68 @@ static void test_basics(void)
 	ask_err(&c, "SCENE main TRANSITION fade 99999", "usage");
 
 	/* Presets from the layout, saved ones, and deleting them. */
-	JsonObject *preset = ask_ok(&c, "PRESET 1");
+	JsonObject *preset = wall_test_client_ask_ok(&c, "PRESET 1");
 	g_assert_cmpstr(json_object_get_string_member(preset, "scene"), ==, "main");
 	json_object_unref(preset);
 	assert_screen(&c, RED, BLUE);
-	json_object_unref(ask_ok(&c, "TILE t1 SOURCE green"));
+	json_object_unref(wall_test_client_ask_ok(&c, "TILE t1 SOURCE green"));
 	assert_screen(&c, GREEN, BLUE);
-	json_object_unref(ask_ok(&c, "PRESET SAVE 7 早会 布局"));
-	json_object_unref(ask_ok(&c, "PRESET 2"));
+	json_object_unref(wall_test_client_ask_ok(&c, "PRESET SAVE 7 早会 布局"));
+	json_object_unref(wall_test_client_ask_ok(&c, "PRESET 2"));
 	assert_screen(&c, GREEN, GREEN);
-	preset = ask_ok(&c, "PRESET 7");
+	preset = wall_test_client_ask_ok(&c, "PRESET 7");
 	g_assert_cmpstr(json_object_get_string_member(preset, "scene"), ==, "main");
 	json_object_unref(preset);
 	assert_screen(&c, GREEN, BLUE);
-	list = ask_ok(&c, "LIST PRESETS");
+	list = wall_test_client_ask_ok(&c, "LIST PRESETS");
 	JsonArray *presets = json_object_get_array_member(list, "presets");
 	g_assert_cmpuint(json_array_get_length(presets), ==, 3);
 	JsonObject *seven = json_array_get_object_element(presets, 2);
 	g_assert_cmpstr(json_object_get_string_member(seven, "name"), ==, "早会 布局");
 	json_object_unref(list);
-	json_object_unref(ask_ok(&c, "PRESET DELETE 7"));
+	json_object_unref(wall_test_client_ask_ok(&c, "PRESET DELETE 7"));
 	ask_err(&c, "PRESET 7", "not-found");
 	ask_err(&c, "PRESET DELETE 7", "not-found");
 	ask_err(&c, "PRESET 0", "usage");
 	ask_err(&c, "PRESET many", "usage");
 
 	/* Pins. */
-	json_object_unref(ask_ok(&c, "TILE t1 RESET"));
+	json_object_unref(wall_test_client_ask_ok(&c, "TILE t1 RESET"));
 	assert_screen(&c, RED, BLUE);
 	ask_err(&c, "TILE t9 SOURCE green", "not-found");
 	ask_err(&c, "TILE t1 SOURCE nothing", "not-found");
 	ask_err(&c, "TILE t1 SOURCE", "usage");
 
 	/* A batch lands on one frame. */
-	json_object_unref(ask_ok(&c, "BEGIN"));
-	json_object_unref(ask_ok(&c, "SCENE other"));
-	json_object_unref(ask_ok(&c, "SCENE main"));
-	json_object_unref(ask_ok(&c, "TILE t2 SOURCE grey"));
+	json_object_unref(wall_test_client_ask_ok(&c, "BEGIN"));
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE other"));
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE main"));
+	json_object_unref(wall_test_client_ask_ok(&c, "TILE t2 SOURCE grey"));
 	reply = ask(&c, "#done COMMIT");
 	g_assert_true(g_str_has_prefix(reply, "#done OK {\"frame\":"));
 	g_free(reply);
 	assert_screen(&c, RED, GREY);
 	ask_err(&c, "COMMIT", "state");
-	json_object_unref(ask_ok(&c, "BEGIN"));
+	json_object_unref(wall_test_client_ask_ok(&c, "BEGIN"));
 	ask_err(&c, "BEGIN", "state");
 	ask_err(&c, "SUBSCRIBE", "state");
-	JsonObject *aborted = ask_ok(&c, "ABORT");
+	JsonObject *aborted = wall_test_client_ask_ok(&c, "ABORT");
 	g_assert_cmpint(json_object_get_int_member(aborted, "aborted"), ==, 0);
 	json_object_unref(aborted);
 	/* A failing command stops the batch with ERR. */
-	json_object_unref(ask_ok(&c, "BEGIN"));
-	json_object_unref(ask_ok(&c, "SCENE nowhere"));
+	json_object_unref(wall_test_client_ask_ok(&c, "BEGIN"));
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE nowhere"));
 	ask_err(&c, "COMMIT", "not-found");
 
 	/* Data for panels. */
-	JsonObject *data = ask_ok(&c, "DATA district.rank {\"rows\": [1, 2, 3]}");
+	JsonObject *data = wall_test_client_ask_ok(&c, "DATA district.rank {\"rows\": [1, 2, 3]}");
 	g_assert_cmpstr(json_object_get_string_member(data, "key"), ==, "district.rank");
 	json_object_unref(data);
 	ask_err(&c, "DATA district.rank {not json", "usage");
 	ask_err(&c, "DATA", "usage");
 
 	/* The audit log has the changes, with frames. */
-	JsonObject *audit = ask_ok(&c, "AUDIT 100");
+	JsonObject *audit = wall_test_client_ask_ok(&c, "AUDIT 100");
 	JsonArray *rows = json_object_get_array_member(audit, "audit");
 	g_assert_cmpuint(json_array_get_length(rows), >=, 10);
 	/* Screenshots are audited too: the first change is after the first of them. */
@@ -407,15 +339,15 @@ static void test_basics(void)
 	g_assert_true(g_str_has_prefix(json_object_get_string_member(first, "peer"), "uid:"));
 	json_object_unref(audit);
 
-	client_close(&c);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 }
 
 static void test_transitions(void)
 {
 	struct wall_process *wall = wall_start();
-	struct client c = {0};
-	g_assert_true(client_open(&c, wall->socket_path));
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 
 	/* Wait for the first picture, so the old one is known. */
 	for (int i = 0; i < 100; i++) {
@@ -428,25 +360,25 @@ static void test_transitions(void)
 		g_usleep(100 * 1000);
 	}
 	/* A long wipe: half way, the left half is new and the right half old. */
-	json_object_unref(ask_ok(&c, "SCENE other TRANSITION wipe 3000"));
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE other TRANSITION wipe 3000"));
 	g_usleep(1500 * 1000);
 	cairo_surface_t *shot = screenshot(&c, NULL);
 	assert_pixel(shot, 5, 90, GREEN);
 	assert_pixel(shot, 315, 90, BLUE);
 	cairo_surface_destroy(shot);
-	JsonObject *status = ask_ok(&c, "STATUS");
+	JsonObject *status = wall_test_client_ask_ok(&c, "STATUS");
 	g_assert_true(json_object_get_boolean_member(status, "transition"));
 	json_object_unref(status);
 
 	/* Interrupted by a cut: it ends at once, cleanly. */
-	json_object_unref(ask_ok(&c, "SCENE main"));
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE main"));
 	assert_screen(&c, RED, BLUE);
-	status = ask_ok(&c, "STATUS");
+	status = wall_test_client_ask_ok(&c, "STATUS");
 	g_assert_false(json_object_get_boolean_member(status, "transition"));
 	json_object_unref(status);
 
 	/* A fade mixes the two pictures, then settles on the new one. */
-	json_object_unref(ask_ok(&c, "SCENE other TRANSITION fade 3000"));
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE other TRANSITION fade 3000"));
 	g_usleep(1500 * 1000);
 	shot = screenshot(&c, NULL);
 	uint32_t mid = wall_test_pixel(shot, 80, 60);
@@ -454,49 +386,49 @@ static void test_transitions(void)
 	g_assert_false(wall_test_color_near(mid, RED, 20));
 	g_assert_false(wall_test_color_near(mid, GREEN, 20));
 	/* Interrupted by another fade, which starts from the mixed picture. */
-	json_object_unref(ask_ok(&c, "SCENE main TRANSITION fade 200"));
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE main TRANSITION fade 200"));
 	g_usleep(600 * 1000);
 	assert_screen(&c, RED, BLUE);
 
-	client_close(&c);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 }
 
 static void test_tours_and_alarms(void)
 {
 	struct wall_process *wall = wall_start();
-	struct client c = {0};
-	g_assert_true(client_open(&c, wall->socket_path));
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 
-	json_object_unref(ask_ok(&c, "SCENE touring"));
-	JsonObject *status = ask_ok(&c, "STATUS");
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE touring"));
+	JsonObject *status = wall_test_client_ask_ok(&c, "STATUS");
 	g_assert_cmpstr(tile_source(status, "tour"), ==, "red");
 	json_object_unref(status);
-	json_object_unref(ask_ok(&c, "TOUR tour PAUSE"));
-	json_object_unref(ask_ok(&c, "TOUR tour NEXT"));
+	json_object_unref(wall_test_client_ask_ok(&c, "TOUR tour PAUSE"));
+	json_object_unref(wall_test_client_ask_ok(&c, "TOUR tour NEXT"));
 	assert_screen(&c, BLUE, GREY);
 	g_usleep(1300 * 1000);
 	/* Paused: still on blue after a dwell. */
 	assert_screen(&c, BLUE, GREY);
-	json_object_unref(ask_ok(&c, "TOUR tour RESUME"));
+	json_object_unref(wall_test_client_ask_ok(&c, "TOUR tour RESUME"));
 	/* The dwell is 1 s: within 2.5 s it has moved on by itself. */
 	g_usleep(2500 * 1000);
-	status = ask_ok(&c, "STATUS");
+	status = wall_test_client_ask_ok(&c, "STATUS");
 	g_assert_cmpstr(tile_source(status, "tour"), !=, "blue");
 	json_object_unref(status);
-	json_object_unref(ask_ok(&c, "TOUR tour STOP"));
+	json_object_unref(wall_test_client_ask_ok(&c, "TOUR tour STOP"));
 	assert_screen(&c, RED, GREY);
-	json_object_unref(ask_ok(&c, "TOUR tour START"));
+	json_object_unref(wall_test_client_ask_ok(&c, "TOUR tour START"));
 	ask_err(&c, "TOUR still NEXT", "state");
 	ask_err(&c, "TOUR nowhere NEXT", "not-found");
 	ask_err(&c, "TOUR tour JUMP", "usage");
 
 	/* An alarm pops green onto t2 with a red border, a second one queues. */
-	json_object_unref(ask_ok(&c, "SCENE main"));
-	JsonObject *alarm = ask_ok(&c, "ALARM green TILE t2 FOR 2");
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE main"));
+	JsonObject *alarm = wall_test_client_ask_ok(&c, "ALARM green TILE t2 FOR 2");
 	g_assert_cmpint(json_object_get_int_member(alarm, "queued"), ==, 0);
 	json_object_unref(alarm);
-	alarm = ask_ok(&c, "ALARM grey FOR 1 PRIORITY 5");
+	alarm = wall_test_client_ask_ok(&c, "ALARM grey FOR 1 PRIORITY 5");
 	g_assert_cmpint(json_object_get_int_member(alarm, "queued"), ==, 1);
 	json_object_unref(alarm);
 	cairo_surface_t *shot = screenshot(&c, NULL);
@@ -510,30 +442,30 @@ static void test_tours_and_alarms(void)
 	ask_err(&c, "ALARM green FOR never", "usage");
 	/* After 2 s the queued one shows, on the largest tile, then all ends. */
 	g_usleep(2300 * 1000);
-	status = ask_ok(&c, "STATUS");
+	status = wall_test_client_ask_ok(&c, "STATUS");
 	g_assert_cmpstr(tile_source(status, "t1"), ==, "grey");
 	json_object_unref(status);
-	JsonObject *cleared = ask_ok(&c, "ALARM CLEAR");
+	JsonObject *cleared = wall_test_client_ask_ok(&c, "ALARM CLEAR");
 	g_assert_cmpint(json_object_get_int_member(cleared, "cleared"), ==, 1);
 	json_object_unref(cleared);
 	assert_screen(&c, RED, BLUE);
 
-	client_close(&c);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 }
 
 static void test_events(void)
 {
 	struct wall_process *wall = wall_start();
-	struct client watcher = {0};
-	struct client c = {0};
-	g_assert_true(client_open(&watcher, wall->socket_path));
-	g_assert_true(client_open(&c, wall->socket_path));
-	json_object_unref(ask_ok(&watcher, "SUBSCRIBE"));
-	json_object_unref(ask_ok(&c, "PRESET 2"));
+	struct wall_test_client watcher = {0};
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&watcher, wall->socket_path));
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	json_object_unref(wall_test_client_ask_ok(&watcher, "SUBSCRIBE"));
+	json_object_unref(wall_test_client_ask_ok(&c, "PRESET 2"));
 	bool seen = false;
 	for (int i = 0; i < 20 && !seen; i++) {
-		char *line = client_read(&watcher);
+		char *line = wall_test_client_read(&watcher);
 		g_assert_nonnull(line);
 		g_assert_true(g_str_has_prefix(line, "EVENT {"));
 		seen = strstr(line, "\"event\":\"scene\"") != NULL &&
@@ -542,20 +474,20 @@ static void test_events(void)
 		g_free(line);
 	}
 	g_assert_true(seen);
-	client_close(&watcher);
-	client_close(&c);
+	wall_test_client_close(&watcher);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 }
 
 static void test_reload(void)
 {
 	struct wall_process *wall = wall_start();
-	struct client c = {0};
-	g_assert_true(client_open(&c, wall->socket_path));
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 	char *good;
 	g_assert_true(g_file_get_contents(wall->layout_path, &good, NULL, NULL));
 
-	JsonObject *reloaded = ask_ok(&c, "RELOAD");
+	JsonObject *reloaded = wall_test_client_ask_ok(&c, "RELOAD");
 	g_assert_cmpstr(json_object_get_string_member(reloaded, "scene"), ==, "main");
 	json_object_unref(reloaded);
 
@@ -604,12 +536,12 @@ static void test_reload(void)
 	bool found = false;
 	for (int i = 0; i < 50 && !found; i++) {
 		g_usleep(100 * 1000);
-		JsonObject *list = ask_ok(&c, "LIST SCENES");
+		JsonObject *list = wall_test_client_ask_ok(&c, "LIST SCENES");
 		found = json_array_get_length(json_object_get_array_member(list, "scenes")) == 4;
 		json_object_unref(list);
 	}
 	g_assert_true(found);
-	json_object_unref(ask_ok(&c, "SCENE extra"));
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE extra"));
 	assert_screen(&c, GREY, GREY);
 
 	g_string_free(with_extra, TRUE);
@@ -617,7 +549,7 @@ static void test_reload(void)
 	g_string_free(text, TRUE);
 	g_free(bad);
 	g_free(good);
-	client_close(&c);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 }
 
@@ -630,35 +562,35 @@ struct flood {
 static gpointer connect_and_ping(gpointer data)
 {
 	struct flood *flood = data;
-	struct client c = {0};
-	if (!client_open(&c, flood->socket_path)) {
+	struct wall_test_client c = {0};
+	if (!wall_test_client_open(&c, flood->socket_path)) {
 		g_atomic_int_inc(&flood->refused);
 		return NULL;
 	}
-	client_send_raw(&c, "PING\n", 5);
-	char *reply = client_read(&c);
+	wall_test_client_send(&c, "PING\n", 5);
+	char *reply = wall_test_client_read(&c);
 	if (reply != NULL && strcmp(reply, "OK {\"pong\":true}") == 0) {
 		g_atomic_int_inc(&flood->ok);
 	} else {
 		g_atomic_int_inc(&flood->refused);
 	}
 	g_free(reply);
-	client_close(&c);
+	wall_test_client_close(&c);
 	return NULL;
 }
 
 static void test_malformed(void)
 {
 	struct wall_process *wall = wall_start();
-	struct client c = {0};
-	g_assert_true(client_open(&c, wall->socket_path));
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 	int64_t start_frame = status_frame(&c);
 	int64_t start_us = g_get_monotonic_time();
 
 	/* Binary garbage: ERR for each line, and the connection still works. */
 	static const unsigned char garbage[] = {0xff, 0xfe, 0x00, 0x01, 0x80, '\n'};
-	client_send_raw(&c, garbage, sizeof(garbage));
-	char *reply = client_read(&c);
+	wall_test_client_send(&c, garbage, sizeof(garbage));
+	char *reply = wall_test_client_read(&c);
 	g_assert_true(g_str_has_prefix(reply, "ERR syntax "));
 	g_free(reply);
 	ask_err(&c, "\x1b[A", "syntax");
@@ -674,27 +606,27 @@ static void test_malformed(void)
 	reply = ask(&c, "PING");
 	g_assert_cmpstr(reply, ==, "OK {\"pong\":true}");
 	g_free(reply);
-	client_close(&c);
+	wall_test_client_close(&c);
 
 	/* A 10 MB line: ERR too-long, then the wall closes the connection. */
-	g_assert_true(client_open(&c, wall->socket_path));
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 	gsize big = 10 * 1024 * 1024;
 	char *line = g_malloc(big);
 	memset(line, 'A', big);
 	/* The wall may close before all of it is sent; that is its right. */
 	g_output_stream_write_all(c.out, line, big, NULL, NULL, NULL);
 	g_free(line);
-	reply = client_read(&c);
+	reply = wall_test_client_read(&c);
 	g_assert_nonnull(reply);
 	g_assert_true(g_str_has_prefix(reply, "ERR too-long "));
 	g_free(reply);
-	g_assert_null(client_read(&c));
-	client_close(&c);
+	g_assert_null(wall_test_client_read(&c));
+	wall_test_client_close(&c);
 
 	/* Half a line, then gone. */
-	g_assert_true(client_open(&c, wall->socket_path));
-	client_send_raw(&c, "SCENE oth", 9);
-	client_close(&c);
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	wall_test_client_send(&c, "SCENE oth", 9);
+	wall_test_client_close(&c);
 
 	/* 200 connections at once: each is answered. */
 	struct flood flood = {.socket_path = wall->socket_path};
@@ -708,27 +640,27 @@ static void test_malformed(void)
 	g_assert_cmpint(flood.ok, ==, 200);
 
 	/* And the wall kept its frame rate through all of it. */
-	g_assert_true(client_open(&c, wall->socket_path));
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 	g_usleep(1000 * 1000);
 	int64_t frames = status_frame(&c) - start_frame;
 	double seconds = (double)(g_get_monotonic_time() - start_us) / G_USEC_PER_SEC;
 	g_test_message("%.1f fps while attacked (target %d)", frames / seconds, FPS);
 	g_assert_cmpfloat(frames / seconds, >, FPS * 0.8);
-	client_close(&c);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 }
 
 static void test_latency(void)
 {
 	struct wall_process *wall = wall_start();
-	struct client c = {0};
-	g_assert_true(client_open(&c, wall->socket_path));
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 	enum { N = 60 };
 	double ms[N];
 	int64_t last_frame = 0;
 	for (int i = 0; i < N; i++) {
 		int64_t t0 = g_get_monotonic_time();
-		JsonObject *reply = ask_ok(&c, i % 2 == 0 ? "SCENE other" : "SCENE main");
+		JsonObject *reply = wall_test_client_ask_ok(&c, i % 2 == 0 ? "SCENE other" : "SCENE main");
 		ms[i] = (double)(g_get_monotonic_time() - t0) / 1000.0;
 		g_assert_cmpint(frame_of(reply), >, last_frame);
 		last_frame = frame_of(reply);
@@ -746,7 +678,7 @@ static void test_latency(void)
 		       sum / N, worst, FPS, period_ms);
 	/* Applied at the next frame start, answered after it is presented. */
 	g_assert_cmpfloat(sum / N, <, 2.5 * period_ms);
-	client_close(&c);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 }
 
@@ -755,36 +687,36 @@ static void test_persistence(void)
 	char *layout = copy_layout();
 	char *state = wall_test_temp_path("persist.sqlite");
 	struct wall_process *wall = wall_start_full(layout, state, NULL);
-	struct client c = {0};
-	g_assert_true(client_open(&c, wall->socket_path));
-	json_object_unref(ask_ok(&c, "SCENE main"));
-	json_object_unref(ask_ok(&c, "TILE t2 SOURCE green"));
-	json_object_unref(ask_ok(&c, "PRESET SAVE 4 green right"));
-	json_object_unref(ask_ok(&c, "SCENE touring"));
-	client_close(&c);
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE main"));
+	json_object_unref(wall_test_client_ask_ok(&c, "TILE t2 SOURCE green"));
+	json_object_unref(wall_test_client_ask_ok(&c, "PRESET SAVE 4 green right"));
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE touring"));
+	wall_test_client_close(&c);
 	wall_stop(wall, true);
 
 	wall = wall_start_full(layout, state, NULL);
-	g_assert_true(client_open(&c, wall->socket_path));
-	JsonObject *status = ask_ok(&c, "STATUS");
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	JsonObject *status = wall_test_client_ask_ok(&c, "STATUS");
 	g_assert_cmpstr(json_object_get_string_member(status, "scene"), ==, "touring");
 	json_object_unref(status);
-	json_object_unref(ask_ok(&c, "PRESET 4"));
+	json_object_unref(wall_test_client_ask_ok(&c, "PRESET 4"));
 	assert_screen(&c, RED, GREEN);
-	JsonObject *audit = ask_ok(&c, "AUDIT 3");
+	JsonObject *audit = wall_test_client_ask_ok(&c, "AUDIT 3");
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(audit, "audit")), ==, 3);
 	json_object_unref(audit);
-	client_close(&c);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 
 	/* --scene wins over the saved state. */
 	const char *extra[] = {"--scene", "other", NULL};
 	wall = wall_start_full(layout, state, extra);
-	g_assert_true(client_open(&c, wall->socket_path));
-	status = ask_ok(&c, "STATUS");
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	status = wall_test_client_ask_ok(&c, "STATUS");
 	g_assert_cmpstr(json_object_get_string_member(status, "scene"), ==, "other");
 	json_object_unref(status);
-	client_close(&c);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 	g_free(state);
 	g_free(layout);
@@ -814,8 +746,8 @@ static void test_auth(void)
 	char *listen = g_strdup_printf("127.0.0.1:%u", port);
 	const char *extra[] = {"--listen", listen, "--token-file", token_path, NULL};
 	struct wall_process *wall = wall_start_full(layout, state, extra);
-	struct client c = {0};
-	client_open_tcp(&c, port);
+	struct wall_test_client c = {0};
+	wall_test_client_open_tcp(&c, port);
 	/* PING and HELP need no token; the rest does. */
 	char *reply = ask(&c, "PING");
 	g_assert_cmpstr(reply, ==, "OK {\"pong\":true}");
@@ -823,23 +755,23 @@ static void test_auth(void)
 	ask_err(&c, "STATUS", "auth");
 	ask_err(&c, "SCENE other", "auth");
 	ask_err(&c, "AUTH wrong-token", "auth");
-	json_object_unref(ask_ok(&c, "AUTH s3cret-token-42"));
-	json_object_unref(ask_ok(&c, "SCENE other"));
-	client_close(&c);
+	json_object_unref(wall_test_client_ask_ok(&c, "AUTH s3cret-token-42"));
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE other"));
+	wall_test_client_close(&c);
 
 	/* Three wrong tokens and the wall hangs up. */
-	client_open_tcp(&c, port);
+	wall_test_client_open_tcp(&c, port);
 	ask_err(&c, "AUTH a", "auth");
 	ask_err(&c, "AUTH b", "auth");
 	ask_err(&c, "AUTH c", "auth");
-	reply = client_read(&c);
+	reply = wall_test_client_read(&c);
 	g_assert_true(reply == NULL || g_str_has_prefix(reply, "ERR auth"));
 	g_free(reply);
-	client_close(&c);
+	wall_test_client_close(&c);
 
 	/* The Unix socket needs no token: its file permissions guard it. */
-	g_assert_true(client_open(&c, wall->socket_path));
-	JsonObject *audit = ask_ok(&c, "AUDIT 10");
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	JsonObject *audit = wall_test_client_ask_ok(&c, "AUDIT 10");
 	JsonArray *rows = json_object_get_array_member(audit, "audit");
 	bool refused_logged = false;
 	bool tcp_logged = false;
@@ -858,7 +790,7 @@ static void test_auth(void)
 	g_assert_false(refused_logged);
 	g_assert_true(tcp_logged);
 	json_object_unref(audit);
-	client_close(&c);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 	g_free(listen);
 	g_free(token_path);
@@ -894,6 +826,14 @@ static void test_wallctl(void)
 	g_assert_cmpint(run_wallctl(preset, &out), ==, 0);
 	g_assert_true(g_str_has_prefix(out, "{\"frame\":"));
 	g_free(out);
+	/* wallctl checks durations with the layout's grammar, as the wall does. */
+	const char *fade[] = {"--socket", s, "--json", "scene", "main", "transition", "fade", "1.5s",
+			      NULL};
+	g_assert_cmpint(run_wallctl(fade, &out), ==, 0);
+	g_assert_nonnull(strstr(out, "\"duration_ms\":1500"));
+	g_free(out);
+	const char *bad_for[] = {"--socket", s, "alarm", "cam", "for", "soon", NULL};
+	g_assert_cmpint(run_wallctl(bad_for, NULL), ==, 2);
 	const char *name[] = {"--socket", s, "preset", "save", "3", "night shift", NULL};
 	g_assert_cmpint(run_wallctl(name, NULL), ==, 0);
 	const char *missing[] = {"--socket", s, "scene", "nowhere", NULL};
@@ -917,9 +857,9 @@ static void test_wallctl(void)
 
 #define TOKEN "s3cret-token-42"
 
-static int64_t control_counter(struct client *client, const char *name)
+static int64_t control_counter(struct wall_test_client *client, const char *name)
 {
-	JsonObject *status = ask_ok(client, "STATUS");
+	JsonObject *status = wall_test_client_ask_ok(client, "STATUS");
 	JsonObject *control = json_object_get_object_member(status, "control");
 	g_assert_nonnull(control);
 	g_assert_true(json_object_has_member(control, name));
@@ -1007,10 +947,10 @@ static void test_tcp_trust(void)
 	char *layout = copy_layout();
 	const char *insecure[] = {"--listen", listen, "--listen-insecure-loopback", NULL};
 	struct wall_process *wall = wall_start_full(layout, state, insecure);
-	struct client c = {0};
-	client_open_tcp(&c, port);
-	json_object_unref(ask_ok(&c, "SCENE other"));
-	client_close(&c);
+	struct wall_test_client c = {0};
+	wall_test_client_open_tcp(&c, port);
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE other"));
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 
 	g_free(layout);
@@ -1024,32 +964,32 @@ static void test_auth_deadline(void)
 {
 	guint16 port = (guint16)wall_test_free_port(G_SOCKET_TYPE_STREAM);
 	struct wall_process *wall = wall_start_tcp(port, "--auth-timeout", "1");
-	struct client silent = {0};
-	struct client pinging = {0};
-	struct client authed = {0};
-	client_open_tcp(&silent, port);
-	client_open_tcp(&pinging, port);
-	client_open_tcp(&authed, port);
-	json_object_unref(ask_ok(&authed, "AUTH " TOKEN));
+	struct wall_test_client silent = {0};
+	struct wall_test_client pinging = {0};
+	struct wall_test_client authed = {0};
+	wall_test_client_open_tcp(&silent, port);
+	wall_test_client_open_tcp(&pinging, port);
+	wall_test_client_open_tcp(&authed, port);
+	json_object_unref(wall_test_client_ask_ok(&authed, "AUTH " TOKEN));
 	/* PING needs no token, and does not keep a connection without one open. */
 	char *reply = ask(&pinging, "PING");
 	g_assert_cmpstr(reply, ==, "OK {\"pong\":true}");
 	g_free(reply);
-	reply = client_read(&silent);
+	reply = wall_test_client_read(&silent);
 	g_assert_nonnull(reply);
 	g_assert_true(g_str_has_prefix(reply, "ERR auth no AUTH <token> within 1 s"));
 	g_free(reply);
-	g_assert_null(client_read(&silent));
-	reply = client_read(&pinging);
+	g_assert_null(wall_test_client_read(&silent));
+	reply = wall_test_client_read(&pinging);
 	g_assert_true(g_str_has_prefix(reply, "ERR auth "));
 	g_free(reply);
 	/* The one that authenticated stays. */
 	g_usleep(1500 * 1000);
 	g_assert_cmpint(control_counter(&authed, "auth_timeouts"), >=, 2);
 	g_assert_cmpint(control_counter(&authed, "unauthenticated"), ==, 0);
-	client_close(&silent);
-	client_close(&pinging);
-	client_close(&authed);
+	wall_test_client_close(&silent);
+	wall_test_client_close(&pinging);
+	wall_test_client_close(&authed);
 	wall_stop(wall, false);
 }
 
@@ -1057,65 +997,65 @@ static void test_auth_backoff(void)
 {
 	guint16 port = (guint16)wall_test_free_port(G_SOCKET_TYPE_STREAM);
 	struct wall_process *wall = wall_start_tcp(port, NULL, NULL);
-	struct client c = {0};
-	client_open_tcp(&c, port);
+	struct wall_test_client c = {0};
+	wall_test_client_open_tcp(&c, port);
 	ask_err(&c, "AUTH a-wrong-one", "auth");
 	ask_err(&c, "AUTH b-wrong-one", "auth");
 	ask_err(&c, "AUTH c-wrong-one", "auth");
-	client_close(&c);
+	wall_test_client_close(&c);
 	/* Now this address waits: even the right token is not checked. */
-	client_open_tcp(&c, port);
+	wall_test_client_open_tcp(&c, port);
 	char *reply = ask(&c, "AUTH " TOKEN);
 	g_test_message("right token during the backoff: %s", reply);
 	g_assert_true(g_str_has_prefix(reply, "ERR auth too many wrong tokens from 127.0.0.1"));
 	g_free(reply);
-	client_close(&c);
+	wall_test_client_close(&c);
 	/* Once the wait is over it is. */
 	bool in = false;
 	for (int i = 0; i < 40 && !in; i++) {
 		g_usleep(500 * 1000);
-		client_open_tcp(&c, port);
+		wall_test_client_open_tcp(&c, port);
 		reply = ask(&c, "AUTH " TOKEN);
 		in = g_str_has_prefix(reply, "OK ");
 		g_free(reply);
 		if (!in) {
-			client_close(&c);
+			wall_test_client_close(&c);
 		}
 	}
 	g_assert_true(in);
 	int64_t failures_before = control_counter(&c, "auth_failures");
-	client_close(&c);
+	wall_test_client_close(&c);
 
 	/* A guesser gets a few tries, then one now and then: count what is checked in 3 s. */
 	int checked = 0;
 	int attempts = 0;
 	int64_t end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
 	while (g_get_monotonic_time() < end && attempts < 300) {
-		struct client guesser = {0};
-		client_open_tcp(&guesser, port);
+		struct wall_test_client guesser = {0};
+		wall_test_client_open_tcp(&guesser, port);
 		for (int i = 0; i < 3; i++) {
 			char *line = g_strdup_printf("AUTH guess-%d\n", attempts++);
-			client_send_raw(&guesser, line, strlen(line));
+			wall_test_client_send(&guesser, line, strlen(line));
 			g_free(line);
-			char *answer = client_read(&guesser);
+			char *answer = wall_test_client_read(&guesser);
 			if (answer == NULL) {
 				break;
 			}
 			checked += strcmp(answer, "ERR auth wrong token") == 0;
 			g_free(answer);
 		}
-		client_close(&guesser);
+		wall_test_client_close(&guesser);
 	}
 	g_test_message("%d guesses sent in 3 s, %d checked", attempts, checked);
 	g_assert_cmpint(checked, >=, 3);
 	g_assert_cmpint(checked, <=, 5);
 
 	/* Counted, not audited. */
-	struct client local = {0};
-	g_assert_true(client_open(&local, wall->socket_path));
+	struct wall_test_client local = {0};
+	g_assert_true(wall_test_client_open(&local, wall->socket_path));
 	g_assert_cmpint(control_counter(&local, "auth_failures"), ==, failures_before + checked);
 	g_assert_cmpint(control_counter(&local, "auth_backoff_refused"), >, 0);
-	JsonObject *audit = ask_ok(&local, "AUDIT 100");
+	JsonObject *audit = wall_test_client_ask_ok(&local, "AUDIT 100");
 	JsonArray *rows = json_object_get_array_member(audit, "audit");
 	for (guint i = 0; i < json_array_get_length(rows); i++) {
 		JsonObject *row = json_array_get_object_element(rows, i);
@@ -1123,16 +1063,16 @@ static void test_auth_backoff(void)
 						"AUTH"));
 	}
 	json_object_unref(audit);
-	client_close(&local);
+	wall_test_client_close(&local);
 	wall_stop(wall, false);
 }
 
 /* Open n TCP connections; with token, each authenticates. */
-static struct client *open_many(guint16 port, int n, bool token)
+static struct wall_test_client *open_many(guint16 port, int n, bool token)
 {
-	struct client *clients = g_new0(struct client, n);
+	struct wall_test_client *clients = g_new0(struct wall_test_client, n);
 	for (int i = 0; i < n; i++) {
-		client_open_tcp(&clients[i], port);
+		wall_test_client_open_tcp(&clients[i], port);
 		char *reply = ask(&clients[i], token ? "AUTH " TOKEN : "PING");
 		g_assert_true(g_str_has_prefix(reply, "OK "));
 		g_free(reply);
@@ -1140,10 +1080,10 @@ static struct client *open_many(guint16 port, int n, bool token)
 	return clients;
 }
 
-static void close_many(struct client *clients, int n)
+static void close_many(struct wall_test_client *clients, int n)
 {
 	for (int i = 0; i < n; i++) {
-		client_close(&clients[i]);
+		wall_test_client_close(&clients[i]);
 	}
 	g_free(clients);
 }
@@ -1151,17 +1091,17 @@ static void close_many(struct client *clients, int n)
 /* The next TCP client is refused with ERR limit and words. */
 static void assert_tcp_refused(guint16 port, const char *words)
 {
-	struct client c = {0};
-	client_open_tcp(&c, port);
-	char *reply = client_read(&c);
+	struct wall_test_client c = {0};
+	wall_test_client_open_tcp(&c, port);
+	char *reply = wall_test_client_read(&c);
 	g_assert_nonnull(reply);
 	g_assert_true(g_str_has_prefix(reply, "ERR limit "));
 	g_assert_nonnull(strstr(reply, words));
 	g_free(reply);
-	client_close(&c);
+	wall_test_client_close(&c);
 }
 
-static void wait_connections(struct client *local, int64_t want)
+static void wait_connections(struct wall_test_client *local, int64_t want)
 {
 	for (int i = 0; i < 100 && control_counter(local, "connections") != want; i++) {
 		g_usleep(100 * 1000);
@@ -1173,27 +1113,27 @@ static void test_connection_slots(void)
 {
 	guint16 port = (guint16)wall_test_free_port(G_SOCKET_TYPE_STREAM);
 	struct wall_process *wall = wall_start_tcp(port, NULL, NULL);
-	struct client local = {0};
-	g_assert_true(client_open(&local, wall->socket_path));
+	struct wall_test_client local = {0};
+	g_assert_true(wall_test_client_open(&local, wall->socket_path));
 
 	/* Clients without a token have a share of their own. */
-	struct client *waiting = open_many(port, 32, false);
+	struct wall_test_client *waiting = open_many(port, 32, false);
 	assert_tcp_refused(port, "waiting to authenticate");
 	g_assert_cmpint(control_counter(&local, "unauthenticated"), ==, 32);
 	close_many(waiting, 32);
 	wait_connections(&local, 1);
 
 	/* TCP clients with the token never take the Unix socket's slots. */
-	struct client *authed = open_many(port, 256 - 32, true);
+	struct wall_test_client *authed = open_many(port, 256 - 32, true);
 	assert_tcp_refused(port, "too many TCP connections");
-	struct client operator = {0};
-	g_assert_true(client_open(&operator, wall->socket_path));
-	json_object_unref(ask_ok(&operator, "SCENE other"));
+	struct wall_test_client operator = {0};
+	g_assert_true(wall_test_client_open(&operator, wall->socket_path));
+	json_object_unref(wall_test_client_ask_ok(&operator, "SCENE other"));
 	g_assert_cmpint(control_counter(&operator, "refused_tcp_connections"), ==, 1);
 	g_assert_cmpint(control_counter(&operator, "refused_unauthenticated"), ==, 1);
-	client_close(&operator);
+	wall_test_client_close(&operator);
 	close_many(authed, 256 - 32);
-	client_close(&local);
+	wall_test_client_close(&local);
 	wall_stop(wall, false);
 }
 
@@ -1211,8 +1151,8 @@ static void test_files(void)
 	g_free(kept);
 
 	struct wall_process *wall = wall_start();
-	struct client c = {0};
-	g_assert_true(client_open(&c, wall->socket_path));
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 	/* Names only: no path, no way out of the folder, no hidden files. */
 	char *line = g_strdup_printf("SCREENSHOT %s", wall->layout_path);
 	ask_err(&c, line, "usage");
@@ -1220,9 +1160,9 @@ static void test_files(void)
 	ask_err(&c, "SCREENSHOT ../escape.png", "usage");
 	ask_err(&c, "SCREENSHOT .hidden.png", "usage");
 	ask_err(&c, "SCREENSHOT picture.txt", "usage");
-	json_object_unref(ask_ok(&c, "BEGIN"));
+	json_object_unref(wall_test_client_ask_ok(&c, "BEGIN"));
 	ask_err(&c, "SCREENSHOT sub/dir.png", "usage");
-	json_object_unref(ask_ok(&c, "ABORT"));
+	json_object_unref(wall_test_client_ask_ok(&c, "ABORT"));
 	/* Never through a link: the file it points at stays as it was. */
 	char *link = g_build_filename(wall->shots_dir, "evil.png", NULL);
 	g_assert_cmpint(symlink(precious, link), ==, 0);
@@ -1232,19 +1172,19 @@ static void test_files(void)
 	g_free(kept);
 	g_free(link);
 	/* A good one lands in the folder, and is audited. */
-	JsonObject *shot = ask_ok(&c, "SCREENSHOT good.png");
+	JsonObject *shot = wall_test_client_ask_ok(&c, "SCREENSHOT good.png");
 	char *want = g_build_filename(wall->shots_dir, "good.png", NULL);
 	g_assert_cmpstr(json_object_get_string_member(shot, "path"), ==, want);
 	g_assert_true(g_file_test(want, G_FILE_TEST_IS_REGULAR));
 	g_free(want);
 	json_object_unref(shot);
-	JsonObject *audit = ask_ok(&c, "AUDIT 1");
+	JsonObject *audit = wall_test_client_ask_ok(&c, "AUDIT 1");
 	JsonObject *row =
 		json_array_get_object_element(json_object_get_array_member(audit, "audit"), 0);
 	g_assert_cmpstr(json_object_get_string_member(row, "command"), ==, "SCREENSHOT good.png");
 	json_object_unref(audit);
 	g_assert_cmpint(control_counter(&c, "screenshots_refused"), ==, 6);
-	client_close(&c);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 	g_free(precious);
 	g_free(state);
@@ -1253,38 +1193,38 @@ static void test_files(void)
 static void test_replies(void)
 {
 	struct wall_process *wall = wall_start();
-	struct client c = {0};
+	struct wall_test_client c = {0};
 
 	/* Half-closed after sending: the command applies and the answer comes. */
-	g_assert_true(client_open(&c, wall->socket_path));
-	client_send_raw(&c, "SCENE other\n", 12);
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	wall_test_client_send(&c, "SCENE other\n", 12);
 	g_assert_true(g_socket_shutdown(g_socket_connection_get_socket(c.conn), FALSE, TRUE, NULL));
-	char *reply = client_read(&c);
+	char *reply = wall_test_client_read(&c);
 	g_assert_nonnull(reply);
 	g_assert_true(g_str_has_prefix(reply, "OK {\"frame\":"));
 	g_free(reply);
-	g_assert_null(client_read(&c));
-	client_close(&c);
+	g_assert_null(wall_test_client_read(&c));
+	wall_test_client_close(&c);
 
 	/* A whole line too long, in one piece: ERR too-long, then the wall hangs up. */
-	g_assert_true(client_open(&c, wall->socket_path));
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 	gsize big = 70 * 1024;
 	char *line = g_malloc(big + 1);
 	memset(line, 'A', big);
 	line[big] = '\n';
-	client_send_raw(&c, line, big + 1);
+	wall_test_client_send(&c, line, big + 1);
 	g_free(line);
-	reply = client_read(&c);
+	reply = wall_test_client_read(&c);
 	g_assert_nonnull(reply);
 	g_assert_true(g_str_has_prefix(reply, "ERR too-long "));
 	g_free(reply);
 	/* Gone: a PING gets no answer (the write itself may fail). */
 	g_output_stream_write_all(c.out, "PING\n", 5, NULL, NULL, NULL);
-	g_assert_null(client_read(&c));
-	client_close(&c);
+	g_assert_null(wall_test_client_read(&c));
+	wall_test_client_close(&c);
 
 	/* An error reply never cuts a character in half. */
-	g_assert_true(client_open(&c, wall->socket_path));
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 	GString *name = g_string_new(NULL);
 	for (int i = 0; i < 50; i++) {
 		g_string_append(name, "茂");
@@ -1296,15 +1236,15 @@ static void test_replies(void)
 	g_free(reply);
 	g_string_free(name, TRUE);
 	g_assert_cmpint(control_counter(&c, "lines_too_long"), ==, 1);
-	client_close(&c);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 }
 
 static void test_audit_limits(void)
 {
 	struct wall_process *wall = wall_start();
-	struct client c = {0};
-	g_assert_true(client_open(&c, wall->socket_path));
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 	/* Twenty failing commands of 60 KB: each stored cut to about 1 KiB. */
 	GString *long_name = g_string_new("SCENE ");
 	for (int i = 0; i < 60 * 1024; i++) {
@@ -1314,7 +1254,7 @@ static void test_audit_limits(void)
 		ask_err(&c, long_name->str, "not-found");
 	}
 	g_string_free(long_name, TRUE);
-	JsonObject *audit = ask_ok(&c, "AUDIT 20");
+	JsonObject *audit = wall_test_client_ask_ok(&c, "AUDIT 20");
 	JsonArray *rows = json_object_get_array_member(audit, "audit");
 	g_assert_cmpuint(json_array_get_length(rows), ==, 20);
 	for (guint i = 0; i < 20; i++) {
@@ -1352,16 +1292,16 @@ static void test_audit_limits(void)
 	for (int i = 0; i < 1000; i++) {
 		g_string_append(many, i % 2 == 0 ? "SCENE other\n" : "SCENE main\n");
 	}
-	client_send_raw(&c, many->str, many->len);
+	wall_test_client_send(&c, many->str, many->len);
 	g_string_free(many, TRUE);
 	for (int i = 0; i < 1000; i++) {
-		char *reply = client_read(&c);
+		char *reply = wall_test_client_read(&c);
 		g_assert_nonnull(reply);
 		g_assert_true(g_str_has_prefix(reply, "OK "));
 		g_free(reply);
 	}
-	client_send_raw(&c, "#big AUDIT 1000\nPING\n", 21);
-	char *reply = client_read(&c);
+	wall_test_client_send(&c, "#big AUDIT 1000\nPING\n", 21);
+	char *reply = wall_test_client_read(&c);
 	g_assert_nonnull(reply);
 	g_test_message("AUDIT 1000: %zu bytes", strlen(reply));
 	g_assert_cmpuint(strlen(reply), >, 64 * 1024);
@@ -1372,29 +1312,29 @@ static void test_audit_limits(void)
 	g_assert_cmpuint(json_array_get_length(rows), ==, 1000);
 	json_node_unref(node);
 	g_free(reply);
-	reply = client_read(&c);
+	reply = wall_test_client_read(&c);
 	g_assert_cmpstr(reply, ==, "OK {\"pong\":true}");
 	g_free(reply);
-	client_close(&c);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 }
 
 static void test_screenshots_share_a_read(void)
 {
 	struct wall_process *wall = wall_start();
-	struct client c = {0};
-	g_assert_true(client_open(&c, wall->socket_path));
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 	int64_t reads_before = control_counter(&c, "canvas_reads");
 	GString *lines = g_string_new(NULL);
 	for (int i = 0; i < 64; i++) {
 		g_string_append_printf(lines, "SCREENSHOT many-%d.png\n", i);
 	}
-	client_send_raw(&c, lines->str, lines->len);
+	wall_test_client_send(&c, lines->str, lines->len);
 	g_string_free(lines, TRUE);
 	GHashTable *frames = g_hash_table_new(g_int64_hash, g_int64_equal);
 	int64_t frame_values[64];
 	for (int i = 0; i < 64; i++) {
-		char *reply = client_read(&c);
+		char *reply = wall_test_client_read(&c);
 		g_assert_nonnull(reply);
 		g_assert_true(g_str_has_prefix(reply, "OK "));
 		JsonNode *node = json_from_string(reply + 3, NULL);
@@ -1409,7 +1349,7 @@ static void test_screenshots_share_a_read(void)
 		       g_hash_table_size(frames), reads);
 	g_assert_cmpint(reads, ==, g_hash_table_size(frames));
 	g_hash_table_unref(frames);
-	client_close(&c);
+	wall_test_client_close(&c);
 	wall_stop(wall, false);
 }
 

@@ -38,14 +38,6 @@ static char *status_value(struct wall_source *source, const char *key)
 	return value;
 }
 
-static enum wall_source_state state_of(struct wall_source *source)
-{
-	struct wall_source_health health;
-	wall_source_get_health(source, &health);
-	g_free(health.reason);
-	return health.state;
-}
-
 /* What the render thread would take over some time. */
 struct taken {
 	unsigned frames;
@@ -91,39 +83,6 @@ static bool wait_status(struct wall_source *source, const char *key, const char 
 
 /* MQTT. */
 
-static GSubprocess *broker_start(int port)
-{
-	char *path = g_find_program_in_path("mosquitto");
-	if (path == NULL) {
-		const char *sbin = "/usr/sbin/mosquitto";
-		path = g_file_test(sbin, G_FILE_TEST_IS_EXECUTABLE) ? g_strdup(sbin) : NULL;
-	}
-	if (path == NULL) {
-		return NULL;
-	}
-	char *port_text = g_strdup_printf("%d", port);
-	const char *argv[] = {path, "-p", port_text, NULL};
-	GSubprocess *process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-	g_free(port_text);
-	g_free(path);
-	/* Ready once it accepts a connection. */
-	GSocketClient *client = g_socket_client_new();
-	bool up = false;
-	for (int i = 0; i < 250 && !up; i++) {
-		GSocketConnection *connection =
-			g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)port, NULL, NULL);
-		if (connection != NULL) {
-			up = true;
-			g_object_unref(connection);
-		} else {
-			g_usleep(20000);
-		}
-	}
-	g_object_unref(client);
-	g_assert_true(up);
-	return process;
-}
-
 struct publisher {
 	struct mosquitto *client;
 	const char *topic;
@@ -147,10 +106,9 @@ static void publish_osd(void *user)
 
 static void test_mqtt(void)
 {
-	int port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
-	GSubprocess *broker = broker_start(port);
+	int port = 0;
+	GSubprocess *broker = wall_test_broker_start(&port);
 	if (broker == NULL) {
-		g_test_skip("mosquitto is not installed");
 		return;
 	}
 	char *url = g_strdup_printf("mqtt://127.0.0.1:%d/thing/product/+/osd", port);
@@ -245,7 +203,7 @@ static void test_video_offline_telemetry_live(void)
 	/* Nobody serves the video: the stream path says offline. */
 	g_assert_true(wait_status(source, "video_state", "offline", 15000, &taken, send_position,
 				  &sender));
-	g_assert_cmpint(state_of(source), ==, WALL_SOURCE_STATE_OFFLINE);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_OFFLINE);
 	g_assert_true(wait_status(source, "telemetry", "live", 5000, &taken, send_position,
 				  &sender));
 	/* While offline, the overlay keeps following the telemetry. */
@@ -258,7 +216,7 @@ static void test_video_offline_telemetry_live(void)
 	g_test_message("%u overlays in 2 s over the offline slate", taken.overlays - before);
 	g_assert_cmpuint(taken.overlays - before, >=, 3);
 	g_assert_cmpuint(taken.frames, ==, 0);
-	g_assert_cmpint(state_of(source), ==, WALL_SOURCE_STATE_OFFLINE);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_OFFLINE);
 	char *messages = status_value(source, "mavlink_messages");
 	g_assert_cmpint(atoi(messages), >=, 50);
 	g_free(messages);
@@ -308,7 +266,7 @@ static void test_video_live_telemetry_stale(void)
 	g_test_message("%u frames in 1.5 s with no telemetry", taken.frames - frames_before);
 	g_assert_cmpuint(taken.frames - frames_before, >, 10 / SLOW);
 	g_assert_cmpuint(taken.overlays, >, 0);
-	g_assert_cmpint(state_of(source), ==, WALL_SOURCE_STATE_LIVE);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
 
 	wall_source_destroy(source);
 	g_free(telemetry);

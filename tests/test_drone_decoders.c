@@ -14,6 +14,7 @@
 #include "klv.h"
 #include "mavlink.h"
 #include "osd.h"
+#include "support.h"
 #include "telemetry.h"
 
 /* CRC-16/MCRF4XX bit by bit: reflected polynomial 0x8408, seed 0xffff. */
@@ -276,46 +277,19 @@ static void test_mission(void)
 
 /* KLV. */
 
-static const uint8_t key[16] = {0x06, 0x0e, 0x2b, 0x34, 0x02, 0x0b, 0x01, 0x01,
-				0x0e, 0x01, 0x03, 0x01, 0x01, 0x00, 0x00, 0x00};
-
-static void item(GByteArray *out, uint8_t tag, uint64_t value, unsigned size)
-{
-	uint8_t bytes[10] = {tag, (uint8_t)size};
-	for (unsigned i = 0; i < size; i++) {
-		bytes[2 + i] = (value >> (8 * (size - 1 - i))) & 0xff;
-	}
-	g_byte_array_append(out, bytes, size + 2);
-}
-
-/* A whole ST 0601 packet; the checksum is a 16-bit sum of big-endian words. */
+/* A whole ST 0601 packet, its checksum off by one when corrupt. */
 static GByteArray *klv_packet(bool corrupt)
 {
 	GByteArray *items = g_byte_array_new();
-	item(items, 2, 1714528800000000ull, 8);
+	wall_test_klv_item(items, 2, 1714528800000000ull, 8);
 	/* Heading 87°, pitch -2°, roll 1.5°. */
-	item(items, 5, (uint64_t)lround(87.0 / 360.0 * 65535.0), 2);
-	item(items, 6, (uint16_t)(int16_t)lround(-2.0 / 40.0 * 65534.0), 2);
-	item(items, 7, (uint16_t)(int16_t)lround(1.5 / 100.0 * 65534.0), 2);
-	item(items, 13, (uint32_t)(int32_t)llround(21.7551 / 180.0 * 4294967294.0), 4);
-	item(items, 14, (uint32_t)(int32_t)llround(110.9312 / 360.0 * 4294967294.0), 4);
-	item(items, 15, (uint64_t)lround((152.3 + 900.0) / 19900.0 * 65535.0), 2);
-	GByteArray *packet = g_byte_array_new();
-	g_byte_array_append(packet, key, 16);
-	uint8_t length = (uint8_t)(items->len + 4);
-	g_byte_array_append(packet, &length, 1);
-	g_byte_array_append(packet, items->data, items->len);
-	const uint8_t checksum_head[2] = {1, 2};
-	g_byte_array_append(packet, checksum_head, 2);
-	uint16_t sum = 0;
-	for (guint i = 0; i < packet->len; i++) {
-		sum = (uint16_t)(sum + (i % 2 == 0 ? packet->data[i] << 8 : packet->data[i]));
-	}
-	if (corrupt) {
-		sum++;
-	}
-	uint8_t tail[2] = {sum >> 8, sum & 0xff};
-	g_byte_array_append(packet, tail, 2);
+	wall_test_klv_item(items, 5, (uint64_t)lround(87.0 / 360.0 * 65535.0), 2);
+	wall_test_klv_item(items, 6, (uint16_t)(int16_t)lround(-2.0 / 40.0 * 65534.0), 2);
+	wall_test_klv_item(items, 7, (uint16_t)(int16_t)lround(1.5 / 100.0 * 65534.0), 2);
+	wall_test_klv_item(items, 13, (uint32_t)(int32_t)llround(21.7551 / 180.0 * 4294967294.0), 4);
+	wall_test_klv_item(items, 14, (uint32_t)(int32_t)llround(110.9312 / 360.0 * 4294967294.0), 4);
+	wall_test_klv_item(items, 15, (uint64_t)lround((152.3 + 900.0) / 19900.0 * 65535.0), 2);
+	GByteArray *packet = wall_test_klv_packet(items, corrupt);
 	g_byte_array_free(items, TRUE);
 	return packet;
 }

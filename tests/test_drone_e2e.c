@@ -171,45 +171,11 @@ static void check_flight(struct flight *flight, const char *from)
 
 /* MQTT. */
 
-static GSubprocess *broker_start(int port)
-{
-	char *path = g_find_program_in_path("mosquitto");
-	if (path == NULL) {
-		const char *sbin = "/usr/sbin/mosquitto";
-		path = g_file_test(sbin, G_FILE_TEST_IS_EXECUTABLE) ? g_strdup(sbin) : NULL;
-	}
-	if (path == NULL) {
-		return NULL;
-	}
-	char *port_text = g_strdup_printf("%d", port);
-	const char *argv[] = {path, "-p", port_text, NULL};
-	GSubprocess *process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-	g_free(port_text);
-	g_free(path);
-	/* Ready once it accepts a connection. */
-	GSocketClient *client = g_socket_client_new();
-	bool up = false;
-	for (int i = 0; i < 250 && !up; i++) {
-		GSocketConnection *connection =
-			g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)port, NULL, NULL);
-		if (connection != NULL) {
-			up = true;
-			g_object_unref(connection);
-		} else {
-			g_usleep(20000);
-		}
-	}
-	g_object_unref(client);
-	g_assert_true(up);
-	return process;
-}
-
 static void test_simulator_mqtt(void)
 {
-	int port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
-	GSubprocess *broker = broker_start(port);
+	int port = 0;
+	GSubprocess *broker = wall_test_broker_start(&port);
 	if (broker == NULL) {
-		g_test_skip("mosquitto is not installed");
 		return;
 	}
 	/* The OSD carries no route: the layout gives it, as the hangar planned it. */
@@ -308,40 +274,18 @@ static void test_mavlink_beside_mqtt(void)
 
 /* KLV in MPEG-TS. */
 
-static const uint8_t klv_key[16] = {0x06, 0x0e, 0x2b, 0x34, 0x02, 0x0b, 0x01, 0x01,
-				    0x0e, 0x01, 0x03, 0x01, 0x01, 0x00, 0x00, 0x00};
-
-static void klv_item(GByteArray *out, uint8_t tag, uint64_t value, unsigned size)
-{
-	uint8_t bytes[10] = {tag, (uint8_t)size};
-	for (unsigned i = 0; i < size; i++) {
-		bytes[2 + i] = (value >> (8 * (size - 1 - i))) & 0xff;
-	}
-	g_byte_array_append(out, bytes, size + 2);
-}
-
 /* An ST 0601 packet from the public spec's encodings, checksum included. */
 static GBytes *klv_packet(struct geo_point where, double heading_deg)
 {
 	GByteArray *items = g_byte_array_new();
-	klv_item(items, 2, (uint64_t)g_get_real_time(), 8);
-	klv_item(items, 5, (uint64_t)lround(heading_deg / 360.0 * 65535.0), 2);
-	klv_item(items, 13, (uint32_t)(int32_t)llround(where.lat_deg / 180.0 * 4294967294.0), 4);
-	klv_item(items, 14, (uint32_t)(int32_t)llround(where.lon_deg / 360.0 * 4294967294.0), 4);
-	klv_item(items, 15, (uint64_t)lround((168.0 + 900.0) / 19900.0 * 65535.0), 2);
-	GByteArray *packet = g_byte_array_new();
-	g_byte_array_append(packet, klv_key, 16);
-	uint8_t length = (uint8_t)(items->len + 4);
-	g_byte_array_append(packet, &length, 1);
-	g_byte_array_append(packet, items->data, items->len);
-	const uint8_t checksum_head[2] = {1, 2};
-	g_byte_array_append(packet, checksum_head, 2);
-	uint16_t sum = 0;
-	for (guint i = 0; i < packet->len; i++) {
-		sum = (uint16_t)(sum + (i % 2 == 0 ? packet->data[i] << 8 : packet->data[i]));
-	}
-	uint8_t tail[2] = {sum >> 8, sum & 0xff};
-	g_byte_array_append(packet, tail, 2);
+	wall_test_klv_item(items, 2, (uint64_t)g_get_real_time(), 8);
+	wall_test_klv_item(items, 5, (uint64_t)lround(heading_deg / 360.0 * 65535.0), 2);
+	wall_test_klv_item(items, 13, (uint32_t)(int32_t)llround(where.lat_deg / 180.0 * 4294967294.0),
+			   4);
+	wall_test_klv_item(items, 14, (uint32_t)(int32_t)llround(where.lon_deg / 360.0 * 4294967294.0),
+			   4);
+	wall_test_klv_item(items, 15, (uint64_t)lround((168.0 + 900.0) / 19900.0 * 65535.0), 2);
+	GByteArray *packet = wall_test_klv_packet(items, false);
 	g_byte_array_free(items, TRUE);
 	return g_byte_array_free_to_bytes(packet);
 }

@@ -577,37 +577,26 @@ static void test_plugin_error_kept(void)
 	wall_layout_destroy(layout);
 }
 
-static void test_value_syntax(void)
+/* Tour dwells in the layout take the same durations as the socket's FOR. */
+static void test_dwell_durations(void)
 {
-	uint32_t argb;
-	g_assert_true(wall_parse_color("#3a4a5a", &argb));
-	g_assert_cmphex(argb, ==, 0xff3a4a5a);
-	g_assert_true(wall_parse_color("#3A4A5A80", &argb));
-	g_assert_cmphex(argb, ==, 0x803a4a5a);
-	g_assert_false(wall_parse_color("3a4a5a", &argb));
-	g_assert_false(wall_parse_color("#3a4a5g", &argb));
-	g_assert_false(wall_parse_color("#3a4a", &argb));
-
-	int64_t ms;
-	g_assert_true(wall_parse_duration_ms("250ms", &ms));
-	g_assert_cmpint(ms, ==, 250);
-	g_assert_true(wall_parse_duration_ms("3s", &ms));
-	g_assert_cmpint(ms, ==, 3000);
-	g_assert_true(wall_parse_duration_ms("2m", &ms));
-	g_assert_cmpint(ms, ==, 120000);
-	g_assert_true(wall_parse_duration_ms("1h", &ms));
-	g_assert_cmpint(ms, ==, 3600000);
-	g_assert_true(wall_parse_duration_ms("1.5", &ms));
-	g_assert_cmpint(ms, ==, 1500);
-	g_assert_false(wall_parse_duration_ms("-1s", &ms));
-	g_assert_false(wall_parse_duration_ms("3 s", &ms));
-	g_assert_false(wall_parse_duration_ms("soon", &ms));
-	g_assert_false(wall_parse_duration_ms("0x10", &ms));
-
-	bool value;
-	g_assert_true(wall_parse_bool("yes", &value) && value);
-	g_assert_true(wall_parse_bool("Off", &value) && !value);
-	g_assert_false(wall_parse_bool("1", &value));
+	static const struct {
+		const char *text;
+		int64_t ms;
+	} cases[] = {{"1.5s", 1500}, {"1h", 3600000}, {"90", 90000}, {"2500ms", 2500}};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *text = g_strdup_printf(
+			"wall: {canvas: 100x100}\n"
+			"sources: {a: {plugin: image, path: a.png}, b: {plugin: image, path: b.png}}\n"
+			"scenes:\n"
+			"  main: {tiles: [{id: t, tour: [a, b], dwell: %s, rect: [0, 0, 10, 10]}]}\n",
+			cases[i].text);
+		struct wall_layout *layout = parse(text);
+		const struct wall_layout_scene *scene = wall_layout_find_scene(layout, "main");
+		g_assert_cmpint(wall_layout_find_tile(scene, "t")->dwell_ms, ==, cases[i].ms);
+		wall_layout_destroy(layout);
+		g_free(text);
+	}
 }
 
 /* ---- Files ---- */
@@ -819,7 +808,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/layout/monitors", test_monitors);
 	g_test_add_func("/layout/options", test_options);
 	g_test_add_func("/layout/plugin-error-kept", test_plugin_error_kept);
-	g_test_add_func("/layout/value-syntax", test_value_syntax);
+	g_test_add_func("/layout/dwell-durations", test_dwell_durations);
 	g_test_add_func("/layout/example-files", test_example_files);
 	g_test_add_func("/layout/broken-files", test_broken_files);
 	return g_test_run();

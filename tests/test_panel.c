@@ -33,44 +33,11 @@
 
 static struct wall_plugin_registry *registry;
 
-static struct wall_layout_source *make_config(const char *name, const char *plugin, ...)
-{
-	struct wall_layout_source *config = g_new0(struct wall_layout_source, 1);
-	config->name = g_strdup(name);
-	config->plugin = g_strdup(plugin);
-	config->options = g_ptr_array_new();
-	va_list args;
-	va_start(args, plugin);
-	const char *option_name;
-	while ((option_name = va_arg(args, const char *)) != NULL) {
-		struct wall_layout_option *option = g_new0(struct wall_layout_option, 1);
-		option->name = g_strdup(option_name);
-		option->value = g_strdup(va_arg(args, const char *));
-		g_ptr_array_add(config->options, option);
-	}
-	va_end(args);
-	return config;
-}
-
-static void free_config(struct wall_layout_source *config)
-{
-	for (unsigned i = 0; i < config->options->len; i++) {
-		struct wall_layout_option *option = g_ptr_array_index(config->options, i);
-		g_free(option->name);
-		g_free(option->value);
-		g_free(option);
-	}
-	g_ptr_array_free(config->options, TRUE);
-	g_free(config->name);
-	g_free(config->plugin);
-	g_free(config);
-}
-
 /* A shown panel of WIDTH_PX x HEIGHT_PX; options as name, value pairs. */
 static struct wall_source *start_panel(struct wall_layout_source *config)
 {
 	struct wall_source *source = wall_source_create(config, registry);
-	free_config(config);
+	wall_test_config_free(config);
 	struct wall_source_health health;
 	wall_source_get_health(source, &health);
 	if (health.state == WALL_SOURCE_STATE_ERROR) {
@@ -211,7 +178,7 @@ static void test_file(void)
 	char *path = wall_test_temp_path("rate.json");
 	write_file(path, "{\"rate\": 91.5}");
 	char *data = g_strconcat("file:", path, NULL);
-	struct wall_source *source = start_panel(make_config(
+	struct wall_source *source = start_panel(wall_test_config(
 		"rate", "panel", "chart", "gauge", "data", data, "path", "$.rate", "title",
 		"视频在线率", NULL));
 	wait_status(source, "value", "91.5");
@@ -258,7 +225,7 @@ static void test_stale(void)
 	char *path = wall_test_temp_path("stale.json");
 	write_file(path, "{\"online\": 1284}");
 	char *data = g_strconcat("file:", path, NULL);
-	struct wall_source *source = start_panel(make_config(
+	struct wall_source *source = start_panel(wall_test_config(
 		"online", "panel", "chart", "number", "data", data, "path", "online",
 		"stale_after", "600ms", NULL));
 	wait_status(source, "value", "1284");
@@ -320,7 +287,7 @@ static void test_http(void)
 	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
 	char *url = g_strconcat(base, "figures", NULL);
 
-	struct wall_source *source = start_panel(make_config(
+	struct wall_source *source = start_panel(wall_test_config(
 		"online", "panel", "chart", "number", "data", url, "path", "data.online",
 		"interval", "100ms", "timeout", "400ms", "unit", "路", NULL));
 	wait_status(source, "value", "412");
@@ -372,7 +339,7 @@ static void test_push(void)
 {
 	wall_data_set("ranking", "{\"districts\": [{\"name\": \"茂南区\", \"value\": 96.4}, "
 				 "{\"name\": \"高新区\", \"value\": 71.0}]}");
-	struct wall_source *source = start_panel(make_config(
+	struct wall_source *source = start_panel(wall_test_config(
 		"ranking", "panel", "chart", "bars", "data", "push:ranking", "path",
 		"$.districts", "interval", "50ms", "leaders", "1", "laggards", "1", NULL));
 	wait_status(source, "value", "高新区");
@@ -409,13 +376,13 @@ static void test_metric(void)
 	void *handle = dlopen(so, RTLD_NOW | RTLD_NOLOAD);
 	g_assert_nonnull(handle);
 	g_free(so);
-	struct wall_layout_source *feed_config = make_config("health", "testvalid", NULL);
+	struct wall_layout_source *feed_config = wall_test_config("health", "testvalid", NULL);
 	struct wall_source *feed = wall_source_create(feed_config, registry);
-	free_config(feed_config);
+	wall_test_config_free(feed_config);
 	const struct wall_host *host = *(const struct wall_host **)dlsym(handle, "testvalid_host");
 	struct wall_source *feed_source = *(struct wall_source **)dlsym(handle, "testvalid_source");
 
-	struct wall_source *source = start_panel(make_config(
+	struct wall_source *source = start_panel(wall_test_config(
 		"rate", "panel", "chart", "gauge", "data", "wall:health.online_rate", "interval",
 		"50ms", NULL));
 	/* Nothing published yet: the panel waits, and says so. */
@@ -451,7 +418,7 @@ static void assert_pushes_are_redraws(struct wall_source *source)
 static void test_one_redraw_per_update(void)
 {
 	wall_data_set("kpi", "{\"v\": 0}");
-	struct wall_source *source = start_panel(make_config(
+	struct wall_source *source = start_panel(wall_test_config(
 		"kpi", "panel", "chart", "number", "data", "push:kpi", "path", "v", "interval",
 		"50ms", NULL));
 	wait_status(source, "value", "0");
@@ -485,9 +452,9 @@ static void test_one_redraw_per_update(void)
 
 static void test_ticker_pushes_only_while_scrolling(void)
 {
-	struct wall_source *still = start_panel(make_config(
+	struct wall_source *still = start_panel(wall_test_config(
 		"still", "panel", "chart", "ticker", "text", "短讯", NULL));
-	struct wall_source *moving = start_panel(make_config(
+	struct wall_source *moving = start_panel(wall_test_config(
 		"moving", "panel", "chart", "ticker", "fps", "50", "text",
 		"电白区水东街道 3 路摄像机离线，已派单处理；高州市云潭镇机库无人机按计划巡航；"
 		"化州市河西街道视频巡查完成",

@@ -10,6 +10,7 @@
 #include "paths.h"
 #include "plugin_registry.h"
 #include "source.h"
+#include "support.h"
 
 struct fixture {
 	struct wall_plugin_registry *registry;
@@ -25,42 +26,6 @@ static void fixture_set_up(struct fixture *fixture, const void *data)
 static void fixture_tear_down(struct fixture *fixture, const void *data)
 {
 	wall_plugin_registry_destroy(fixture->registry);
-}
-
-/* Options as name, value pairs, then NULL. */
-static struct wall_source *create_source(struct fixture *fixture, const char *plugin, ...)
-{
-	struct wall_layout_source config = {
-		.name = (char *)"test-source",
-		.plugin = (char *)plugin,
-		.options = g_ptr_array_new_with_free_func(g_free),
-	};
-	va_list args;
-	va_start(args, plugin);
-	const char *name;
-	while ((name = va_arg(args, const char *)) != NULL) {
-		struct wall_layout_option *option = g_new0(struct wall_layout_option, 1);
-		option->name = (char *)name;
-		option->value = (char *)va_arg(args, const char *);
-		g_ptr_array_add(config.options, option);
-	}
-	va_end(args);
-	/* The source copies what it keeps. */
-	struct wall_source *source = wall_source_create(&config, fixture->registry);
-	g_ptr_array_free(config.options, TRUE);
-	return source;
-}
-
-static enum wall_source_state state_of(struct wall_source *source, char **reason)
-{
-	struct wall_source_health health;
-	wall_source_get_health(source, &health);
-	if (reason != NULL) {
-		*reason = health.reason;
-	} else {
-		g_free(health.reason);
-	}
-	return health.state;
 }
 
 static const uint8_t *bgra_pixel(const struct wall_frame *frame, uint32_t x, uint32_t y)
@@ -116,8 +81,9 @@ static void test_paths(struct fixture *fixture, const void *data)
 
 static void test_color(struct fixture *fixture, const void *data)
 {
-	struct wall_source *source = create_source(fixture, "color", "color", "#ff8000", NULL);
-	g_assert_cmpint(state_of(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
+	struct wall_source *source = wall_test_source(fixture->registry, "color", "test-source",
+	                                              "color", "#ff8000", NULL);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
 	struct wall_frame_ref *ref = wall_source_take_frame(source);
 	g_assert_nonnull(ref);
 	g_assert_cmpint(ref->frame.format, ==, WALL_PIXEL_FORMAT_BGRA);
@@ -140,12 +106,13 @@ static void test_color(struct fixture *fixture, const void *data)
 	wall_frame_ref_unref(ref);
 
 	/* The default, and a translucent colour, premultiplied. */
-	source = create_source(fixture, "color", NULL);
+	source = wall_test_source(fixture->registry, "color", "test-source", NULL);
 	ref = wall_source_take_frame(source);
 	assert_bgra(&ref->frame, 3, 3, 0x30, 0x28, 0x20, 0xff);
 	wall_frame_ref_unref(ref);
 	wall_source_destroy(source);
-	source = create_source(fixture, "color", "color", "#ffffff80", NULL);
+	source = wall_test_source(fixture->registry, "color", "test-source", "color", "#ffffff80",
+	                          NULL);
 	ref = wall_source_take_frame(source);
 	assert_bgra(&ref->frame, 3, 3, 0x80, 0x80, 0x80, 0x80);
 	wall_frame_ref_unref(ref);
@@ -171,9 +138,10 @@ static void assert_bars(const struct wall_frame *frame, const uint8_t expected[7
 
 static void test_pattern_still(struct fixture *fixture, const void *data)
 {
-	struct wall_source *source = create_source(fixture, "pattern", "width", "320", "height",
-						   "180", "motion", "false", NULL);
-	g_assert_cmpint(state_of(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
+	struct wall_source *source =
+	        wall_test_source(fixture->registry, "pattern", "test-source", "width", "320",
+	                         "height", "180", "motion", "false", NULL);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
 	struct wall_frame_ref *first = wall_source_take_frame(source);
 	g_assert_nonnull(first);
 	const struct wall_frame *frame = &first->frame;
@@ -210,7 +178,8 @@ static void test_pattern_still(struct fixture *fixture, const void *data)
 	wall_frame_ref_unref(second);
 	wall_frame_ref_unref(first);
 
-	source = create_source(fixture, "pattern", "motion", "off", NULL);
+	source = wall_test_source(fixture->registry, "pattern", "test-source", "motion", "off",
+	                          NULL);
 	first = wall_source_take_frame(source);
 	g_assert_cmpuint(first->frame.width_px, ==, 1280);
 	g_assert_cmpuint(first->frame.height_px, ==, 720);
@@ -228,8 +197,9 @@ static void add_pair(void *user, const char *key, const char *value)
 
 static void test_pattern_motion(struct fixture *fixture, const void *data)
 {
-	struct wall_source *source = create_source(fixture, "pattern", "width", "64", "height",
-						   "48", "fps", "200", NULL);
+	struct wall_source *source =
+	        wall_test_source(fixture->registry, "pattern", "test-source", "width", "64",
+	                         "height", "48", "fps", "200", NULL);
 	/* One picture at once, then nothing until a tile shows it. */
 	struct wall_frame_ref *ref = wall_source_take_frame(source);
 	g_assert_nonnull(ref);
@@ -317,8 +287,9 @@ static void test_image(struct fixture *fixture, const void *data)
 {
 	char *dir = g_dir_make_tmp("wall-image-XXXXXX", NULL);
 	char *path = write_png(dir);
-	struct wall_source *source = create_source(fixture, "image", "path", path, NULL);
-	g_assert_cmpint(state_of(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
+	struct wall_source *source =
+	        wall_test_source(fixture->registry, "image", "test-source", "path", path, NULL);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
 	struct wall_frame_ref *ref = wall_source_take_frame(source);
 	g_assert_nonnull(ref);
 	const struct wall_frame *frame = &ref->frame;
@@ -344,9 +315,10 @@ static void test_image(struct fixture *fixture, const void *data)
 	/* Not a PNG: an error slate that says so. */
 	char *text_path = g_build_filename(dir, "notes.png", NULL);
 	g_assert_true(g_file_set_contents(text_path, "hello", -1, NULL));
-	source = create_source(fixture, "image", "path", text_path, NULL);
+	source = wall_test_source(fixture->registry, "image", "test-source", "path", text_path,
+	                          NULL);
 	char *reason = NULL;
-	g_assert_cmpint(state_of(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
+	g_assert_cmpint(wall_test_state(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
 	char *expected = g_strdup_printf("cannot read %s: not a readable PNG image", text_path);
 	g_assert_cmpstr(reason, ==, expected);
 	g_free(expected);
@@ -363,10 +335,10 @@ static void test_image(struct fixture *fixture, const void *data)
 
 static void test_image_missing(struct fixture *fixture, const void *data)
 {
-	struct wall_source *source =
-		create_source(fixture, "image", "path", "/nonexistent/map.png", NULL);
+	struct wall_source *source = wall_test_source(fixture->registry, "image", "test-source",
+	                                              "path", "/nonexistent/map.png", NULL);
 	char *reason = NULL;
-	g_assert_cmpint(state_of(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
+	g_assert_cmpint(wall_test_state(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
 	g_assert_true(g_str_has_prefix(reason, "cannot read /nonexistent/map.png: "));
 	g_assert_cmpuint(strlen(reason), >, strlen("cannot read /nonexistent/map.png: "));
 	g_assert_null(wall_source_take_frame(source));
@@ -374,8 +346,8 @@ static void test_image_missing(struct fixture *fixture, const void *data)
 	wall_source_destroy(source);
 
 	/* No path at all. */
-	source = create_source(fixture, "image", NULL);
-	g_assert_cmpint(state_of(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
+	source = wall_test_source(fixture->registry, "image", "test-source", NULL);
+	g_assert_cmpint(wall_test_state(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
 	g_assert_cmpstr(reason, ==, "no image path set");
 	g_free(reason);
 	wall_source_destroy(source);
@@ -428,7 +400,7 @@ static void test_from_layout(struct fixture *fixture, const void *data)
 	g_assert_cmpuint(ref->frame.height_px, ==, 32);
 	wall_frame_ref_unref(ref);
 	char *reason = NULL;
-	g_assert_cmpint(state_of(gone, &reason), ==, WALL_SOURCE_STATE_ERROR);
+	g_assert_cmpint(wall_test_state(gone, &reason), ==, WALL_SOURCE_STATE_ERROR);
 	g_assert_true(g_str_has_prefix(reason, "no plugin \"nosuch\" in "));
 	g_free(reason);
 

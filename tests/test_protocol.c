@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "control/protocol.h"
+#include "value.h"
 
 static bool parse(const char *line, struct wall_command *command, int *code)
 {
@@ -101,6 +102,51 @@ static void test_errors(void)
 	wall_command_clear(&c);
 }
 
+/*
+ * The socket reads durations as a layout does (value.h): whatever the
+ * layout takes, FOR takes with the same meaning, and what it refuses,
+ * FOR refuses.
+ */
+static void test_durations_agree_with_layout(void)
+{
+	static const char *const good[] = {"1.5s", "1h", "90s", "90", "250ms", "2m", "3S", ".5s"};
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		int64_t layout_ms = 0;
+		g_assert_true(wall_parse_duration_ms(good[i], &layout_ms));
+		char *line = g_strdup_printf("ALARM cam FOR %s", good[i]);
+		struct wall_command c;
+		int code;
+		if (!parse(line, &c, &code)) {
+			g_error("\"%s\" refused", line);
+		}
+		g_assert_cmpint(c.for_ms, ==, layout_ms);
+		wall_command_clear(&c);
+		g_free(line);
+	}
+	static const char *const bad[] = {"-1s", "soon", "0x10", "1d", "inf", "2ss"};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		int64_t ms;
+		g_assert_false(wall_parse_duration_ms(bad[i], &ms));
+		char *line = g_strdup_printf("ALARM cam FOR %s", bad[i]);
+		struct wall_command c;
+		int code;
+		g_assert_false(parse(line, &c, &code));
+		g_assert_cmpint(code, ==, WALL_PROTOCOL_ERROR_USAGE);
+		wall_command_clear(&c);
+		g_free(line);
+	}
+
+	/* TRANSITION counts a bare number in milliseconds, and takes units too. */
+	struct wall_command c;
+	int code;
+	g_assert_true(parse("SCENE a TRANSITION fade 1.5s", &c, &code));
+	g_assert_cmpint(c.duration_ms, ==, 1500);
+	wall_command_clear(&c);
+	g_assert_true(parse("SCENE a TRANSITION fade 400", &c, &code));
+	g_assert_cmpint(c.duration_ms, ==, 400);
+	wall_command_clear(&c);
+}
+
 static void test_quote(void)
 {
 	char *q = wall_protocol_quote("a \"b\" c\\");
@@ -120,6 +166,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/protocol/commands", test_commands);
 	g_test_add_func("/protocol/errors", test_errors);
+	g_test_add_func("/protocol/durations-agree-with-layout", test_durations_agree_with_layout);
 	g_test_add_func("/protocol/quote", test_quote);
 	return g_test_run();
 }

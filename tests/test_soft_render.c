@@ -854,6 +854,110 @@ static void test_canvas(void)
 	wall_renderer_destroy(r);
 }
 
+/* The same draws, into two targets with a bezel between them: each target
+ * holds exactly its crop of the canvas, and nothing else is written. */
+static void draw_scene(struct wall_renderer *r, const struct wall_frame *yuv,
+                       const struct wall_frame *bgra)
+{
+	struct wall_texture a = {0};
+	struct wall_texture b = {0};
+	g_assert_true(r->impl->upload(r, &a, yuv));
+	g_assert_true(r->impl->upload(r, &b, bgra));
+	r->impl->begin(r);
+	r->impl->fill(r, &(struct wall_rect){0, 0, 100, 40}, BACKGROUND);
+	r->impl->draw(r, &a, &(struct wall_crop){0, 0, 40, 30}, &(struct wall_rect){9, 5, 80, 30},
+	              1.0f);
+	r->impl->draw(r, &b, &(struct wall_crop){0, 0, 40, 30}, &(struct wall_rect){31, 3, 41, 31},
+	              0.5f);
+	r->impl->fill(r, &(struct wall_rect){40, 20, 30, 10}, TRANSLUCENT);
+	r->impl->end(r);
+	r->impl->texture_finish(r, &a);
+	r->impl->texture_finish(r, &b);
+}
+
+static void test_targets(void)
+{
+	struct picture yuv = yuv_picture_new(WALL_PIXEL_FORMAT_I420, 40, 30, pattern_yuv_at, NULL);
+	struct picture bgra = argb_picture_new(WALL_PIXEL_FORMAT_BGRA, 40, 30, pattern_argb_at, NULL);
+	struct wall_renderer *whole = soft_new(100, 40);
+	draw_scene(whole, &yuv.frame, &bgra.frame);
+	cairo_surface_t *reference = whole->impl->read_canvas(whole);
+
+	/* A sentinel colour around each target catches a stray write. */
+	enum { STRIDE_PX = 64, ROWS = 42, SENTINEL = 0x5a5a5a5a };
+	struct wall_soft_target targets[2] = {
+	        {.rect = {0, 0, 45, 40}},
+	        {.rect = {55, 0, 45, 40}},
+	};
+	uint32_t *memory[2];
+	for (int i = 0; i < 2; i++) {
+		memory[i] = g_new(uint32_t, STRIDE_PX * ROWS);
+		for (int p = 0; p < STRIDE_PX * ROWS; p++) {
+			memory[i][p] = SENTINEL;
+		}
+		targets[i].data = (uint8_t *)(memory[i] + STRIDE_PX);
+		targets[i].stride_bytes = STRIDE_PX * 4;
+	}
+	struct wall_renderer *split = soft_new(100, 40);
+	wall_soft_renderer_set_targets(split, targets, 2);
+	size_t count = 99;
+	wall_soft_renderer_damage(split, &count);
+	g_assert_cmpint(count, ==, 0);
+	draw_scene(split, &yuv.frame, &bgra.frame);
+
+	for (int i = 0; i < 2; i++) {
+		const struct wall_rect *rect = &targets[i].rect;
+		for (int y = 0; y < ROWS; y++) {
+			for (int x = 0; x < STRIDE_PX; x++) {
+				uint32_t got = memory[i][y * STRIDE_PX + x];
+				bool inside = y >= 1 && y <= rect->height && x < rect->width;
+				if (!inside) {
+					g_assert_cmphex(got, ==, SENTINEL);
+					continue;
+				}
+				uint32_t want = wall_test_pixel(reference, rect->x + x, y - 1);
+				if (got != want) {
+					g_error("target %d pixel %d,%d is %08x, the canvas has %08x", i,
+					        x, y - 1, got, want);
+				}
+			}
+		}
+	}
+	/* The damage covers what was drawn: here the whole canvas. */
+	const struct wall_rect *damage = wall_soft_renderer_damage(split, &count);
+	g_assert_cmpint(count, ==, 4);
+	g_assert_cmpint(damage[0].width, ==, 100);
+	g_assert_cmpint(damage[0].height, ==, 40);
+	/* Frames drawn while nobody takes the damage add up to a bounded list
+	 * that still covers everything drawn. */
+	for (int i = 0; i < 3000; i++) {
+		split->impl->fill(split, &(struct wall_rect){i % 90, 2, 1, 1}, GREEN);
+	}
+	split->impl->fill(split, &(struct wall_rect){95, 38, 1, 1}, GREEN);
+	damage = wall_soft_renderer_damage(split, &count);
+	g_assert_cmpint(count, <=, 1024);
+	struct wall_rect covered = damage[0];
+	for (size_t i = 1; i < count; i++) {
+		covered = wall_rect_union(&covered, &damage[i]);
+	}
+	g_assert_cmpint(covered.x, ==, 0);
+	g_assert_cmpint(covered.x + covered.width, ==, 100);
+	g_assert_cmpint(covered.y + covered.height, ==, 40);
+	/* A screenshot shows the targets, black in the bezel. */
+	cairo_surface_t *shot = split->impl->read_canvas(split);
+	assert_pixel(shot, 50, 20, 0xff000000u, 0);
+	assert_pixel(shot, 60, 10, wall_test_pixel(reference, 60, 10), 0);
+	cairo_surface_destroy(shot);
+
+	cairo_surface_destroy(reference);
+	wall_renderer_destroy(whole);
+	wall_renderer_destroy(split);
+	g_free(memory[0]);
+	g_free(memory[1]);
+	picture_free(&yuv);
+	picture_free(&bgra);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -869,5 +973,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/soft/fill", test_fill);
 	g_test_add_func("/soft/upload-rejects", test_upload_rejects);
 	g_test_add_func("/soft/canvas", test_canvas);
+	g_test_add_func("/soft/targets", test_targets);
 	return g_test_run();
 }

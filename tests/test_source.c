@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "plugin_registry.h"
 #include "source.h"
+#include "support.h"
 
 struct fixture {
 	struct wall_plugin_registry *registry;
@@ -57,47 +58,12 @@ static void fixture_tear_down(struct fixture *fixture, const void *data)
 	wall_plugin_registry_destroy(fixture->registry);
 }
 
-/* A layout source made by hand: options as name, value pairs, then NULL. */
-static struct wall_layout_source *make_config(const char *name, const char *plugin, ...)
-{
-	struct wall_layout_source *config = g_new0(struct wall_layout_source, 1);
-	config->name = g_strdup(name);
-	config->plugin = g_strdup(plugin);
-	config->options = g_ptr_array_new();
-	va_list args;
-	va_start(args, plugin);
-	const char *option_name;
-	while ((option_name = va_arg(args, const char *)) != NULL) {
-		struct wall_layout_option *option = g_new0(struct wall_layout_option, 1);
-		option->name = g_strdup(option_name);
-		option->value = g_strdup(va_arg(args, const char *));
-		g_ptr_array_add(config->options, option);
-	}
-	va_end(args);
-	return config;
-}
-
-static void free_config(struct wall_layout_source *config)
-{
-	for (unsigned i = 0; i < config->options->len; i++) {
-		struct wall_layout_option *option = g_ptr_array_index(config->options, i);
-		g_free(option->name);
-		g_free(option->value);
-		g_free(option);
-	}
-	g_ptr_array_free(config->options, TRUE);
-	g_free(config->name);
-	g_free(config->plugin);
-	g_free(config->plugin_error);
-	g_free(config);
-}
-
 static struct wall_source *create_source(struct fixture *fixture, const char *plugin)
 {
-	struct wall_layout_source *config = make_config("cam-01", plugin, NULL);
+	struct wall_layout_source *config = wall_test_config("cam-01", plugin, NULL);
 	struct wall_source *source = wall_source_create(config, fixture->registry);
 	/* The source keeps its own copy. */
-	free_config(config);
+	wall_test_config_free(config);
 	g_assert_nonnull(source);
 	return source;
 }
@@ -128,24 +94,12 @@ static struct wall_frame bgra_frame(struct tracked *tracked)
 	return frame;
 }
 
-static enum wall_source_state state_of(struct wall_source *source, char **reason)
-{
-	struct wall_source_health health;
-	wall_source_get_health(source, &health);
-	if (reason != NULL) {
-		*reason = health.reason;
-	} else {
-		g_free(health.reason);
-	}
-	return health.state;
-}
-
 static void test_mailbox(struct fixture *fixture, const void *data)
 {
 	struct wall_source *source = create_source(fixture, "testvalid");
 	const struct wall_host *host = *fixture->host;
 	g_assert_true(*fixture->plugin_source == source);
-	g_assert_cmpint(state_of(source, NULL), ==, WALL_SOURCE_STATE_CONNECTING);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_CONNECTING);
 	g_assert_null(wall_source_take_frame(source));
 
 	struct tracked frames[3] = {0};
@@ -154,7 +108,7 @@ static void test_mailbox(struct fixture *fixture, const void *data)
 		g_assert_true(host->push_frame(source, &frame));
 	}
 	/* The first frame proves the source is connected. */
-	g_assert_cmpint(state_of(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
 
 	/* Only the newest survives; the two it replaced were released once. */
 	g_assert_cmpint(frames[0].releases, ==, 1);
@@ -249,7 +203,7 @@ static void test_malformed(struct fixture *fixture, const void *data)
 	wall_source_get_counts(source, &pushed, NULL);
 	g_assert_cmpuint(pushed, ==, 0);
 	g_assert_null(wall_source_take_frame(source));
-	g_assert_cmpint(state_of(source, NULL), ==, WALL_SOURCE_STATE_CONNECTING);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_CONNECTING);
 
 	/* A frame without release is refused without crashing. */
 	bad[0].release = NULL;
@@ -271,10 +225,10 @@ static void test_malformed(struct fixture *fixture, const void *data)
 static void test_config(struct fixture *fixture, const void *data)
 {
 	struct wall_layout_source *config =
-		make_config("panel-7", "testvalid", "title", "world", "count", "7", "enabled", "no",
+		wall_test_config("panel-7", "testvalid", "title", "world", "count", "7", "enabled", "no",
 			    "tint", "#ff0000", "delay", "2s", "ratio", "not a number", NULL);
 	struct wall_source *source = wall_source_create(config, fixture->registry);
-	free_config(config);
+	wall_test_config_free(config);
 	const struct wall_host *host = *fixture->host;
 	g_assert_cmpuint(host->struct_size, ==, sizeof(struct wall_host));
 
@@ -360,14 +314,14 @@ static void test_state(struct fixture *fixture, const void *data)
 	struct wall_frame frame = bgra_frame(&tracked);
 	host->push_frame(source, &frame);
 	char *why = NULL;
-	g_assert_cmpint(state_of(source, &why), ==, WALL_SOURCE_STATE_LIVE);
+	g_assert_cmpint(wall_test_state(source, &why), ==, WALL_SOURCE_STATE_LIVE);
 	g_assert_null(why);
 
 	/* A frame does not lift a state the plugin chose itself. */
 	host->set_state(source, WALL_SOURCE_STATE_STALLED, "no data for 5 s");
 	frame = bgra_frame(&tracked);
 	host->push_frame(source, &frame);
-	g_assert_cmpint(state_of(source, NULL), ==, WALL_SOURCE_STATE_STALLED);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_STALLED);
 
 	g_free(before.reason);
 	g_free(offline.reason);
@@ -380,7 +334,7 @@ static void test_create_fails(struct fixture *fixture, const void *data)
 {
 	struct wall_source *source = create_source(fixture, "testfail");
 	char *reason = NULL;
-	g_assert_cmpint(state_of(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
+	g_assert_cmpint(wall_test_state(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
 	g_assert_cmpstr(reason, ==, "the test device is unplugged (42)");
 	g_free(reason);
 	/* Nothing to show or hide, and no crash trying. */
@@ -388,27 +342,27 @@ static void test_create_fails(struct fixture *fixture, const void *data)
 	wall_source_destroy(source);
 
 	source = create_source(fixture, "testfuture");
-	g_assert_cmpint(state_of(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
+	g_assert_cmpint(wall_test_state(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
 	g_assert_nonnull(strstr(reason, "built for plugin ABI 99"));
 	g_free(reason);
 	wall_source_destroy(source);
 
 	source = create_source(fixture, "nosuch");
-	g_assert_cmpint(state_of(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
+	g_assert_cmpint(wall_test_state(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
 	g_assert_true(g_str_has_prefix(reason, "no plugin \"nosuch\" in "));
 	g_free(reason);
 	wall_source_destroy(source);
 
 	/* The layout already knew: the registry is not asked. */
-	struct wall_layout_source *config = make_config("cam-02", "testvalid", NULL);
+	struct wall_layout_source *config = wall_test_config("cam-02", "testvalid", NULL);
 	config->plugin_error = g_strdup("plugins/camera.so: missing required callback destroy");
 	source = wall_source_create(config, fixture->registry);
-	g_assert_cmpint(state_of(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
+	g_assert_cmpint(wall_test_state(source, &reason), ==, WALL_SOURCE_STATE_ERROR);
 	g_assert_cmpstr(reason, ==, config->plugin_error);
 	g_assert_null(*fixture->plugin_source);
 	g_free(reason);
 	wall_source_destroy(source);
-	free_config(config);
+	wall_test_config_free(config);
 }
 
 static void add_pair(void *user, const char *key, const char *value)

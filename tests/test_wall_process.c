@@ -16,7 +16,7 @@ static void test_version(void)
 	const char *args[] = {"--version", NULL};
 	g_assert_cmpint(wall_test_run_wall(args, &out, NULL), ==, 0);
 	g_assert_true(g_str_has_prefix(out, "wall "));
-	g_assert_nonnull(strstr(out, "plugin ABI 1"));
+	g_assert_nonnull(strstr(out, "plugin ABI 2"));
 	g_free(out);
 }
 
@@ -27,11 +27,50 @@ static void test_help_names_options(void)
 	g_assert_cmpint(wall_test_run_wall(args, &out, NULL), ==, 0);
 	const char *names[] = {"--backend", "--renderer", "--fps", "--frames", "--screenshot",
 			       "--check", "--stats", "--plugin-path", "--fullscreen", "--display",
-			       "--scene", "--verbose", "--quiet", "--version"};
+			       "--scene", "--verbose", "--quiet", "--version", "--help-plugin",
+			       "--list-plugins"};
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
 		g_assert_nonnull(strstr(out, names[i]));
 	}
 	g_free(out);
+}
+
+/* Printed from the option table the plugin declares: type, range, default, help. */
+static void test_help_plugin(void)
+{
+	const char *args[] = {"--help-plugin", "color", NULL};
+	char *out = NULL;
+	g_assert_cmpint(wall_test_run_wall(args, &out, NULL), ==, 0);
+	g_assert_true(g_str_has_prefix(out, "color: a flat colour\n"));
+	g_assert_nonnull(strstr(out, "  color (colour #rrggbb[aa], default #202830)\n"
+				     "      the colour to fill the tile with"));
+	g_free(out);
+
+	char *err = NULL;
+	const char *missing[] = {"--help-plugin", "nosuch", NULL};
+	g_assert_cmpint(wall_test_run_wall(missing, NULL, &err), ==, 1);
+	g_assert_nonnull(strstr(err, "no plugin \"nosuch\""));
+	g_free(err);
+}
+
+static void test_list_plugins(void)
+{
+	const char *args[] = {"--list-plugins", "--plugin-path", WALL_TEST_PLUGIN_DIR, NULL};
+	char *out = NULL;
+	char *err = NULL;
+	/* The test folder holds plugins refused on purpose, so it exits 1... */
+	g_assert_cmpint(wall_test_run_wall(args, &out, &err), ==, 1);
+	g_assert_nonnull(strstr(err, "testfuture.so: built for plugin ABI 99"));
+	/* ...and lists every good one, from both folders, with its options. */
+	g_assert_nonnull(strstr(out, "camera: "));
+	g_assert_nonnull(strstr(out, "  url (string, required)\n"));
+	g_assert_nonnull(strstr(out, "  password (string, secret)\n"));
+	g_assert_nonnull(strstr(out, "  transport (one of tcp|udp|auto, default tcp)\n"));
+	g_assert_nonnull(strstr(out, "  cell (int, 1 to 512, default 16)\n"));
+	g_assert_nonnull(strstr(out, "testold\n  (no options)\n"));
+	g_assert_null(strstr(out, "testfuture"));
+	g_free(out);
+	g_free(err);
 }
 
 static void test_bad_usage(void)
@@ -110,7 +149,7 @@ static void test_future_plugin_leaves_rest_running(void)
 	g_free(layout);
 }
 
-/* The plugin README.md teaches, built from tests/plugins/checker.c. */
+/* The plugin README.md teaches, built from examples/plugin-checker/checker.c. */
 static void test_readme_plugin_renders(void)
 {
 	char *layout = wall_test_source_path("tests/layouts/checker.yaml");
@@ -141,11 +180,11 @@ static void test_readme_plugin_option_checked(void)
 	g_free(layout);
 }
 
-/* README.md shows tests/plugins/checker.c whole; they must not drift. */
+/* README.md shows examples/plugin-checker/checker.c whole; they must not drift. */
 static void test_readme_shows_checker(void)
 {
 	char *readme_path = wall_test_source_path("README.md");
-	char *plugin_path = wall_test_source_path("tests/plugins/checker.c");
+	char *plugin_path = wall_test_source_path("examples/plugin-checker/checker.c");
 	char *readme = NULL;
 	char *plugin = NULL;
 	g_assert_true(g_file_get_contents(readme_path, &readme, NULL, NULL));
@@ -239,6 +278,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/process/readme-plugin-renders", test_readme_plugin_renders);
 	g_test_add_func("/process/readme-plugin-option-checked", test_readme_plugin_option_checked);
 	g_test_add_func("/process/readme-shows-plugin", test_readme_shows_checker);
+	g_test_add_func("/process/help-plugin", test_help_plugin);
+	g_test_add_func("/process/list-plugins", test_list_plugins);
 	g_test_add_func("/process/unknown-scene", test_unknown_scene);
 	g_test_add_func("/process/sigterm", test_sigterm);
 	g_test_add_func("/process/sigint", test_sigint);

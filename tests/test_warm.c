@@ -65,66 +65,6 @@ static GSubprocess *camserver_start(int cameras, int *port)
 	return process;
 }
 
-struct client {
-	GSocketConnection *conn;
-	GDataInputStream *in;
-	GOutputStream *out;
-};
-
-static bool client_open(struct client *client, const char *socket_path)
-{
-	GSocketClient *sc = g_socket_client_new();
-	GSocketAddress *address = g_unix_socket_address_new(socket_path);
-	client->conn = g_socket_client_connect(sc, G_SOCKET_CONNECTABLE(address), NULL, NULL);
-	g_object_unref(address);
-	g_object_unref(sc);
-	if (client->conn == NULL) {
-		return false;
-	}
-	/* A wall that stops answering fails the test instead of hanging it. */
-	g_socket_set_timeout(g_socket_connection_get_socket(client->conn), 30);
-	client->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(client->conn)));
-	client->out = g_io_stream_get_output_stream(G_IO_STREAM(client->conn));
-	return true;
-}
-
-static void client_close(struct client *client)
-{
-	g_clear_object(&client->in);
-	g_clear_object(&client->conn);
-}
-
-static void client_send(struct client *client, const char *text)
-{
-	g_assert_true(g_output_stream_write_all(client->out, text, strlen(text), NULL, NULL, NULL));
-}
-
-/* The next reply, which must be OK: its JSON object (unref it). */
-static JsonObject *client_read_ok(struct client *client)
-{
-	gsize length;
-	char *reply = g_data_input_stream_read_line(client->in, &length, NULL, NULL);
-	g_assert_nonnull(reply);
-	if (!g_str_has_prefix(reply, "OK ")) {
-		g_printerr("unexpected reply: %s\n", reply);
-	}
-	g_assert_true(g_str_has_prefix(reply, "OK "));
-	JsonNode *node = json_from_string(reply + 3, NULL);
-	g_assert_nonnull(node);
-	JsonObject *object = json_object_ref(json_node_get_object(node));
-	json_node_unref(node);
-	g_free(reply);
-	return object;
-}
-
-static JsonObject *ask_ok(struct client *client, const char *line)
-{
-	char *text = g_strconcat(line, "\n", NULL);
-	client_send(client, text);
-	g_free(text);
-	return client_read_ok(client);
-}
-
 /* The entry of array (tiles or warm) whose member key is value, or NULL. */
 static JsonObject *find_entry(JsonObject *status, const char *array, const char *key,
 			      const char *value)
@@ -208,8 +148,8 @@ static void test_warm_recall(void)
 		g_ptr_array_add(argv, g_strdup(args[i]));
 	}
 	GSubprocess *wall = spawn(argv, G_SUBPROCESS_FLAGS_NONE);
-	struct client c = {0};
-	for (int i = 0; i < 200 && !client_open(&c, socket_path); i++) {
+	struct wall_test_client c = {0};
+	for (int i = 0; i < 200 && !wall_test_client_open(&c, socket_path); i++) {
 		g_usleep(50000);
 	}
 	g_assert_nonnull(c.conn);
@@ -221,7 +161,7 @@ static void test_warm_recall(void)
 	while (!ready && g_get_monotonic_time() - start < 15 * SLOW * G_USEC_PER_SEC) {
 		g_clear_pointer(&status, json_object_unref);
 		g_usleep(100000);
-		status = ask_ok(&c, "STATUS");
+		status = wall_test_client_ask_ok(&c, "STATUS");
 		ready = has_picture(find_entry(status, "tiles", "source", "cam01")) &&
 			has_picture(find_entry(status, "tiles", "source", "cam02")) &&
 			has_picture(find_entry(status, "warm", "source", "cam03")) &&
@@ -234,7 +174,7 @@ static void test_warm_recall(void)
 	/* Watched for a few seconds, warm cameras decode key frames only. */
 	g_usleep(3 * G_USEC_PER_SEC);
 	g_clear_pointer(&status, json_object_unref);
-	status = ask_ok(&c, "STATUS");
+	status = wall_test_client_ask_ok(&c, "STATUS");
 	for (int i = 3; i <= 4; i++) {
 		char *name = g_strdup_printf("cam%02d", i);
 		JsonObject *warm = find_entry(status, "warm", "source", name);
@@ -263,9 +203,10 @@ static void test_warm_recall(void)
 	 * not a slate.
 	 */
 	/* SCREENSHOT writes by name into the screenshot folder, beside the state file. */
-	client_send(&c, "PRESET 2\nSCREENSHOT warm.png\n");
-	JsonObject *recalled = client_read_ok(&c);
-	JsonObject *shot_reply = client_read_ok(&c);
+	static const char lines[] = "PRESET 2\nSCREENSHOT warm.png\n";
+	wall_test_client_send(&c, lines, strlen(lines));
+	JsonObject *recalled = wall_test_client_read_ok(&c);
+	JsonObject *shot_reply = wall_test_client_read_ok(&c);
 	char *shot_path = g_strdup(json_object_get_string_member(shot_reply, "path"));
 	int64_t recall_frame = json_object_get_int_member(recalled, "frame");
 	int64_t shot_frame = json_object_get_int_member(shot_reply, "frame");
@@ -286,7 +227,7 @@ static void test_warm_recall(void)
 	/* Full motion from the next key frame; preset 1 is the warm one now. */
 	g_usleep(3 * G_USEC_PER_SEC);
 	g_clear_pointer(&status, json_object_unref);
-	status = ask_ok(&c, "STATUS");
+	status = wall_test_client_ask_ok(&c, "STATUS");
 	for (int i = 3; i <= 4; i++) {
 		char *name = g_strdup_printf("cam%02d", i);
 		JsonObject *tile = find_entry(status, "tiles", "source", name);
@@ -311,7 +252,7 @@ static void test_warm_recall(void)
 	g_clear_pointer(&status, json_object_unref);
 	json_object_unref(recalled);
 	json_object_unref(shot_reply);
-	client_close(&c);
+	wall_test_client_close(&c);
 	g_subprocess_send_signal(wall, SIGTERM);
 	g_assert_true(g_subprocess_wait(wall, NULL, NULL));
 	g_assert_true(g_subprocess_get_if_exited(wall));

@@ -1,39 +1,17 @@
 #include "label.h"
 
 #include <math.h>
-#include <pango/pangocairo.h>
 
-static void set_source_argb(cairo_t *cr, uint32_t argb)
-{
-	cairo_set_source_rgba(cr, ((argb >> 16) & 0xff) / 255.0, ((argb >> 8) & 0xff) / 255.0,
-			      (argb & 0xff) / 255.0, (argb >> 24) / 255.0);
-}
+#include "argb.h"
+#include "text.h"
 
 static PangoLayout *create_layout(cairo_t *cr, const char *text, const struct wall_text_style *style)
 {
-	PangoLayout *layout = pango_cairo_create_layout(cr);
-	PangoFontDescription *font = pango_font_description_new();
-	pango_font_description_set_family(font, WALL_UI_FONT);
-	pango_font_description_set_absolute_size(font, style->size_px * PANGO_SCALE);
-	pango_font_description_set_weight(font, style->bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-	pango_layout_set_font_description(layout, font);
-	pango_font_description_free(font);
-	/* Hinting off: the same text must draw the same at every size and on
-	 * every machine, or golden images drift. */
-	cairo_font_options_t *options = cairo_font_options_create();
-	cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE);
-	cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF);
-	cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY);
-	pango_cairo_context_set_font_options(pango_layout_get_context(layout), options);
-	cairo_font_options_destroy(options);
-	pango_layout_context_changed(layout);
-	pango_layout_set_text(layout, text, -1);
-	if (style->max_width_px > 2 * style->padding_px) {
-		pango_layout_set_width(layout,
-				       (style->max_width_px - 2 * style->padding_px) * PANGO_SCALE);
-		pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
-	}
-	return layout;
+	struct wall_text_font font = {.size_px = style->size_px, .bold = style->bold};
+	double max_width_px = style->max_width_px > 2 * style->padding_px
+				      ? style->max_width_px - 2 * style->padding_px
+				      : 0;
+	return wall_text_layout(cr, &font, text, max_width_px);
 }
 
 cairo_surface_t *wall_text_render(const char *text, const struct wall_text_style *style)
@@ -58,11 +36,11 @@ cairo_surface_t *wall_text_render(const char *text, const struct wall_text_style
 							      height > 0 ? height : 1);
 	cairo_t *cr = cairo_create(surface);
 	if (style->box_argb != 0) {
-		set_source_argb(cr, style->box_argb);
+		wall_argb_set_source(cr, style->box_argb);
 		cairo_paint(cr);
 	}
 	layout = create_layout(cr, text, style);
-	set_source_argb(cr, style->text_argb);
+	wall_argb_set_source(cr, style->text_argb);
 	cairo_move_to(cr, style->padding_px - logical.x, style->padding_px - logical.y);
 	pango_cairo_show_layout(cr, layout);
 	g_object_unref(layout);

@@ -1,6 +1,7 @@
 /*
  * Text for the wall's own overlays (tile labels, slates, badges): laid out
- * with Pango, so Chinese renders with Noto Sans CJK, and drawn into a small
+ * with Pango (common/text.h, as plugins lay theirs out), so Chinese renders
+ * with Noto Sans CJK, and drawn into a small
  * Cairo ARGB32 surface that the caller caches until the text changes.
  */
 #ifndef WALL_LABEL_H
@@ -9,9 +10,6 @@
 #include <cairo.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-/** Font family for everything the wall writes itself. */
-#define WALL_UI_FONT "Noto Sans CJK SC"
 
 struct wall_text_style {
 	double size_px;

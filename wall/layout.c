@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "layout_loader.h"
+#include "value.h"
 
 G_DEFINE_QUARK(wall - layout - error - quark, wall_layout_error)
 
@@ -268,13 +269,18 @@ static bool parse_monitors(struct loader *ld, const node_t *map)
 	}
 	ld->layout->canvas_width_px = (int32_t)width;
 	ld->layout->canvas_height_px = (int32_t)height;
+	ld->layout->monitor_cols = (int32_t)cols;
+	ld->layout->monitor_rows = (int32_t)rows;
+	ld->layout->monitor_width_px = (int32_t)w;
+	ld->layout->monitor_height_px = (int32_t)h;
+	ld->layout->bezel_px = (int32_t)bezel;
 	return true;
 }
 
 static bool parse_wall(struct loader *ld, const node_t *map)
 {
-	static const char *const keys[] = {"canvas", "monitors", "background",
-	                                   "start",  "warm",     NULL};
+	static const char *const keys[] = {"canvas", "monitors", "background", "start",
+	                                   "warm",   "outputs",  NULL};
 	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,
 	                      "a mapping with canvas or monitors") ||
 	    !loader_check_keys(ld, map, keys, "wall")) {
@@ -306,6 +312,10 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 		return false;
 	}
 	ld->layout->warm_max = (int)warm_max;
+	const node_t *outputs = wall_yaml_mapping_get(map, "outputs");
+	if (outputs != NULL && !layout_parse_outputs(ld, outputs)) {
+		return false;
+	}
 	const node_t *background = wall_yaml_mapping_get(map, "background");
 	ld->layout->background_argb = 0xff000000u;
 	return background == NULL ||
@@ -360,6 +370,7 @@ struct wall_layout *wall_layout_parse(const char *path, const char *text, size_t
 	layout->sources = g_ptr_array_new_with_free_func(source_free);
 	layout->scenes = g_ptr_array_new_with_free_func(scene_free);
 	layout->presets = g_array_new(FALSE, FALSE, sizeof(struct wall_layout_preset));
+	layout->outputs = layout_outputs_new();
 
 	struct loader ld = {
 	        .path = path,
@@ -400,6 +411,7 @@ void wall_layout_destroy(struct wall_layout *layout)
 	g_ptr_array_unref(layout->scenes);
 	g_ptr_array_unref(layout->sources);
 	g_array_unref(layout->presets);
+	g_ptr_array_unref(layout->outputs);
 	g_free(layout->path);
 	g_free(layout->dir);
 	g_free(layout);
@@ -561,71 +573,4 @@ const struct wall_layout_option *wall_layout_source_option(const struct wall_lay
 		}
 	}
 	return NULL;
-}
-
-/* ---- Value syntax shared with the plugin host ---- */
-
-bool wall_parse_color(const char *text, uint32_t *argb)
-{
-	size_t length = text != NULL ? strlen(text) : 0;
-	if ((length != 7 && length != 9) || text[0] != '#') {
-		return false;
-	}
-	uint32_t value = 0;
-	for (size_t i = 1; i < length; i++) {
-		int digit = g_ascii_xdigit_value(text[i]);
-		if (digit < 0) {
-			return false;
-		}
-		value = value << 4 | (uint32_t)digit;
-	}
-	/* Stored as written, RRGGBB[AA]; the wall wants AARRGGBB. */
-	*argb = length == 7 ? 0xff000000u | value : (value >> 8) | (value << 24);
-	return true;
-}
-
-bool wall_parse_duration_ms(const char *text, int64_t *ms)
-{
-	static const struct {
-		const char *suffix;
-		double ms;
-	} units[] = {{"", 1000}, {"s", 1000}, {"ms", 1}, {"m", 60000}, {"h", 3600000}};
-	if (text == NULL || !(g_ascii_isdigit(text[0]) || text[0] == '.') ||
-	    strpbrk(text, "xX") != NULL) {
-		return false;
-	}
-	char *end;
-	double value = g_ascii_strtod(text, &end);
-	if (end == text || !isfinite(value)) {
-		return false;
-	}
-	for (size_t i = 0; i < G_N_ELEMENTS(units); i++) {
-		if (strcmp(end, units[i].suffix) == 0) {
-			double result = value * units[i].ms;
-			/* Beyond a year is surely a typo, and keeps int64 far away. */
-			if (result > 365.0 * 24 * 3600000) {
-				return false;
-			}
-			*ms = llround(result);
-			return true;
-		}
-	}
-	return false;
-}
-
-bool wall_parse_bool(const char *text, bool *value)
-{
-	static const char *const yes[] = {"true", "yes", "on"};
-	static const char *const no[] = {"false", "no", "off"};
-	for (size_t i = 0; text != NULL && i < G_N_ELEMENTS(yes); i++) {
-		if (g_ascii_strcasecmp(text, yes[i]) == 0) {
-			*value = true;
-			return true;
-		}
-		if (g_ascii_strcasecmp(text, no[i]) == 0) {
-			*value = false;
-			return true;
-		}
-	}
-	return false;
 }

@@ -123,6 +123,20 @@ struct wall_layout {
 	 * (see wall_layout_warm_sources). 0, the default, keeps none.
 	 */
 	int warm_max;
+	/**
+	 * wall.monitors: cols x rows monitors of monitor_width_px x
+	 * monitor_height_px, bezel_px apart on the canvas. All 0 with canvas:.
+	 */
+	int32_t monitor_cols;
+	int32_t monitor_rows;
+	int32_t monitor_width_px;
+	int32_t monitor_height_px;
+	int32_t bezel_px;
+	/**
+	 * wall.outputs: struct wall_layout_output * (outputs.h), in file
+	 * order; empty when the layout maps none.
+	 */
+	GPtrArray *outputs;
 	/** Scene shown at start: wall.start, else the first scene. */
 	const struct wall_layout_scene *start_scene;
 };
@@ -172,12 +186,5 @@ const struct wall_layout_option *wall_layout_source_option(const struct wall_lay
 /** The tile called id in scene, or NULL. */
 const struct wall_layout_tile *wall_layout_find_tile(const struct wall_layout_scene *scene,
 						     const char *id);
-
-/** Parse "#rrggbb" or "#rrggbbaa" into 0xAARRGGBB. */
-bool wall_parse_color(const char *text, uint32_t *argb);
-/** Parse "250ms", "3s", "2m", "1h" or a bare number of seconds into ms. */
-bool wall_parse_duration_ms(const char *text, int64_t *ms);
-/** Parse a YAML boolean word (true/false, yes/no, on/off). */
-bool wall_parse_bool(const char *text, bool *value);
 
 #endif

@@ -1,5 +1,6 @@
 /* Checks that turn YAML nodes into values or precise errors. */
 #include "layout_loader.h"
+#include "value.h"
 
 #include <math.h>
 #include <string.h>

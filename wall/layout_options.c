@@ -1,5 +1,6 @@
 /* A source's plugin options, checked against what the plugin declares. */
 #include "layout_loader.h"
+#include "value.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>

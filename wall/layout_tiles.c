@@ -1,5 +1,6 @@
 /* Tiles: placed by grid cell or rectangle, with fit, border, label, tour. */
 #include "layout_loader.h"
+#include "value.h"
 
 #include <math.h>
 #include <string.h>

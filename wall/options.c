@@ -20,8 +20,8 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 	char **rest = NULL;
 	GOptionEntry entries[] = {
 		{"backend", 0, 0, G_OPTION_ARG_STRING, &options->backend,
-		 "Where the picture goes: sdl or headless (default: sdl when a display is "
-		 "available)",
+		 "Where the picture goes: sdl, kms or headless (default: sdl when a display "
+		 "is available, else kms when a monitor is connected to a display card)",
 		 "NAME"},
 		{"renderer", 0, 0, G_OPTION_ARG_STRING, &renderer,
 		 "auto, gl or soft (default auto: soft on software GL)", "NAME"},
@@ -33,6 +33,10 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		 "Write the last presented frame to FILE.png on exit", "FILE"},
 		{"check", 0, 0, G_OPTION_ARG_NONE, &options->check,
 		 "Validate the layout and its plugin options, then exit", NULL},
+		{"list-outputs", 0, 0, G_OPTION_ARG_NONE, &options->list_outputs,
+		 "List display cards, connectors and modes, and what LAYOUT (optional) "
+		 "would show on each, then exit",
+		 NULL},
 		{"stats", 0, 0, G_OPTION_ARG_NONE, &options->stats,
 		 "Print frame and tile statistics on exit", NULL},
 		{"plugin-path", 0, 0, G_OPTION_ARG_FILENAME, &options->plugin_path,
@@ -73,6 +77,10 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		{"quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet, "Log only errors", NULL},
 		{"version", 0, 0, G_OPTION_ARG_NONE, &options->version, "Print the version",
 		 NULL},
+		{"help-plugin", 0, 0, G_OPTION_ARG_STRING, &options->help_plugin,
+		 "Print the options plugin NAME takes: type, default and help", "NAME"},
+		{"list-plugins", 0, 0, G_OPTION_ARG_NONE, &options->list_plugins,
+		 "Print every plugin found, with its options", NULL},
 		{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
 		 "LAYOUT.yaml"},
 		{NULL},
@@ -95,7 +103,7 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 	options->frames = frames;
 	ok = false;
 	static const char *const renderers[] = {"auto", "gl", "soft", NULL};
-	static const char *const backends[] = {"sdl", "headless", NULL};
+	static const char *const backends[] = {"sdl", "kms", "headless", NULL};
 	if (!one_of(options->renderer, renderers)) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			    "--renderer must be auto, gl or soft, not \"%s\"", options->renderer);
@@ -103,7 +111,7 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 	}
 	if (options->backend != NULL && !one_of(options->backend, backends)) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "--backend must be sdl or headless, not \"%s\"", options->backend);
+			    "--backend must be sdl, kms or headless, not \"%s\"", options->backend);
 		goto out;
 	}
 	if (options->fps <= 0 || options->fps > 1000) {
@@ -129,7 +137,11 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 			    "--auth-timeout must be 1 to 3600 seconds");
 		goto out;
 	}
-	if (options->version) {
+	if (options->version || options->help_plugin != NULL || options->list_plugins) {
+		ok = true;
+		goto out;
+	}
+	if (options->list_outputs && (rest == NULL || rest[0] == NULL)) {
 		ok = true;
 		goto out;
 	}
@@ -164,5 +176,6 @@ void wall_options_finish(struct wall_options *options)
 	g_free(options->token_file);
 	g_free(options->screenshot_dir);
 	g_free(options->state_path);
+	g_free(options->help_plugin);
 	*options = (struct wall_options){0};
 }

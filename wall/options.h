@@ -8,7 +8,7 @@
 
 struct wall_options {
 	char *layout_path;
-	/** "sdl", "headless", or NULL to pick sdl when a display is there. */
+	/** "sdl", "kms", "headless", or NULL to pick what is there. */
 	char *backend;
 	/** "auto", "gl" or "soft". */
 	char *renderer;
@@ -35,11 +35,17 @@ struct wall_options {
 	bool no_control;
 	int display_index;
 	bool check;
+	/** Print the display cards' outputs (and what LAYOUT would show on each). */
+	bool list_outputs;
 	bool stats;
 	bool fullscreen;
 	bool verbose;
 	bool quiet;
 	bool version;
+	/** Print this plugin's options and exit. */
+	char *help_plugin;
+	/** Print every plugin found, with its options, and exit. */
+	bool list_plugins;
 };
 
 /**

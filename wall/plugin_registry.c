@@ -2,10 +2,12 @@
 
 #include <dlfcn.h>
 #include <glib.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "layout.h"
 #include "log.h"
+#include "value.h"
 
 /*
  * Bytes every plugin must provide: everything up to and including the
@@ -256,13 +258,23 @@ static char *load(struct entry *entry, const char *path, const char *expected_na
 		goto err_close;
 	}
 
+	if (exported->struct_size > sizeof(struct wall_plugin)) {
+		/*
+		 * Built against a newer header: its callbacks past our end are
+		 * ones this wall would never call, so it would run half-made.
+		 */
+		why = g_strdup_printf("%s: struct wall_plugin is %u bytes, larger than the %zu "
+				      "this wall knows: built for a newer wall",
+				      path, exported->struct_size, sizeof(struct wall_plugin));
+		goto err_close;
+	}
+
 	/*
-	 * From here on only the host's copy is read. A newer plugin built
-	 * against a longer struct with the same ABI version keeps its extra
-	 * callbacks to itself; an older one gets NULL for what it lacks.
+	 * From here on only the host's copy is read. An older plugin gets
+	 * NULL for the callbacks it lacks.
 	 */
 	struct wall_plugin plugin = {0};
-	memcpy(&plugin, exported, MIN((size_t)exported->struct_size, sizeof(plugin)));
+	memcpy(&plugin, exported, exported->struct_size);
 
 	if (plugin.name == NULL || *plugin.name == '\0') {
 		why = g_strdup_printf("%s: the plugin has no name", path);
@@ -377,6 +389,39 @@ static char *not_found_reason(struct wall_plugin_registry *registry, const char 
 	char *why = g_strdup_printf("no plugin \"%s\" in %s", name, dirs);
 	g_free(dirs);
 	return why;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **wall_plugin_registry_names(struct wall_plugin_registry *registry)
+{
+	GHashTable *names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (char **dir = registry->dirs; *dir != NULL; dir++) {
+		GDir *listing = g_dir_open(*dir, 0, NULL);
+		const char *file;
+		while (listing != NULL && (file = g_dir_read_name(listing)) != NULL) {
+			char *name = name_from_path(file);
+			char *path = find_file(registry, name);
+			if (path != NULL && valid_name(name)) {
+				g_hash_table_add(names, g_steal_pointer(&name));
+			}
+			g_free(path);
+			g_free(name);
+		}
+		if (listing != NULL) {
+			g_dir_close(listing);
+		}
+	}
+	guint count = 0;
+	const char **keys = (const char **)g_hash_table_get_keys_as_array(names, &count);
+	char **list = g_strdupv((char **)keys);
+	g_free(keys);
+	g_hash_table_destroy(names);
+	qsort(list, count, sizeof(*list), compare_names);
+	return list;
 }
 
 const struct wall_plugin *wall_plugin_registry_get(struct wall_plugin_registry *registry,

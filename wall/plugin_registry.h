@@ -32,6 +32,12 @@ const struct wall_plugin *wall_plugin_registry_get(struct wall_plugin_registry *
 const struct wall_plugin *wall_plugin_registry_load_file(struct wall_plugin_registry *registry,
 							 const char *path, const char **why);
 
+/**
+ * The names of every plugin file in the search folders (NAME.so or
+ * NAME/NAME.so), sorted, each once; nothing is loaded. g_strfreev it.
+ */
+char **wall_plugin_registry_names(struct wall_plugin_registry *registry);
+
 /** Adapter for wall_layout_load(): user is the registry. */
 const struct wall_option *wall_plugin_registry_options(const char *plugin, const char **why,
 						       void *user);

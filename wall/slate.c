@@ -3,23 +3,13 @@
 #include <glib.h>
 #include <math.h>
 
+#include "clock.h"
 #include "label.h"
 
 #define ACCENT_CONNECTING 0xff5ab0ffu
 #define ACCENT_STALLED 0xffffb020u
 #define ACCENT_OFFLINE 0xffff5a4au
 #define ACCENT_ERROR 0xffff3b3bu
-
-static char *format_clock(int64_t real_us)
-{
-	GDateTime *time = g_date_time_new_from_unix_local(real_us / G_USEC_PER_SEC);
-	if (time == NULL) {
-		return g_strdup("--:--:--");
-	}
-	char *text = g_date_time_format(time, "%H:%M:%S");
-	g_date_time_unref(time);
-	return text;
-}
 
 void wall_slate_describe(const struct wall_source_health *health, bool has_frame,
 			 int64_t now_us, struct wall_slate *slate)
@@ -51,7 +41,7 @@ void wall_slate_describe(const struct wall_source_health *health, bool has_frame
 		return;
 	}
 	case WALL_SOURCE_STATE_OFFLINE: {
-		char *clock = format_clock(health->since_real_us);
+		char *clock = wall_clock_text(health->since_real_us, true);
 		slate->title = g_strdup_printf("离线 since %s", clock);
 		g_free(clock);
 		slate->detail = g_strdup(reason);

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "plugin_registry.h"
+#include "value.h"
 
 struct wall_source {
 	/*

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "paths.h"
 #include "plugin_registry.h"
+#include "service.h"
 #include "stats.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -60,6 +61,9 @@ static struct wall_backend *create_backend(const char *name,
 {
 	if (strcmp(name, "sdl") == 0) {
 		return wall_sdl_backend_create(options);
+	}
+	if (strcmp(name, "kms") == 0) {
+		return wall_kms_backend_create(options);
 	}
 	return wall_headless_backend_create(options);
 }
@@ -160,6 +164,7 @@ struct frame_loop {
 	int64_t started_us;
 	int64_t health_updated_us;
 	struct wall_health_figures health;
+	struct wall_service service;
 };
 
 /* The camera figures change with camera states, which plugins report at
@@ -203,6 +208,7 @@ static void run_frames(struct frame_loop *loop)
 		backend->impl->present(backend, loop->renderer);
 		int64_t presented_us = g_get_monotonic_time();
 		wall_stats_presented(loop->stats, presented_us);
+		wall_service_frame(&loop->service, presented_us);
 		if (loop->control != NULL) {
 			wall_control_end_frame(loop->control);
 		}
@@ -246,6 +252,7 @@ static void run_frames(struct frame_loop *loop)
 	if (stop_signal != 0) {
 		wall_info("stopping on signal %d", (int)stop_signal);
 	}
+	wall_service_stopping(&loop->service);
 }
 
 static const struct wall_layout_scene *pick_scene(const struct wall_layout *layout,
@@ -332,10 +339,18 @@ int wall_run(const struct wall_options *options)
 
 	const char *backend_name = options->backend;
 	if (backend_name == NULL) {
-		backend_name = wall_sdl_display_available() ? "sdl" : "headless";
-		wall_info("backend %s (%s)", backend_name,
-			  strcmp(backend_name, "sdl") == 0 ? "a display is available"
-							   : "no display found");
+		const char *why;
+		if (wall_sdl_display_available()) {
+			backend_name = "sdl";
+			why = "a display is available";
+		} else if (wall_kms_available()) {
+			backend_name = "kms";
+			why = "no display server, but a monitor on a display card";
+		} else {
+			backend_name = "headless";
+			why = "no display found";
+		}
+		wall_info("backend %s (%s)", backend_name, why);
 	}
 	struct wall_backend_options backend_options = {
 		.canvas_width_px = shown->canvas_width_px,
@@ -343,6 +358,7 @@ int wall_run(const struct wall_options *options)
 		.fullscreen = options->fullscreen,
 		.display_index = options->display_index,
 		.fps = options->fps,
+		.layout = shown,
 	};
 	struct wall_backend *backend = NULL;
 	struct wall_renderer *renderer =
@@ -351,6 +367,7 @@ int wall_run(const struct wall_options *options)
 		status = WALL_EXIT_NO_OUTPUT;
 		goto out_control;
 	}
+	wall_kms_backend_attach(backend, renderer);
 
 	install_signal_handlers();
 	struct wall_stats *stats = wall_stats_create();
@@ -375,6 +392,7 @@ int wall_run(const struct wall_options *options)
 		.frame_limit = options->frames,
 		.started_us = g_get_monotonic_time(),
 	};
+	wall_service_init(&loop.service);
 	run_frames(&loop);
 
 	if (options->screenshot_path != NULL && !write_screenshot(renderer, options->screenshot_path)) {

@@ -76,14 +76,6 @@ static void color_destroy(void *instance)
 	g_free(instance);
 }
 
-static bool color_configure(void *instance)
-{
-	struct color *color = instance;
-	color->argb = color->host->config_color(color->source, "color", color->argb);
-	push(color);
-	return true;
-}
-
 static void color_show(void *instance)
 {
 	push(instance);
@@ -107,7 +99,6 @@ static const struct wall_plugin plugin = {
 	.options = options,
 	.create = color_create,
 	.destroy = color_destroy,
-	.configure = color_configure,
 	.show = color_show,
 	.status = color_status,
 };

@@ -31,7 +31,9 @@
 #include "mqtt.h"
 #include "osd.h"
 #include "stream.h"
+#include "surface_frame.h"
 #include "telemetry.h"
+#include "worker.h"
 
 /* How often the overlay thread looks for something to redraw. */
 #define OVERLAY_TICK_MS 200
@@ -65,9 +67,7 @@ struct drone {
 	struct map_background background;
 	bool has_background;
 
-	GMainContext *context;
-	GMainLoop *loop;
-	GThread *thread;
+	struct wall_worker *worker;
 
 	/* The drone's thread only. */
 	struct mqtt_input *mqtt;
@@ -159,11 +159,6 @@ static int64_t now_real_us(const struct drone *drone)
 
 /* The overlay, on the drone's thread. */
 
-static void release_surface(void *data)
-{
-	cairo_surface_destroy(data);
-}
-
 static void draw_overlay(struct drone *drone, uint32_t width, uint32_t height)
 {
 	struct telemetry_view view;
@@ -182,16 +177,7 @@ static void draw_overlay(struct drone *drone, uint32_t width, uint32_t height)
 	cairo_surface_flush(surface);
 	telemetry_view_clear(&view);
 
-	struct wall_frame frame = {
-		.format = WALL_PIXEL_FORMAT_BGRA,
-		.width_px = width,
-		.height_px = height,
-		.planes = {cairo_image_surface_get_data(surface)},
-		.strides = {(uint32_t)cairo_image_surface_get_stride(surface)},
-		.capture_time_us = g_get_monotonic_time(),
-		.release = release_surface,
-		.release_data = surface,
-	};
+	struct wall_frame frame = wall_surface_frame(surface);
 	drone->host->push_overlay(drone->source, &frame);
 	g_mutex_lock(&drone->lock);
 	drone->overlays++;
@@ -313,7 +299,7 @@ static bool start_mavlink(struct drone *drone, const char *url)
 	g_socket_set_blocking(drone->socket, FALSE);
 	drone->socket_source = g_socket_create_source(drone->socket, G_IO_IN, NULL);
 	g_source_set_callback(drone->socket_source, G_SOURCE_FUNC(on_datagram), drone, NULL);
-	g_source_attach(drone->socket_source, drone->context);
+	g_source_attach(drone->socket_source, wall_worker_context(drone->worker));
 	return true;
 }
 
@@ -367,7 +353,7 @@ static void on_klv(void *user, const uint8_t *data, size_t size)
 
 /* The drone's thread. */
 
-static gboolean start(gpointer user)
+static void start(void *user)
 {
 	struct drone *drone = user;
 	const char *url = drone->telemetry_url;
@@ -396,11 +382,10 @@ static gboolean start(gpointer user)
 	on_tick(drone);
 	drone->tick = g_timeout_source_new(OVERLAY_TICK_MS);
 	g_source_set_callback(drone->tick, on_tick, drone, NULL);
-	g_source_attach(drone->tick, drone->context);
-	return G_SOURCE_REMOVE;
+	g_source_attach(drone->tick, wall_worker_context(drone->worker));
 }
 
-static gboolean stop(gpointer user)
+static void stop(void *user)
 {
 	struct drone *drone = user;
 	if (drone->tick != NULL) {
@@ -414,25 +399,6 @@ static gboolean stop(gpointer user)
 	g_clear_object(&drone->socket);
 	mqtt_input_stop(drone->mqtt);
 	drone->mqtt = NULL;
-	g_main_loop_quit(drone->loop);
-	return G_SOURCE_REMOVE;
-}
-
-static gpointer thread_main(gpointer user)
-{
-	struct drone *drone = user;
-	g_main_context_push_thread_default(drone->context);
-	g_main_loop_run(drone->loop);
-	g_main_context_pop_thread_default(drone->context);
-	return NULL;
-}
-
-static void post(struct drone *drone, GSourceFunc fn)
-{
-	GSource *source = g_idle_source_new();
-	g_source_set_callback(source, fn, drone, NULL);
-	g_source_attach(source, drone->context);
-	g_source_unref(source);
 }
 
 /* Options. */
@@ -547,16 +513,12 @@ static bool read_options(struct drone *drone)
 
 static void drone_free(struct drone *drone)
 {
+	/* The thread first: it reads everything below. */
+	wall_worker_stop(drone->worker);
 	g_free(drone->telemetry_url);
 	g_free(drone->mavlink_url);
 	if (drone->background.image != NULL) {
 		cairo_surface_destroy(drone->background.image);
-	}
-	if (drone->loop != NULL) {
-		g_main_loop_unref(drone->loop);
-	}
-	if (drone->context != NULL) {
-		g_main_context_unref(drone->context);
 	}
 	telemetry_store_free(drone->store);
 	g_mutex_clear(&drone->lock);
@@ -608,11 +570,9 @@ static void *drone_create(const struct wall_host *host, struct wall_source *sour
 		host->set_state(source, WALL_SOURCE_STATE_LIVE, NULL);
 	}
 
-	drone->context = g_main_context_new();
-	drone->loop = g_main_loop_new(drone->context, FALSE);
-	post(drone, start);
+	drone->worker = wall_worker_new();
 	char *name = g_strdup_printf("drone %s", host->source_name(source));
-	drone->thread = g_thread_new(name, thread_main, drone);
+	wall_worker_start(drone->worker, name, start, stop, drone);
 	g_free(name);
 	return drone;
 
@@ -629,8 +589,6 @@ static void drone_destroy(void *instance)
 	}
 	/* The stream first: its KLV callback writes the store. */
 	stream_destroy(drone->stream);
-	post(drone, stop);
-	g_thread_join(drone->thread);
 	drone_free(drone);
 }
 

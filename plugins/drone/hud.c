@@ -1,9 +1,9 @@
 #include "hud.h"
 
 #include <math.h>
-#include <pango/pangocairo.h>
 
-#define FONT "Noto Sans CJK SC"
+#include "clock.h"
+#include "text.h"
 
 /* Colours, as the rest of the wall's dark command-center theme. */
 #define RGB(hex) ((hex) >> 16 & 0xff) / 255.0, ((hex) >> 8 & 0xff) / 255.0, ((hex)&0xff) / 255.0
@@ -26,23 +26,8 @@ struct text_style {
 static double draw_text(cairo_t *cr, double x, double y, const char *text,
 			const struct text_style *style)
 {
-	PangoLayout *layout = pango_cairo_create_layout(cr);
-	PangoFontDescription *font = pango_font_description_new();
-	pango_font_description_set_family(font, FONT);
-	pango_font_description_set_absolute_size(font, style->size_px * PANGO_SCALE);
-	pango_font_description_set_weight(font, style->bold ? PANGO_WEIGHT_BOLD
-							    : PANGO_WEIGHT_NORMAL);
-	pango_layout_set_font_description(layout, font);
-	pango_font_description_free(font);
-	/* Same glyphs at every size and on every machine: goldens compare them. */
-	cairo_font_options_t *options = cairo_font_options_create();
-	cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE);
-	cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF);
-	cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY);
-	pango_cairo_context_set_font_options(pango_layout_get_context(layout), options);
-	cairo_font_options_destroy(options);
-	pango_layout_context_changed(layout);
-	pango_layout_set_text(layout, text, -1);
+	struct wall_text_font font = {.size_px = style->size_px, .bold = style->bold};
+	PangoLayout *layout = wall_text_layout(cr, &font, text, 0);
 	int width;
 	int height;
 	pango_layout_get_pixel_size(layout, &width, &height);
@@ -79,18 +64,6 @@ static void panel(cairo_t *cr, double x, double y, double width, double height, 
 	rounded_box(cr, x, y, width, height, radius);
 	cairo_set_source_rgba(cr, 0.03, 0.05, 0.07, PANEL_ALPHA);
 	cairo_fill(cr);
-}
-
-/* "12:34:56" in the wall's local time. */
-static char *clock_text(int64_t real_us)
-{
-	GDateTime *time = g_date_time_new_from_unix_local(real_us / G_USEC_PER_SEC);
-	if (time == NULL) {
-		return g_strdup("--:--:--");
-	}
-	char *text = g_date_time_format(time, "%H:%M:%S");
-	g_date_time_unref(time);
-	return text;
 }
 
 static char *age_text(int64_t age_us)
@@ -192,13 +165,13 @@ void hud_draw(cairo_t *cr, int width, int height, const struct telemetry_view *v
 		note = g_strdup("遥测 等待数据…");
 		age_style.rgb = AMBER;
 	} else if (stale) {
-		char *since = clock_text(t->updated_real_us);
+		char *since = wall_clock_text(t->updated_real_us, true);
 		note = g_strdup_printf("遥测中断 · 自 %s", since);
 		g_free(since);
 		age_style.rgb = AMBER;
 		age_style.bold = true;
 	} else if (params->recorded) {
-		char *at = clock_text(t->updated_real_us);
+		char *at = wall_clock_text(t->updated_real_us, true);
 		note = g_strdup_printf("遥测 %s · %s", t->input, at);
 		g_free(at);
 	} else {

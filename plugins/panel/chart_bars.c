@@ -190,11 +190,11 @@ static void draw(cairo_t *cr, const struct panel_view *view)
 
 		double bar_h = MAX(row_px * 0.46, 2.0);
 		double bar_y = y + (row_px - bar_h) / 2;
-		panel_set_argb(cr, theme->surface_argb);
+		wall_argb_set_source(cr, theme->surface_argb);
 		cairo_rectangle(cr, bar_x, bar_y, bar_room, bar_h);
 		cairo_fill(cr);
 		double fraction = CLAMP((row->value - min) / (max - min), 0.0, 1.0);
-		panel_set_argb(cr, bar_argb);
+		wall_argb_set_source(cr, bar_argb);
 		cairo_rectangle(cr, bar_x, bar_y, round(bar_room * fraction), bar_h);
 		cairo_fill(cr);
 

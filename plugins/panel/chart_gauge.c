@@ -38,7 +38,7 @@ static void draw(cairo_t *cr, const struct panel_view *view)
 	radius -= thickness / 2;
 
 	cairo_set_line_width(cr, thickness);
-	panel_set_argb(cr, theme->surface_argb);
+	wall_argb_set_source(cr, theme->surface_argb);
 	cairo_arc(cr, cx, cy, radius, 0, 2 * G_PI);
 	cairo_stroke(cr);
 
@@ -51,7 +51,7 @@ static void draw(cairo_t *cr, const struct panel_view *view)
 		}
 		double a = angle_of((at - min) / (max - min));
 		cairo_set_line_width(cr, MAX(thickness * 0.12, 1.5));
-		panel_set_argb(cr, theme->muted_argb);
+		wall_argb_set_source(cr, theme->muted_argb);
 		cairo_move_to(cr, cx + cos(a) * (radius - thickness * 0.65),
 			      cy + sin(a) * (radius - thickness * 0.65));
 		cairo_line_to(cr, cx + cos(a) * (radius + thickness * 0.65),
@@ -70,7 +70,7 @@ static void draw(cairo_t *cr, const struct panel_view *view)
 	if (fraction > 0) {
 		cairo_set_line_width(cr, thickness);
 		cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
-		panel_set_argb(cr, argb);
+		wall_argb_set_source(cr, argb);
 		cairo_arc(cr, cx, cy, radius, angle_of(0), angle_of(fraction));
 		cairo_stroke(cr);
 	}

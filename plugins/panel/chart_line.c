@@ -127,7 +127,7 @@ static void draw(cairo_t *cr, const struct panel_view *view)
 		double x = view->x;
 		for (guint s = 0; s < series->len && x < view->x + view->width; s++) {
 			const char *name = g_array_index(series, struct series, s).name;
-			panel_set_argb(cr, panel_theme_series_argb(theme, s));
+			wall_argb_set_source(cr, panel_theme_series_argb(theme, s));
 			cairo_rectangle(cr, x, top + line_px * 0.35, text_px * 0.8, line_px * 0.3);
 			cairo_fill(cr);
 			x += text_px * 1.1;
@@ -155,7 +155,7 @@ static void draw(cairo_t *cr, const struct panel_view *view)
 	cairo_set_line_width(cr, 1);
 	for (double v = axis_lo; v <= axis_hi + step / 2; v += step) {
 		double y = round(plot_y + plot_h - (v - axis_lo) / (axis_hi - axis_lo) * plot_h) + 0.5;
-		panel_set_argb(cr, theme->grid_argb);
+		wall_argb_set_source(cr, theme->grid_argb);
 		cairo_move_to(cr, plot_x, y);
 		cairo_line_to(cr, plot_x + plot_w, y);
 		cairo_stroke(cr);
@@ -185,7 +185,7 @@ static void draw(cairo_t *cr, const struct panel_view *view)
 	double stroke = MAX(view->body_px * 0.14, 1.5);
 	for (guint s = 0; s < series->len; s++) {
 		JsonArray *values = g_array_index(series, struct series, s).values;
-		panel_set_argb(cr, panel_theme_series_argb(theme, s));
+		wall_argb_set_source(cr, panel_theme_series_argb(theme, s));
 		cairo_set_line_width(cr, stroke);
 		cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 		bool drawing = false;

@@ -193,11 +193,11 @@ static void draw(cairo_t *cr, const struct panel_view *view)
 	for (guint r = 0; r <= shown; r++) {
 		double y = view->y + r * row_px;
 		if (r == 0) {
-			panel_set_argb(cr, theme->grid_argb);
+			wall_argb_set_source(cr, theme->grid_argb);
 			cairo_rectangle(cr, view->x, y + row_px - 2, view->width, 2);
 			cairo_fill(cr);
 		} else if (r % 2 == 0) {
-			panel_set_argb(cr, theme->surface_argb);
+			wall_argb_set_source(cr, theme->surface_argb);
 			cairo_rectangle(cr, view->x, y, view->width, row_px);
 			cairo_fill(cr);
 		}

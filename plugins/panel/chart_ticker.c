@@ -99,7 +99,7 @@ static void draw(cairo_t *cr, const struct panel_view *view)
 	double text_y = view->y + (view->height - line) / 2;
 
 	if (view->title != NULL) {
-		panel_set_argb(cr, theme->accent_argb);
+		wall_argb_set_source(cr, theme->accent_argb);
 		cairo_rectangle(cr, view->x, view->y, strip.title_width, view->height);
 		cairo_fill(cr);
 		struct panel_text style = {strip.text_px, true, theme->background_argb,
@@ -129,7 +129,7 @@ static void draw(cairo_t *cr, const struct panel_view *view)
 	cairo_save(cr);
 	cairo_rectangle(cr, strip.left, view->y, room, view->height);
 	cairo_clip(cr);
-	panel_set_argb(cr, theme->text_argb);
+	wall_argb_set_source(cr, theme->text_argb);
 	if (logical.width <= room || view->offset_px <= 0) {
 		cairo_move_to(cr, strip.left - logical.x, round(text_y));
 		pango_cairo_show_layout(cr, layout);

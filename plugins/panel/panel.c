@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "panel.h"
+#include "surface_frame.h"
+#include "worker.h"
 
 #if G_BYTE_ORDER != G_LITTLE_ENDIAN
 #error "WALL_PIXEL_FORMAT_BGRA is CAIRO_FORMAT_ARGB32 only on little-endian machines"
@@ -107,9 +109,7 @@ struct panel {
 	double fps;
 	double speed;
 
-	GMainContext *context;
-	GMainLoop *loop;
-	GThread *thread;
+	struct wall_worker *worker;
 
 	/* Set by the render thread, read by the panel's: under lock. */
 	GMutex lock;
@@ -138,11 +138,6 @@ struct panel {
 };
 
 /* ---- Drawing ---- */
-
-static void release_surface(void *data)
-{
-	cairo_surface_destroy(data);
-}
 
 /* The size of body text for a tile: about a tenth of its height. */
 static double body_size_px(const struct panel *panel, double width, double height)
@@ -182,7 +177,7 @@ static void draw_chrome(cairo_t *cr, struct panel *panel, struct panel_view *vie
 
 	if (panel->stale || panel->error != NULL) {
 		/* A bar along the top, seen from across the room. */
-		panel_set_argb(cr, panel->error != NULL ? theme->bad_argb : theme->warn_argb);
+		wall_argb_set_source(cr, panel->error != NULL ? theme->bad_argb : theme->warn_argb);
 		cairo_rectangle(cr, 0, 0, width, MAX(3.0, round(height / 60.0)));
 		cairo_fill(cr);
 	}
@@ -264,7 +259,7 @@ static void draw_and_push(struct panel *panel)
 	cairo_surface_t *surface =
 		cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)width, (int)height);
 	cairo_t *cr = cairo_create(surface);
-	panel_set_argb(cr, panel->theme.background_argb);
+	wall_argb_set_source(cr, panel->theme.background_argb);
 	cairo_paint(cr);
 
 	struct panel_view view;
@@ -284,16 +279,7 @@ static void draw_and_push(struct panel *panel)
 	g_free(footer);
 
 	g_atomic_int_inc(&panel->redraws);
-	struct wall_frame frame = {
-		.format = WALL_PIXEL_FORMAT_BGRA,
-		.width_px = width,
-		.height_px = height,
-		.planes = {cairo_image_surface_get_data(surface)},
-		.strides = {(uint32_t)cairo_image_surface_get_stride(surface)},
-		.capture_time_us = g_get_monotonic_time(),
-		.release = release_surface,
-		.release_data = surface,
-	};
+	struct wall_frame frame = wall_surface_frame(surface);
 	/* The host owns the surface from here and releases it. */
 	panel->host->push_frame(panel->source, &frame);
 }
@@ -348,7 +334,7 @@ static void schedule_redraw(struct panel *panel)
 	}
 	panel->redraw = g_idle_source_new();
 	g_source_set_callback(panel->redraw, redraw_now, panel, NULL);
-	g_source_attach(panel->redraw, panel->context);
+	g_source_attach(panel->redraw, wall_worker_context(panel->worker));
 }
 
 static void drop_source(GSource **source)
@@ -395,7 +381,7 @@ static void update_ticker(struct panel *panel)
 		/* A millisecond timer: whole milliseconds would drift from the display. */
 		panel->tick = g_timeout_source_new((guint)MAX(1, lround(1000.0 / panel->fps)));
 		g_source_set_callback(panel->tick, ticker_frame, panel, NULL);
-		g_source_attach(panel->tick, panel->context);
+		g_source_attach(panel->tick, wall_worker_context(panel->worker));
 	} else if (!scroll) {
 		drop_source(&panel->tick);
 		panel->scroll_start_us = 0;
@@ -431,7 +417,7 @@ static void check_stale(struct panel *panel)
 		panel->stale_timer = g_timeout_source_new(
 			(guint)MIN(panel->stale_after_ms - age_ms + 1, (int64_t)G_MAXUINT));
 		g_source_set_callback(panel->stale_timer, stale_reached, panel, NULL);
-		g_source_attach(panel->stale_timer, panel->context);
+		g_source_attach(panel->stale_timer, wall_worker_context(panel->worker));
 	}
 }
 
@@ -525,7 +511,7 @@ static void schedule_clock(struct panel *panel)
 	drop_source(&panel->tick);
 	panel->tick = g_timeout_source_new((guint)wait_ms);
 	g_source_set_callback(panel->tick, clock_tick, panel, NULL);
-	g_source_attach(panel->tick, panel->context);
+	g_source_attach(panel->tick, wall_worker_context(panel->worker));
 }
 
 static gboolean clock_tick(void *data)
@@ -536,10 +522,10 @@ static gboolean clock_tick(void *data)
 	return G_SOURCE_REMOVE;
 }
 
-static void *panel_thread(void *data)
+/* The panel's thread, before its loop runs. */
+static void panel_start(void *data)
 {
 	struct panel *panel = data;
-	g_main_context_push_thread_default(panel->context);
 	if (panel->chart == &panel_chart_clock) {
 		schedule_clock(panel);
 	} else if (panel->data_spec != NULL) {
@@ -554,14 +540,16 @@ static void *panel_thread(void *data)
 		panel->waiting = true;
 	}
 	schedule_redraw(panel);
-	g_main_loop_run(panel->loop);
+}
 
+/* The panel's thread, after its loop stopped. */
+static void panel_finish(void *data)
+{
+	struct panel *panel = data;
 	panel_feed_destroy(panel->feed);
 	drop_source(&panel->redraw);
 	drop_source(&panel->stale_timer);
 	drop_source(&panel->tick);
-	g_main_context_pop_thread_default(panel->context);
-	return NULL;
 }
 
 /* ---- The plugin ---- */
@@ -617,19 +605,12 @@ static void *panel_create(const struct wall_host *host, struct wall_source *sour
 	/* Shown until the host says otherwise: a panel with no tile draws nothing. */
 	panel->visible = true;
 
-	panel->context = g_main_context_new();
-	panel->loop = g_main_loop_new(panel->context, FALSE);
-	panel->thread = g_thread_new("panel", panel_thread, panel);
+	panel->worker = wall_worker_new();
+	wall_worker_start(panel->worker, "panel", panel_start, panel_finish, panel);
 	return panel;
 fail:
 	panel_destroy(panel);
 	return NULL;
-}
-
-static gboolean quit_loop(void *data)
-{
-	g_main_loop_quit(data);
-	return G_SOURCE_REMOVE;
 }
 
 static void panel_destroy(void *instance)
@@ -638,21 +619,7 @@ static void panel_destroy(void *instance)
 	if (panel == NULL) {
 		return;
 	}
-	if (panel->thread != NULL) {
-		/* A source, not g_main_loop_quit(): it works even before the loop runs. */
-		GSource *quit = g_idle_source_new();
-		g_source_set_priority(quit, G_PRIORITY_HIGH);
-		g_source_set_callback(quit, quit_loop, panel->loop, NULL);
-		g_source_attach(quit, panel->context);
-		g_source_unref(quit);
-		g_thread_join(panel->thread);
-	}
-	if (panel->loop != NULL) {
-		g_main_loop_unref(panel->loop);
-	}
-	if (panel->context != NULL) {
-		g_main_context_unref(panel->context);
-	}
+	wall_worker_stop(panel->worker);
 	if (panel->value != NULL) {
 		json_node_unref(panel->value);
 	}
@@ -680,7 +647,7 @@ static gboolean redraw_from_host(void *data)
 /* Render thread: wake the panel's thread to redraw. */
 static void wake(struct panel *panel)
 {
-	g_main_context_invoke(panel->context, redraw_from_host, panel);
+	g_main_context_invoke(wall_worker_context(panel->worker), redraw_from_host, panel);
 }
 
 static void panel_set_view_size(void *instance, uint32_t width_px, uint32_t height_px)
@@ -715,7 +682,7 @@ static void panel_hide(void *instance)
 static void panel_status(void *instance, wall_status_fn add, void *user)
 {
 	struct panel *panel = instance;
-	/* A snapshot, so the control thread never waits on a redraw. */
+	/* A snapshot, so the render thread never waits on a redraw. */
 	g_mutex_lock(&panel->lock);
 	char *values[G_N_ELEMENTS(panel->status)];
 	for (size_t i = 0; i < G_N_ELEMENTS(panel->status); i++) {

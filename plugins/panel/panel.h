@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <wall/plugin.h>
 
+#include "argb.h"
+#include "text.h"
+
 /* ---- Theme and text (theme.c) ---- */
 
 struct panel_theme {
@@ -40,8 +43,6 @@ void panel_theme_finish(struct panel_theme *theme);
 
 /* Colour number index of a chart's series, from the theme. */
 uint32_t panel_theme_series_argb(const struct panel_theme *theme, unsigned index);
-
-void panel_set_argb(cairo_t *cr, uint32_t argb);
 
 enum panel_align {
 	PANEL_ALIGN_LEFT = 0,

@@ -20,7 +20,7 @@ void panel_theme_load(struct panel_theme *theme, const struct wall_host *host,
 	theme->warn_argb = host->config_color(source, "warn", 0xfff5a623u);
 	theme->bad_argb = host->config_color(source, "bad", 0xffff4d4fu);
 	const char *font = host->config_string(source, "font");
-	theme->font = g_strdup(font != NULL && *font != '\0' ? font : "Noto Sans CJK SC");
+	theme->font = g_strdup(font != NULL && *font != '\0' ? font : WALL_TEXT_FONT);
 	theme->text_scale = host->config_double(source, "text_scale", 1.0);
 }
 
@@ -41,47 +41,18 @@ uint32_t panel_theme_series_argb(const struct panel_theme *theme, unsigned index
 	return others[(index - 1) % G_N_ELEMENTS(others)];
 }
 
-void panel_set_argb(cairo_t *cr, uint32_t argb)
-{
-	cairo_set_source_rgba(cr, ((argb >> 16) & 0xff) / 255.0, ((argb >> 8) & 0xff) / 255.0,
-			      (argb & 0xff) / 255.0, (argb >> 24) / 255.0);
-}
-
 PangoLayout *panel_text_layout(cairo_t *cr, const struct panel_theme *theme, const char *text,
 			       double size_px, bool bold, double max_width_px)
 {
-	PangoLayout *layout = pango_cairo_create_layout(cr);
-	/*
-	 * Fixed font options: the picture must not depend on the machine's
-	 * fontconfig settings, or golden images would differ between hosts.
-	 */
-	cairo_font_options_t *options = cairo_font_options_create();
-	cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY);
-	cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE);
-	cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF);
-	pango_cairo_context_set_font_options(pango_layout_get_context(layout), options);
-	cairo_font_options_destroy(options);
-	pango_layout_context_changed(layout);
-
-	PangoFontDescription *font = pango_font_description_from_string(theme->font);
-	pango_font_description_set_absolute_size(font, MAX(size_px, 1.0) * PANGO_SCALE);
-	pango_font_description_set_weight(font, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-	pango_layout_set_font_description(layout, font);
-	pango_font_description_free(font);
-
 	/* Tabular figures: digits keep their width, so numbers do not jump. */
-	PangoAttrList *attrs = pango_attr_list_new();
-	pango_attr_list_insert(attrs, pango_attr_font_features_new("tnum 1"));
-	pango_layout_set_attributes(layout, attrs);
-	pango_attr_list_unref(attrs);
-
-	pango_layout_set_single_paragraph_mode(layout, TRUE);
-	if (max_width_px > 0) {
-		pango_layout_set_width(layout, (int)(max_width_px * PANGO_SCALE));
-		pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
-	}
-	pango_layout_set_text(layout, text != NULL ? text : "", -1);
-	return layout;
+	struct wall_text_font font = {
+		.description = theme->font,
+		.size_px = size_px,
+		.bold = bold,
+		.tabular = true,
+		.single_line = true,
+	};
+	return wall_text_layout(cr, &font, text, max_width_px);
 }
 
 double panel_text_draw(cairo_t *cr, const struct panel_theme *theme, const char *text,
@@ -102,7 +73,7 @@ double panel_text_draw(cairo_t *cr, const struct panel_theme *theme, const char 
 	}
 	/* The layout's own box starts at its width's left; undo its offset. */
 	left -= logical.x;
-	panel_set_argb(cr, style->argb);
+	wall_argb_set_source(cr, style->argb);
 	cairo_move_to(cr, round(left), round(y));
 	pango_cairo_show_layout(cr, layout);
 	g_object_unref(layout);

@@ -45,6 +45,7 @@
 
 #include "pipeline.h"
 #include "stream.h"
+#include "worker.h"
 
 #define WATCHDOG_INTERVAL_MS 200
 #define BACKOFF_FIRST_MS 1000
@@ -79,13 +80,11 @@ struct stream {
 	int64_t stall_ms;
 	uint32_t sub_below_px;
 
-	GMainContext *context;
-	GMainLoop *loop;
-	GThread *thread;
+	struct wall_worker *worker;
 
 	/*
 	 * Guards everything below. Streaming threads take it for each frame,
-	 * the control thread for status, the render thread for the view size.
+	 * the render thread for status and the view size.
 	 */
 	GMutex lock;
 	/* The stream on screen, and the one replacing it during a switch. */
@@ -154,13 +153,9 @@ static const char *kind_name(enum stream_kind kind)
 
 static void post(struct stream *stream, GSourceFunc fn, unsigned delay_ms, GSource **keep)
 {
-	GSource *source = delay_ms > 0 ? g_timeout_source_new(delay_ms) : g_idle_source_new();
-	g_source_set_callback(source, fn, stream, NULL);
-	g_source_attach(source, stream->context);
+	GSource *source = wall_worker_post(stream->worker, fn, stream, delay_ms, keep != NULL);
 	if (keep != NULL) {
 		*keep = source;
-	} else {
-		g_source_unref(source);
 	}
 }
 
@@ -251,7 +246,8 @@ static struct pipeline *start_pipeline(struct stream *stream, enum stream_kind k
 	g_mutex_unlock(&stream->lock);
 	char *error = NULL;
 	struct pipeline *pipeline =
-		pipeline_start(&config, stream->context, &callbacks, stream, &error);
+		pipeline_start(&config, wall_worker_context(stream->worker), &callbacks, stream,
+			       &error);
 	if (pipeline == NULL) {
 		stream->host->log(stream->source, WALL_LOG_ERROR, "%s", error);
 		g_free(error);
@@ -714,7 +710,7 @@ static gboolean on_watchdog(gpointer user)
 
 /* The stream's thread. */
 
-static gboolean start(gpointer user)
+static void start(void *user)
 {
 	struct stream *stream = user;
 	/*
@@ -726,37 +722,25 @@ static gboolean start(gpointer user)
 		stream->host->log(stream->source, WALL_LOG_ERROR, "%s", error);
 		change_state(stream, WALL_SOURCE_STATE_ERROR, "video support is not installed");
 		g_free(error);
-		return G_SOURCE_REMOVE;
+		return;
 	}
 	stream->host->publish_metric(stream->source, "online", 0.0);
 	stream->host->publish_metric(stream->source, "online_s", 0.0);
 	post(stream, on_watchdog, WATCHDOG_INTERVAL_MS, &stream->watchdog);
 	connect_stream(stream);
-	return G_SOURCE_REMOVE;
 }
 
-static gboolean stop(gpointer user)
+static void stop(void *user)
 {
 	struct stream *stream = user;
 	drop_pipelines(stream);
 	cancel(&stream->watchdog);
 	cancel(&stream->retry);
 	g_cancellable_cancel(stream->probe_cancel);
-	g_main_loop_quit(stream->loop);
-	return G_SOURCE_REMOVE;
-}
-
-static gpointer thread_main(gpointer user)
-{
-	struct stream *stream = user;
-	g_main_context_push_thread_default(stream->context);
-	g_main_loop_run(stream->loop);
 	/* A cancelled probe still reports once; its memory goes with it. */
 	while (stream->probing) {
-		g_main_context_iteration(stream->context, TRUE);
+		g_main_context_iteration(wall_worker_context(stream->worker), TRUE);
 	}
-	g_main_context_pop_thread_default(stream->context);
-	return NULL;
 }
 
 /* Options. */
@@ -860,12 +844,6 @@ static void stream_free(struct stream *stream)
 	if (stream->retired != NULL) {
 		g_ptr_array_free(stream->retired, TRUE);
 	}
-	if (stream->loop != NULL) {
-		g_main_loop_unref(stream->loop);
-	}
-	if (stream->context != NULL) {
-		g_main_context_unref(stream->context);
-	}
 	g_mutex_clear(&stream->lock);
 	g_free(stream);
 }
@@ -888,11 +866,9 @@ struct stream *stream_create(const struct wall_host *host, struct wall_source *s
 		goto fail;
 	}
 
-	stream->context = g_main_context_new();
-	stream->loop = g_main_loop_new(stream->context, FALSE);
-	post(stream, start, 0, NULL);
+	stream->worker = wall_worker_new();
 	char *thread_name = g_strdup_printf("stream %s", host->source_name(source));
-	stream->thread = g_thread_new(thread_name, thread_main, stream);
+	wall_worker_start(stream->worker, thread_name, start, stop, stream);
 	g_free(thread_name);
 	return stream;
 
@@ -906,8 +882,7 @@ void stream_destroy(struct stream *stream)
 	if (stream == NULL) {
 		return;
 	}
-	post(stream, stop, 0, NULL);
-	g_thread_join(stream->thread);
+	wall_worker_stop(stream->worker);
 	stream_free(stream);
 }
 

@@ -16,11 +16,6 @@ static void old_destroy(void *instance)
 	free(instance);
 }
 
-static bool trap_configure(void *instance)
-{
-	abort();
-}
-
 static void trap(void *instance)
 {
 	abort();
@@ -42,7 +37,6 @@ static const struct wall_plugin plugin = {
 	.name = "testold",
 	.create = old_create,
 	.destroy = old_destroy,
-	.configure = trap_configure,
 	.show = trap,
 	.hide = trap,
 	.status = trap_status,

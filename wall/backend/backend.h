@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "render/renderer.h"
 
@@ -22,9 +23,15 @@ struct wall_backend_options {
 	int display_index;
 	/** Presentation rate when the backend has no vsync (headless). */
 	double fps;
+	/**
+	 * What each output shows (wall.outputs and wall.monitors), read
+	 * during init() only. NULL: the first output shows the whole canvas.
+	 */
+	const struct wall_layout *layout;
 };
 
 struct wall_backend;
+struct wall_layout;
 
 struct wall_backend_impl {
 	const char *name;
@@ -66,6 +73,33 @@ struct wall_backend *wall_headless_backend_create(const struct wall_backend_opti
 struct wall_backend *wall_sdl_backend_create(const struct wall_backend_options *options);
 /** True when an SDL video driver other than offscreen/dummy can open. */
 bool wall_sdl_display_available(void);
+/**
+ * The kms backend: every card in /dev/dri, each mapped output its crop of
+ * the canvas. Returns NULL, having logged why, when no card can be opened.
+ */
+struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *options);
+/** True when some card has a connected connector (what --backend auto asks). */
+bool wall_kms_available(void);
+/**
+ * Hand the soft renderer the outputs' scanout buffers to draw into. Call
+ * once the renderer exists; does nothing for other backends or renderers.
+ */
+void wall_kms_backend_attach(struct wall_backend *backend, struct wall_renderer *renderer);
+/**
+ * Open a device (a keyboard's /dev/input/event*) through the kms
+ * backend's seat, so a user without root may read it, and have it taken
+ * away with the display on a VT switch; without a seat, or on another
+ * backend, the file itself is opened. Returns an fd (O_RDWR, close-on-
+ * exec) or -1 with errno set. Close it with wall_kms_backend_close_device().
+ * For libinput's open_restricted.
+ */
+int wall_kms_backend_open_device(struct wall_backend *backend, const char *path, int flags);
+void wall_kms_backend_close_device(struct wall_backend *backend, int fd);
+/**
+ * Print the cards, connectors, modes and, with a layout, what each would
+ * show (wall --list-outputs). Returns an exit status.
+ */
+int wall_kms_list_outputs(const struct wall_layout *layout, FILE *out);
 
 static inline void wall_backend_destroy(struct wall_backend *backend)
 {

@@ -2,6 +2,11 @@
  * The sdl backend: a window, or fullscreen on one display, through SDL2.
  * GL draws the gl renderer's canvas into the window with a blit; soft
  * copies the soft renderer's canvas into the window surface.
+ *
+ * With --fullscreen and a layout that maps outputs (wall.outputs, by
+ * SDL's display names), or several displays for a wall of monitors, it
+ * opens one borderless fullscreen window per mapped display instead, each
+ * showing its crop of the canvas 1:1, as the kms backend does.
  */
 #include <GLES3/gl3.h>
 #include <SDL.h>
@@ -10,6 +15,13 @@
 
 #include "backend.h"
 #include "log.h"
+#include "outputs.h"
+
+/** A window on one display, showing crop of the canvas. */
+struct sdl_output {
+	SDL_Window *window;
+	struct wall_rect crop;
+};
 
 struct sdl_backend {
 	struct wall_backend base;
@@ -17,6 +29,8 @@ struct sdl_backend {
 	SDL_Window *window;
 	SDL_GLContext context;
 	int last_key;
+	/** struct sdl_output, one per mapped display; NULL for one window. */
+	GArray *outputs;
 };
 
 static const struct wall_backend_impl sdl_impl;
@@ -85,6 +99,71 @@ static bool init_gl_context(struct sdl_backend *sb)
 	return true;
 }
 
+/* One window per display: asked for, and something to spread over. */
+static bool wants_outputs(const struct wall_backend_options *options)
+{
+	const struct wall_layout *layout = options->layout;
+	if (!options->fullscreen || layout == NULL) {
+		return false;
+	}
+	return layout->outputs->len > 0 ||
+	       (SDL_GetNumVideoDisplays() > 1 && layout->monitor_cols * layout->monitor_rows > 1);
+}
+
+static bool open_outputs(struct sdl_backend *sb, Uint32 flags)
+{
+	const struct wall_layout *layout = sb->base.options.layout;
+	sb->outputs = g_array_new(FALSE, TRUE, sizeof(struct sdl_output));
+	int displays = SDL_GetNumVideoDisplays();
+	for (int i = 0; i < displays; i++) {
+		const char *name = SDL_GetDisplayName(i);
+		struct wall_output_plan plan;
+		SDL_Rect bounds;
+		if (!wall_layout_output_plan(layout, name, (size_t)i, &plan)) {
+			wall_info("sdl: display %d (%s) is not mapped; left alone", i, name);
+			continue;
+		}
+		if (SDL_GetDisplayBounds(i, &bounds) != 0) {
+			continue;
+		}
+		struct sdl_output output = {
+			.window = SDL_CreateWindow("wall", bounds.x, bounds.y, bounds.w, bounds.h,
+						   flags | SDL_WINDOW_BORDERLESS),
+			.crop = plan.rect,
+		};
+		if (output.window == NULL) {
+			wall_error("sdl: cannot open a window on display %d: %s", i, SDL_GetError());
+			return false;
+		}
+		output.crop.width = MIN(output.crop.width, bounds.w);
+		output.crop.height = MIN(output.crop.height, bounds.h);
+		g_array_append_val(sb->outputs, output);
+		char *shows = wall_rect_describe(&output.crop);
+		wall_info("sdl: display %d (%s) %dx%d showing %s", i, name, bounds.w, bounds.h,
+			  shows);
+		g_free(shows);
+	}
+	if (sb->outputs->len == 0) {
+		wall_error("sdl: the layout maps none of the %d displays; their names are "
+			   "what SDL calls them (display 0 is \"%s\")",
+			   displays, SDL_GetDisplayName(0));
+		return false;
+	}
+	sb->window = g_array_index(sb->outputs, struct sdl_output, 0).window;
+	return true;
+}
+
+/* Only the first window's swap waits for the blank: one wait a frame. */
+static void outputs_swap_intervals(struct sdl_backend *sb)
+{
+	for (guint i = 1; i < sb->outputs->len; i++) {
+		SDL_GL_MakeCurrent(g_array_index(sb->outputs, struct sdl_output, i).window,
+				   sb->context);
+		SDL_GL_SetSwapInterval(0);
+	}
+	SDL_GL_MakeCurrent(sb->window, sb->context);
+}
+
 static bool sdl_init(struct wall_backend *backend, enum wall_render_kind kind)
 {
 	struct sdl_backend *sb = sdl_backend(backend);
@@ -116,8 +195,14 @@ static bool sdl_init(struct wall_backend *backend, enum wall_render_kind kind)
 		SDL_GL_SetAttribute(SDL_GL_ALPHA_SIZE, 0);
 	}
 	int position = SDL_WINDOWPOS_CENTERED_DISPLAY(options->display_index);
-	sb->window = SDL_CreateWindow("wall", position, position, options->canvas_width_px,
-				      options->canvas_height_px, flags);
+	if (wants_outputs(options)) {
+		if (!open_outputs(sb, flags)) {
+			goto err_window;
+		}
+	} else {
+		sb->window = SDL_CreateWindow("wall", position, position, options->canvas_width_px,
+					      options->canvas_height_px, flags);
+	}
 	if (sb->window == NULL) {
 		wall_error("sdl: cannot open a %dx%d window: %s", options->canvas_width_px,
 			   options->canvas_height_px, SDL_GetError());
@@ -130,6 +215,9 @@ static bool sdl_init(struct wall_backend *backend, enum wall_render_kind kind)
 	if (kind == WALL_RENDER_GL && !init_gl_context(sb)) {
 		goto err_context;
 	}
+	if (kind == WALL_RENDER_GL && sb->outputs != NULL) {
+		outputs_swap_intervals(sb);
+	}
 	if (kind == WALL_RENDER_SOFT) {
 		/* A window surface is copied into, never waited on. */
 		sb->base.has_vsync = false;
@@ -138,10 +226,62 @@ static bool sdl_init(struct wall_backend *backend, enum wall_render_kind kind)
 	return true;
 
 err_context:
-	SDL_DestroyWindow(sb->window);
+	if (sb->outputs == NULL) {
+		SDL_DestroyWindow(sb->window);
+	}
 	sb->window = NULL;
 err_window:
 	return false;
+}
+
+/* The first window last: its swap is the one that waits. */
+static bool present_outputs_gl(struct sdl_backend *sb, struct wall_renderer *renderer)
+{
+	for (guint i = sb->outputs->len; i-- > 0;) {
+		const struct sdl_output *output = &g_array_index(sb->outputs, struct sdl_output, i);
+		int width = 0;
+		int height = 0;
+		SDL_GL_MakeCurrent(output->window, sb->context);
+		SDL_GL_GetDrawableSize(output->window, &width, &height);
+		glBindFramebuffer(GL_FRAMEBUFFER, 0);
+		glViewport(0, 0, width, height);
+		wall_gl_renderer_blit_crop(renderer, &output->crop, width, height);
+		SDL_GL_SwapWindow(output->window);
+	}
+	return true;
+}
+
+static bool present_outputs_soft(struct sdl_backend *sb, struct wall_renderer *renderer)
+{
+	uint8_t *canvas = NULL;
+	int canvas_stride = 0;
+	wall_soft_renderer_canvas(renderer, &canvas, &canvas_stride);
+	SDL_Surface *source = SDL_CreateRGBSurfaceWithFormatFrom(
+		canvas, renderer->width_px, renderer->height_px, 32, canvas_stride,
+		SDL_PIXELFORMAT_ARGB8888);
+	if (source == NULL) {
+		wall_error("sdl: cannot wrap the canvas: %s", SDL_GetError());
+		return false;
+	}
+	bool ok = true;
+	struct wall_rect whole = {0, 0, renderer->width_px, renderer->height_px};
+	for (guint i = 0; i < sb->outputs->len && ok; i++) {
+		const struct sdl_output *output = &g_array_index(sb->outputs, struct sdl_output, i);
+		SDL_Surface *surface = SDL_GetWindowSurface(output->window);
+		struct wall_rect part = wall_rect_intersection(&output->crop, &whole);
+		SDL_Rect from = {part.x, part.y, part.width, part.height};
+		SDL_Rect to = {part.x - output->crop.x, part.y - output->crop.y, part.width,
+			       part.height};
+		/* 1:1, so SDL copies rows (converting only on odd window formats). */
+		ok = surface != NULL && SDL_FillRect(surface, NULL, 0) == 0 &&
+		     (wall_rect_empty(&part) || SDL_BlitSurface(source, &from, surface, &to) == 0) &&
+		     SDL_UpdateWindowSurface(output->window) == 0;
+	}
+	if (!ok) {
+		wall_error("sdl: cannot show the canvas on a display: %s", SDL_GetError());
+	}
+	SDL_FreeSurface(source);
+	return ok;
 }
 
 static bool present_gl(struct sdl_backend *sb, struct wall_renderer *renderer)
@@ -209,10 +349,12 @@ static bool sdl_present(struct wall_backend *backend, struct wall_renderer *rend
 {
 	struct sdl_backend *sb = sdl_backend(backend);
 	if (sb->kind == WALL_RENDER_GL && wall_renderer_is_gl(renderer)) {
-		return present_gl(sb, renderer);
+		return sb->outputs != NULL ? present_outputs_gl(sb, renderer)
+					   : present_gl(sb, renderer);
 	}
 	if (sb->kind == WALL_RENDER_SOFT && wall_renderer_is_soft(renderer)) {
-		return present_soft(sb, renderer);
+		return sb->outputs != NULL ? present_outputs_soft(sb, renderer)
+					   : present_soft(sb, renderer);
 	}
 	wall_error("sdl: cannot present a %s renderer on a window made for the other kind",
 		   renderer != NULL ? renderer->impl->name : "missing");
@@ -278,7 +420,12 @@ static void sdl_destroy(struct wall_backend *backend)
 		SDL_GL_MakeCurrent(sb->window, NULL);
 		SDL_GL_DeleteContext(sb->context);
 	}
-	if (sb->window != NULL) {
+	if (sb->outputs != NULL) {
+		for (guint i = 0; i < sb->outputs->len; i++) {
+			SDL_DestroyWindow(g_array_index(sb->outputs, struct sdl_output, i).window);
+		}
+		g_array_unref(sb->outputs);
+	} else if (sb->window != NULL) {
 		SDL_DestroyWindow(sb->window);
 	}
 	SDL_QuitSubSystem(SDL_INIT_VIDEO);

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "value.h"
+
 /* Longest transition: beyond this a "fade" is a mistake, not a look. */
 #define MAX_TRANSITION_MS 10000
 /* Longest alarm pop-up: a day; an alarm that must stay longer is a scene. */
@@ -144,28 +146,17 @@ static bool parse_int(const char *text, int64_t min, int64_t max, int64_t *value
 	return text != NULL && g_ascii_string_to_signed(text, 10, min, max, value, NULL);
 }
 
-/* "500", "500ms", "2s", "1m"; a bare number is in unit_ms. */
+/*
+ * A duration as layouts write it ("500ms", "1.5s", "2m", "1h"; see
+ * value.h), at most max_ms; a bare number is in unit_ms.
+ */
 static bool parse_duration(const char *text, int64_t unit_ms, int64_t max_ms, int64_t *ms)
 {
-	if (text == NULL || !g_ascii_isdigit(text[0])) {
+	int64_t value;
+	if (!wall_parse_duration_in(text, unit_ms, &value) || value > max_ms) {
 		return false;
 	}
-	char *end = NULL;
-	guint64 n = g_ascii_strtoull(text, &end, 10);
-	int64_t scale = unit_ms;
-	if (g_ascii_strcasecmp(end, "ms") == 0) {
-		scale = 1;
-	} else if (g_ascii_strcasecmp(end, "s") == 0) {
-		scale = 1000;
-	} else if (g_ascii_strcasecmp(end, "m") == 0) {
-		scale = 60000;
-	} else if (*end != '\0') {
-		return false;
-	}
-	if (n > (guint64)(max_ms / scale)) {
-		return false;
-	}
-	*ms = (int64_t)n * scale;
+	*ms = value;
 	return true;
 }
 

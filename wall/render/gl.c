@@ -471,24 +471,51 @@ err:
 	return NULL;
 }
 
-void wall_gl_renderer_blit(struct wall_renderer *renderer, int32_t width_px, int32_t height_px)
+/* Blit from the canvas into the framebuffer bound for drawing now. */
+static void blit_canvas(struct gl_renderer *gr, const GLint src[4], const GLint dst[4],
+			GLenum filter)
 {
-	struct gl_renderer *gr = gl_renderer(renderer);
-	int32_t canvas_w = renderer->width_px;
-	int32_t canvas_h = renderer->height_px;
 	GLint target = 0;
 	glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &target);
 	glBindFramebuffer(GL_READ_FRAMEBUFFER, gr->canvas_fbo);
 	/* The scissor test clips blits too. */
 	glDisable(GL_SCISSOR_TEST);
+	glBlitFramebuffer(src[0], src[1], src[2], src[3], dst[0], dst[1], dst[2], dst[3],
+			  GL_COLOR_BUFFER_BIT, filter);
+	glBindFramebuffer(GL_READ_FRAMEBUFFER, (GLuint)target);
+}
+
+void wall_gl_renderer_blit(struct wall_renderer *renderer, int32_t width_px, int32_t height_px)
+{
+	int32_t canvas_w = renderer->width_px;
+	int32_t canvas_h = renderer->height_px;
 	/*
 	 * A window's row 0 is its bottom, the canvas's is its top: swapping
 	 * the destination's y bounds turns the picture upright.
 	 */
 	GLenum filter = width_px == canvas_w && height_px == canvas_h ? GL_NEAREST : GL_LINEAR;
-	glBlitFramebuffer(0, 0, canvas_w, canvas_h, 0, height_px, width_px, 0,
-			  GL_COLOR_BUFFER_BIT, filter);
-	glBindFramebuffer(GL_READ_FRAMEBUFFER, (GLuint)target);
+	blit_canvas(gl_renderer(renderer), (const GLint[4]){0, 0, canvas_w, canvas_h},
+		    (const GLint[4]){0, height_px, width_px, 0}, filter);
+}
+
+void wall_gl_renderer_blit_crop(struct wall_renderer *renderer, const struct wall_rect *crop,
+				int32_t width_px, int32_t height_px)
+{
+	glDisable(GL_SCISSOR_TEST);
+	glClearColor(0, 0, 0, 1);
+	glClear(GL_COLOR_BUFFER_BIT);
+	struct wall_rect canvas = {0, 0, renderer->width_px, renderer->height_px};
+	struct wall_rect part = wall_rect_intersection(crop, &canvas);
+	if (wall_rect_empty(&part)) {
+		return;
+	}
+	/* Where part lands, counted from the target's top left, then flipped as above. */
+	GLint x = part.x - crop->x;
+	GLint top = part.y - crop->y;
+	blit_canvas(gl_renderer(renderer),
+		    (const GLint[4]){part.x, part.y, part.x + part.width, part.y + part.height},
+		    (const GLint[4]){x, height_px - top, x + part.width, height_px - top - part.height},
+		    GL_NEAREST);
 }
 
 bool wall_renderer_is_gl(const struct wall_renderer *renderer)

@@ -101,6 +101,30 @@ struct wall_renderer *wall_soft_renderer_create(int32_t width_px, int32_t height
 void wall_soft_renderer_canvas(struct wall_renderer *renderer, uint8_t **data, int *stride);
 bool wall_renderer_is_soft(const struct wall_renderer *renderer);
 
+/** Memory the soft renderer draws rect of the canvas into, 1:1, as XRGB8888. */
+struct wall_soft_target {
+	uint8_t *data;
+	int stride_bytes;
+	/** In canvas pixels; may reach past the canvas, where nothing is drawn. */
+	struct wall_rect rect;
+};
+
+/**
+ * From now on, draw each target's part of the canvas straight into it
+ * (an output's scanout buffer) instead of into the canvas in memory;
+ * count 0 goes back to the canvas. Call between frames; the memory must
+ * stay valid until the next call. Clears the damage. Screenshots and
+ * snapshots then read the targets, black between them.
+ */
+void wall_soft_renderer_set_targets(struct wall_renderer *renderer,
+				    const struct wall_soft_target *targets, size_t count);
+/**
+ * The canvas rectangles drawn since wall_soft_renderer_set_targets() was
+ * last called (clipped to the canvas; they may overlap). Owned by the
+ * renderer.
+ */
+const struct wall_rect *wall_soft_renderer_damage(struct wall_renderer *renderer, size_t *count);
+
 /**
  * The gl renderer. A GL ES 3 context must be current on this thread, and
  * stay current for the renderer's life. shader_dir holds the .vert/.frag
@@ -113,6 +137,13 @@ struct wall_renderer *wall_gl_renderer_create(int32_t width_px, int32_t height_p
  * to width_px x height_px.
  */
 void wall_gl_renderer_blit(struct wall_renderer *renderer, int32_t width_px, int32_t height_px);
+/**
+ * Copy crop of the canvas 1:1 to the top left of the framebuffer bound
+ * now, which is width_px x height_px; the rest of it turns black. One
+ * output of a wall: never scaled, so bezels stay right.
+ */
+void wall_gl_renderer_blit_crop(struct wall_renderer *renderer, const struct wall_rect *crop,
+				int32_t width_px, int32_t height_px);
 bool wall_renderer_is_gl(const struct wall_renderer *renderer);
 
 static inline void wall_renderer_destroy(struct wall_renderer *renderer)

@@ -6,6 +6,10 @@
  * "over" it, and libyuv's blend writes alpha 255. So premultiplied and
  * straight values agree on the canvas, and backends can show it as is.
  *
+ * Targets (wall_soft_renderer_set_targets) let a backend take the canvas
+ * in pieces: each output's scanout buffer gets its crop drawn straight
+ * into it, and the canvas in memory is left alone.
+ *
  * Textures point at the frame's planes (no copy). Scratch buffers live in
  * each texture and are kept across frames, so once tile sizes settle a
  * frame costs no allocation of ours.
@@ -18,16 +22,28 @@
 #include <math.h>
 #include <string.h>
 
+#include "argb.h"
 #include "log.h"
 
 /* Far beyond any wall, and within libyuv's clipped-scale limits. */
 #define MAX_SIDE_PX 32768
+
+/** Memory holding rect of the canvas, one ARGB32 pixel per canvas pixel. */
+struct soft_view {
+	uint8_t *data;
+	int stride;
+	struct wall_rect rect;
+};
 
 struct soft_renderer {
 	struct wall_renderer base;
 	cairo_surface_t *canvas;
 	uint8_t *canvas_data;
 	int canvas_stride;
+	/** Where draws go: the canvas alone, or the backend's targets. */
+	GArray *views;
+	/** struct wall_rect: canvas areas drawn since the targets were set. */
+	GArray *damage;
 	/** One row of a translucent fill colour, canvas wide. */
 	uint32_t *fill_row;
 };
@@ -100,9 +116,29 @@ static int align32(int n)
 	return (n + 31) & ~31;
 }
 
-static uint8_t *canvas_at(struct soft_renderer *r, int32_t x, int32_t y)
+/* x, y in canvas pixels, inside view->rect. */
+static uint8_t *view_at(const struct soft_view *view, int32_t x, int32_t y)
 {
-	return r->canvas_data + (size_t)y * r->canvas_stride + (size_t)x * 4;
+	return view->data + (size_t)(y - view->rect.y) * view->stride +
+	       (size_t)(x - view->rect.x) * 4;
+}
+
+/* Beyond this many rectangles (frames drawn while no output takes them),
+ * their bounding box stands for them all. */
+#define MAX_DAMAGE_RECTS 1024
+
+static void add_damage(struct soft_renderer *r, const struct wall_rect *rect)
+{
+	if (r->damage->len >= MAX_DAMAGE_RECTS) {
+		struct wall_rect box = *rect;
+		for (guint i = 0; i < r->damage->len; i++) {
+			box = wall_rect_union(&box, &g_array_index(r->damage, struct wall_rect, i));
+		}
+		g_array_set_size(r->damage, 0);
+		g_array_append_val(r->damage, box);
+		return;
+	}
+	g_array_append_val(r->damage, *rect);
 }
 
 static struct wall_rect clip_to_canvas(struct soft_renderer *r, const struct wall_rect *rect)
@@ -372,9 +408,9 @@ static void scale_luma_only(struct soft_texture *st, const struct yuv_view *src,
 	out->y_stride = y_stride;
 }
 
-static void draw_yuv(struct soft_renderer *r, struct soft_texture *st,
-                     const struct wall_rect *src_rect, const struct wall_rect *dest,
-                     const struct wall_rect *clip, float alpha)
+/* Make view a picture of exactly dest's size from src_rect of the frame. */
+static void yuv_prepare(struct soft_texture *st, const struct wall_rect *src_rect,
+                        const struct wall_rect *dest, struct yuv_view *out)
 {
 	const struct wall_frame *f = &st->frame;
 	struct yuv_view view = {
@@ -401,7 +437,13 @@ static void draw_yuv(struct soft_renderer *r, struct soft_texture *st,
 		          &scaled);
 		view = scaled;
 	}
+	*out = view;
+}
 
+/* Convert the clip part of a dest-sized picture into one view. */
+static void yuv_put(struct soft_texture *st, struct yuv_view view, const struct wall_rect *dest,
+                    const struct wall_rect *clip, const struct soft_view *target, float alpha)
+{
 	/* Converting from an odd offset would pair pixels with the wrong
 	 * chroma sample, so start one pixel early, into scratch, and copy. */
 	int off_x = clip->x - dest->x;
@@ -409,11 +451,12 @@ static void draw_yuv(struct soft_renderer *r, struct soft_texture *st,
 	int odd_x = off_x & 1;
 	int odd_y = off_y & 1;
 	yuv_view_offset(&view, off_x - odd_x, off_y - odd_y);
-	uint8_t *dst = canvas_at(r, clip->x, clip->y);
+	uint8_t *dst = view_at(target, clip->x, clip->y);
+	int dst_stride = target->stride;
 	bool opaque = alpha >= 0.999f;
 
 	if (opaque && odd_x == 0 && odd_y == 0) {
-		yuv_to_argb(st, &view, dst, r->canvas_stride, clip->width, clip->height);
+		yuv_to_argb(st, &view, dst, dst_stride, clip->width, clip->height);
 		return;
 	}
 
@@ -424,18 +467,18 @@ static void draw_yuv(struct soft_renderer *r, struct soft_texture *st,
 	yuv_to_argb(st, &view, argb, argb_stride, w, h);
 	const uint8_t *from = argb + (size_t)odd_y * argb_stride + (size_t)odd_x * 4;
 	if (opaque) {
-		ARGBCopy(from, argb_stride, dst, r->canvas_stride, clip->width, clip->height);
+		ARGBCopy(from, argb_stride, dst, dst_stride, clip->width, clip->height);
 	} else {
 		/* YUV is opaque, so "over" at alpha is a straight mix. */
 		int mix = CLAMP((int)lroundf(alpha * 256.0f), 1, 255);
-		ARGBInterpolate(dst, r->canvas_stride, from, argb_stride, dst, r->canvas_stride,
-		                clip->width, clip->height, mix);
+		ARGBInterpolate(dst, dst_stride, from, argb_stride, dst, dst_stride, clip->width,
+		                clip->height, mix);
 	}
 }
 
-static void draw_argb(struct soft_renderer *r, struct soft_texture *st,
-                      const struct wall_rect *src_rect, const struct wall_rect *dest,
-                      const struct wall_rect *clip, float alpha)
+static void draw_argb(struct soft_texture *st, const struct wall_rect *src_rect,
+                      const struct wall_rect *dest, const struct wall_rect *clip,
+                      const struct soft_view *target, float alpha)
 {
 	const struct wall_frame *f = &st->frame;
 	const uint8_t *pixels = f->planes[0];
@@ -504,8 +547,8 @@ static void draw_argb(struct soft_renderer *r, struct soft_texture *st,
 		from_stride = faded_stride;
 	}
 
-	uint8_t *dst = canvas_at(r, clip->x, clip->y);
-	ARGBBlend(from, from_stride, dst, r->canvas_stride, dst, r->canvas_stride, clip->width,
+	uint8_t *dst = view_at(target, clip->x, clip->y);
+	ARGBBlend(from, from_stride, dst, target->stride, dst, target->stride, clip->width,
 	          clip->height);
 }
 
@@ -533,10 +576,23 @@ static void soft_draw(struct wall_renderer *renderer, struct wall_texture *tex,
 	if (!crop_to_source(crop, f->width_px, f->height_px, yuv, &src_rect)) {
 		return;
 	}
+	add_damage(r, &clip);
+	/* A YUV picture is scaled once, however many outputs it spans. */
+	struct yuv_view scaled = {0};
 	if (yuv) {
-		draw_yuv(r, st, &src_rect, dest, &clip, alpha);
-	} else {
-		draw_argb(r, st, &src_rect, dest, &clip, alpha);
+		yuv_prepare(st, &src_rect, dest, &scaled);
+	}
+	for (guint i = 0; i < r->views->len; i++) {
+		const struct soft_view *target = &g_array_index(r->views, struct soft_view, i);
+		struct wall_rect part = wall_rect_intersection(&clip, &target->rect);
+		if (wall_rect_empty(&part)) {
+			continue;
+		}
+		if (yuv) {
+			yuv_put(st, scaled, dest, &part, target, alpha);
+		} else {
+			draw_argb(st, &src_rect, dest, &part, target, alpha);
+		}
 	}
 }
 
@@ -580,15 +636,6 @@ static void soft_texture_finish(struct wall_renderer *renderer, struct wall_text
 	*tex = (struct wall_texture){0};
 }
 
-static uint32_t premultiply(uint32_t argb)
-{
-	uint32_t a = argb >> 24;
-	uint32_t r = (((argb >> 16) & 0xff) * a + 127) / 255;
-	uint32_t g = (((argb >> 8) & 0xff) * a + 127) / 255;
-	uint32_t b = ((argb & 0xff) * a + 127) / 255;
-	return a << 24 | r << 16 | g << 8 | b;
-}
-
 static void soft_fill(struct wall_renderer *renderer, const struct wall_rect *rect, uint32_t argb)
 {
 	struct soft_renderer *r = soft_from(renderer);
@@ -597,15 +644,25 @@ static void soft_fill(struct wall_renderer *renderer, const struct wall_rect *re
 	if (wall_rect_empty(&clip) || a == 0) {
 		return;
 	}
-	uint8_t *dst = canvas_at(r, clip.x, clip.y);
-	if (a == 255) {
-		ARGBRect(dst, r->canvas_stride, 0, 0, clip.width, clip.height, argb);
-		return;
+	add_damage(r, &clip);
+	if (a < 255) {
+		ARGBRect((uint8_t *)r->fill_row, 0, 0, 0, clip.width, 1, wall_argb_premultiply(argb));
 	}
-	/* A source stride of 0 repeats the one colour row down the rect. */
-	ARGBRect((uint8_t *)r->fill_row, 0, 0, 0, clip.width, 1, premultiply(argb));
-	ARGBBlend((const uint8_t *)r->fill_row, 0, dst, r->canvas_stride, dst, r->canvas_stride,
-	          clip.width, clip.height);
+	for (guint i = 0; i < r->views->len; i++) {
+		const struct soft_view *target = &g_array_index(r->views, struct soft_view, i);
+		struct wall_rect part = wall_rect_intersection(&clip, &target->rect);
+		if (wall_rect_empty(&part)) {
+			continue;
+		}
+		uint8_t *dst = view_at(target, part.x, part.y);
+		if (a == 255) {
+			ARGBRect(dst, target->stride, 0, 0, part.width, part.height, argb);
+			continue;
+		}
+		/* A source stride of 0 repeats the one colour row down the rect. */
+		ARGBBlend((const uint8_t *)r->fill_row, 0, dst, target->stride, dst,
+		          target->stride, part.width, part.height);
+	}
 }
 
 static bool soft_begin(struct wall_renderer *renderer)
@@ -622,6 +679,28 @@ static bool soft_end(struct wall_renderer *renderer)
 	return true;
 }
 
+/*
+ * The canvas as the views hold it, into dst. With targets, what no target
+ * shows (bezels, monitors that are off) comes out black.
+ */
+static void copy_canvas(struct soft_renderer *r, uint8_t *dst, int dst_stride)
+{
+	cairo_surface_flush(r->canvas);
+	const struct soft_view *first = &g_array_index(r->views, struct soft_view, 0);
+	if (first->data != r->canvas_data) {
+		ARGBRect(dst, dst_stride, 0, 0, r->base.width_px, r->base.height_px, 0xff000000u);
+	}
+	for (guint i = 0; i < r->views->len; i++) {
+		const struct soft_view *view = &g_array_index(r->views, struct soft_view, i);
+		struct wall_rect part = clip_to_canvas(r, &view->rect);
+		if (!wall_rect_empty(&part)) {
+			ARGBCopy(view_at(view, part.x, part.y), view->stride,
+			         dst + (size_t)part.y * dst_stride + (size_t)part.x * 4, dst_stride,
+			         part.width, part.height);
+		}
+	}
+}
+
 static cairo_surface_t *soft_read_canvas(struct wall_renderer *renderer)
 {
 	struct soft_renderer *r = soft_from(renderer);
@@ -633,10 +712,8 @@ static cairo_surface_t *soft_read_canvas(struct wall_renderer *renderer)
 		cairo_surface_destroy(copy);
 		return NULL;
 	}
-	cairo_surface_flush(r->canvas);
 	cairo_surface_flush(copy);
-	ARGBCopy(r->canvas_data, r->canvas_stride, cairo_image_surface_get_data(copy),
-	         cairo_image_surface_get_stride(copy), r->base.width_px, r->base.height_px);
+	copy_canvas(r, cairo_image_surface_get_data(copy), cairo_image_surface_get_stride(copy));
 	cairo_surface_mark_dirty(copy);
 	return copy;
 }
@@ -651,9 +728,7 @@ static bool soft_snapshot(struct wall_renderer *renderer, struct wall_texture *t
 	}
 	int stride = r->base.width_px * 4;
 	uint8_t *copy = scratch_reserve(&st->own, (size_t)stride * r->base.height_px);
-	cairo_surface_flush(r->canvas);
-	ARGBCopy(r->canvas_data, r->canvas_stride, copy, stride, r->base.width_px,
-	         r->base.height_px);
+	copy_canvas(r, copy, stride);
 	/* The canvas is opaque, so as BGRA it is premultiplied already. */
 	st->frame = (struct wall_frame){
 	        .format = WALL_PIXEL_FORMAT_BGRA,
@@ -674,6 +749,8 @@ static void soft_destroy(struct wall_renderer *renderer)
 	struct soft_renderer *r = soft_from(renderer);
 	cairo_surface_destroy(r->canvas);
 	g_free(r->fill_row);
+	g_array_unref(r->views);
+	g_array_unref(r->damage);
 	g_free(r);
 }
 
@@ -720,6 +797,9 @@ struct wall_renderer *wall_soft_renderer_create(int32_t width_px, int32_t height
 	/* Opaque from the start; see the top of this file. */
 	ARGBRect(r->canvas_data, r->canvas_stride, 0, 0, width_px, height_px, 0xff000000u);
 	cairo_surface_mark_dirty(r->canvas);
+	r->views = g_array_new(FALSE, FALSE, sizeof(struct soft_view));
+	r->damage = g_array_new(FALSE, FALSE, sizeof(struct wall_rect));
+	wall_soft_renderer_set_targets(&r->base, NULL, 0);
 	return &r->base;
 
 err_canvas:
@@ -735,6 +815,32 @@ void wall_soft_renderer_canvas(struct wall_renderer *renderer, uint8_t **data, i
 	cairo_surface_flush(r->canvas);
 	*data = r->canvas_data;
 	*stride = r->canvas_stride;
+}
+
+void wall_soft_renderer_set_targets(struct wall_renderer *renderer,
+                                    const struct wall_soft_target *targets, size_t count)
+{
+	g_return_if_fail(wall_renderer_is_soft(renderer));
+	struct soft_renderer *r = soft_from(renderer);
+	g_array_set_size(r->views, 0);
+	g_array_set_size(r->damage, 0);
+	if (count == 0) {
+		struct soft_view canvas = {
+		        r->canvas_data, r->canvas_stride, {0, 0, r->base.width_px, r->base.height_px}};
+		g_array_append_val(r->views, canvas);
+		return;
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct soft_view view = {targets[i].data, targets[i].stride_bytes, targets[i].rect};
+		g_array_append_val(r->views, view);
+	}
+}
+
+const struct wall_rect *wall_soft_renderer_damage(struct wall_renderer *renderer, size_t *count)
+{
+	struct soft_renderer *r = soft_from(renderer);
+	*count = r->damage->len;
+	return (const struct wall_rect *)(void *)r->damage->data;
 }
 
 bool wall_renderer_is_soft(const struct wall_renderer *renderer)

@@ -8,11 +8,23 @@
  *
  * Compatibility rules:
  * - WALL_PLUGIN_ABI_VERSION changes only when an existing field changes
- *   meaning. The host refuses a plugin whose abi_version differs.
+ *   meaning or goes. The host refuses a plugin whose abi_version differs.
  * - struct wall_plugin and struct wall_host only grow at the end. Each
  *   carries struct_size, so an older plugin with fewer callbacks still
  *   loads, and a plugin can tell whether a newer host service exists
- *   (WALL_HOST_HAS()).
+ *   (WALL_HOST_HAS()). A plugin whose struct wall_plugin is larger than
+ *   the host's was built for a newer wall: it is refused, because the
+ *   host cannot call what it does not know.
+ *
+ * Threads, as every slot below names them:
+ * - the render thread: the wall's main thread; it sets scenes up, draws,
+ *   and answers STATUS. A plugin must never block it.
+ * - any thread: whatever thread the plugin calls the host from (its own
+ *   workers, GStreamer's streaming threads).
+ *
+ * Build a plugin against the installed SDK with pkg-config: the package
+ * wall-plugin gives the include flags, and its variable pluginsdir says
+ * where the wall looks for installed plugins.
  */
 #ifndef WALL_PLUGIN_H
 #define WALL_PLUGIN_H
@@ -26,7 +38,11 @@
 extern "C" {
 #endif
 
-#define WALL_PLUGIN_ABI_VERSION 1u
+/*
+ * 2: wall_plugin.configure is gone (the wall never called it; a reload
+ * that changes a source's options recreates the instance).
+ */
+#define WALL_PLUGIN_ABI_VERSION 2u
 
 /** Pixel layouts a plugin may push. */
 enum wall_pixel_format {
@@ -157,7 +173,10 @@ enum wall_option_type {
 	WALL_OPTION_BOOL,
 	/** "#rrggbb" or "#rrggbbaa". Read it with wall_host.config_color(). */
 	WALL_OPTION_COLOR,
-	/** Duration: "250ms", "3s", "2m", or a bare number of seconds. */
+	/**
+	 * Duration: "250ms", "1.5s", "2m", "1h" (units in any case), or a
+	 * bare number of seconds. Read it with wall_host.config_duration_ms().
+	 */
 	WALL_OPTION_DURATION,
 	/** One of the words in choices, separated by '|'. */
 	WALL_OPTION_ENUM,
@@ -211,14 +230,16 @@ struct wall_host {
 	/**
 	 * Hand a new picture to the tiles that show this source. The newest
 	 * frame wins: a frame not yet shown is released when a newer one comes.
-	 * Ownership of the planes passes to the host (see struct wall_frame).
-	 * Returns false, after releasing the frame, when the frame is malformed.
+	 * Any thread. The struct is copied; ownership of the planes passes to
+	 * the host until release (see struct wall_frame). Returns false, after
+	 * releasing the frame, when the frame is malformed.
 	 */
 	bool (*push_frame)(struct wall_source *source, const struct wall_frame *frame);
 
 	/**
 	 * Log a line, prefixed with the source's name. The last ERROR logged
 	 * before create() returns NULL is shown on the tile's error slate.
+	 * Any thread; the text is formatted and copied before it returns.
 	 */
 	void (*log)(struct wall_source *source, enum wall_log_level level,
 		    const char *format, ...) __attribute__((format(printf, 3, 4)));
@@ -226,33 +247,43 @@ struct wall_host {
 	/**
 	 * The value of an option as text, or its default, or NULL when neither
 	 * is set. PATH options come back resolved; JSON options as JSON text.
-	 * The string lives as long as the instance.
+	 * Any thread (options never change under a running instance); the
+	 * string lives as long as the instance.
 	 */
 	const char *(*config_string)(struct wall_source *source, const char *name);
-	/** An INT or BOOL option (bools as 0/1), or its default, or fallback. */
+	/** An INT or BOOL option (bools as 0/1), or its default, or fallback. Any thread. */
 	int64_t (*config_int)(struct wall_source *source, const char *name, int64_t fallback);
-	/** A DOUBLE or INT option, or its default, or fallback. */
+	/** A DOUBLE or INT option, or its default, or fallback. Any thread. */
 	double (*config_double)(struct wall_source *source, const char *name, double fallback);
-	/** A DURATION option in milliseconds, or its default, or fallback. */
+	/** A DURATION option in milliseconds, or its default, or fallback. Any thread. */
 	int64_t (*config_duration_ms)(struct wall_source *source, const char *name, int64_t fallback);
-	/** A COLOR option as 0xAARRGGBB, or its default, or fallback. */
+	/** A COLOR option as 0xAARRGGBB, or its default, or fallback. Any thread. */
 	uint32_t (*config_color)(struct wall_source *source, const char *name, uint32_t fallback);
 
 	/**
 	 * Report the source's health. Tiles show a slate for every state but
 	 * LIVE; reason (may be NULL) is shown under it, in the user's words:
-	 * "connection refused", not an errno.
+	 * "connection refused", not an errno. Any thread; reason is copied.
 	 */
 	void (*set_state)(struct wall_source *source, enum wall_source_state state,
 			  const char *reason);
 
-	/** Publish a figure as "<source name>.<name>" for panels and stats. */
+	/**
+	 * Publish a figure as "<source name>.<name>" for panels and stats.
+	 * Any thread; name is copied.
+	 */
 	void (*publish_metric)(struct wall_source *source, const char *name, double value);
 
-	/** Emit an event (type plus a JSON object as text) to subscribers. */
+	/**
+	 * Emit an event (type plus a JSON object as text) to subscribers.
+	 * Any thread; both strings are copied before it returns.
+	 */
 	void (*emit_event)(struct wall_source *source, const char *type, const char *json);
 
-	/** The source's name in the layout file. */
+	/**
+	 * The source's name in the layout file. Any thread; the string lives
+	 * as long as the instance.
+	 */
 	const char *(*source_name)(struct wall_source *source);
 
 	/*
@@ -317,23 +348,31 @@ struct wall_host {
 	 (host)->field != NULL)
 
 /**
- * Callback that receives one status entry; see wall_plugin.status.
+ * Callback that receives one status entry; see wall_plugin.status. key
+ * and value are copied before it returns.
  */
 typedef void (*wall_status_fn)(void *user, const char *key, const char *value);
 
 /**
  * What a plugin exports. Fields are split into a required section, which
  * the loader checks, and an optional one, where NULL means "not offered".
- * New fields are only ever appended.
+ * New fields are only ever appended. The struct, and every string and
+ * table it points to, must stay valid and unchanged while the plugin is
+ * loaded: the host reads them from any thread (wall --help-plugin prints
+ * them, the layout loader checks options on the control thread).
  */
 struct wall_plugin {
 	/** Must be WALL_PLUGIN_ABI_VERSION. */
 	uint32_t abi_version;
-	/** sizeof(struct wall_plugin) as the plugin was built. */
+	/**
+	 * sizeof(struct wall_plugin) as the plugin was built. Smaller than
+	 * the host's: the missing callbacks are taken as NULL. Larger: the
+	 * plugin was built for a newer wall and is refused.
+	 */
 	uint32_t struct_size;
 	/** Key used in layout files ("plugin: camera"). Required. */
 	const char *name;
-	/** One line for humans. */
+	/** One line for humans, shown by wall --list-plugins. */
 	const char *description;
 	/** Options, ended by an entry with name NULL; may be NULL for none. */
 	const struct wall_option *options;
@@ -341,33 +380,42 @@ struct wall_plugin {
 	/* Required. */
 
 	/**
-	 * Create an instance. Called on the render thread at scene set-up; it
-	 * must not block on the network or a decoder: start threads instead.
-	 * host lives longer than the instance. Returns the instance, or NULL
-	 * after logging an ERROR that says why.
+	 * Create an instance. Called on the render thread at scene set-up
+	 * (and when a reload changes the source: the old instance is
+	 * destroyed and a new one created); it must not block on the network
+	 * or a decoder: start threads instead. host lives longer than the
+	 * instance; source, and every string the host hands out for it, lives
+	 * until destroy() returns. Returns the instance, owned by the plugin,
+	 * or NULL after logging an ERROR that says why.
 	 */
 	void *(*create)(const struct wall_host *host, struct wall_source *source);
 	/**
-	 * Destroy an instance: stop its threads. Frames it pushed may still be
-	 * held by the host and are released later through their callbacks, so
-	 * their memory must not depend on the instance. Accepts NULL.
+	 * Destroy an instance: stop its threads; after it returns the plugin
+	 * must not call the host for this source again. Called on the render
+	 * thread. Frames it pushed may still be held by the host and are
+	 * released later through their callbacks, so their memory must not
+	 * depend on the instance. Accepts NULL.
 	 */
 	void (*destroy)(void *instance);
 
 	/* Optional. */
 
 	/**
-	 * The layout was reloaded and this source's options changed; re-read
-	 * them. Returns false to ask the host to recreate the instance instead.
+	 * A tile starts showing this source. Called on the render thread,
+	 * between create() and destroy(); must not block.
 	 */
-	bool (*configure)(void *instance);
-	/** A tile starts showing this source. Called on the render thread. */
 	void (*show)(void *instance);
-	/** No tile shows this source now; it may idle cheaply. Render thread. */
+	/**
+	 * No tile shows this source now; it may idle cheaply. Called on the
+	 * render thread, also right after create() for a source kept warm
+	 * for another preset; must not block.
+	 */
 	void (*hide)(void *instance);
 	/**
-	 * Report health as key/value text pairs through add(user, key, value).
-	 * Called from the control thread; must not block.
+	 * Report health as key/value text pairs through add(user, key, value),
+	 * called as many times as there are pairs before status returns.
+	 * Called on the render thread while it answers a STATUS command, so
+	 * it must not block: report figures kept under a short lock.
 	 */
 	void (*status)(void *instance, wall_status_fn add, void *user);
 	/**
@@ -382,7 +430,9 @@ struct wall_plugin {
 /**
  * The one symbol a plugin exports. The declaration carries default
  * visibility, so a plugin built with -fvisibility=hidden (as the wall's
- * own are) still exports it by defining it.
+ * own are) still exports it by defining it. Called once, on the thread
+ * that loads the plugin (render or control), right after dlopen(); it
+ * must only return the plugin's static description.
  */
 __attribute__((visibility("default"))) const struct wall_plugin *wall_plugin_entry(void);
 
