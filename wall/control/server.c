@@ -78,7 +78,13 @@ static gboolean on_idle_check(gpointer user)
 	GPtrArray *all = g_ptr_array_copy(server->connections, NULL, NULL);
 	for (guint i = 0; i < all->len; i++) {
 		struct wall_connection *c = all->pdata[i];
+		bool idle = now - c->last_activity_us > (int64_t)server->idle_s * G_USEC_PER_SEC;
 		if (c->closing) {
+			/* Its last words never left: a client that does not read
+			 * must not keep its slot. */
+			if (idle) {
+				wall_connection_close(c);
+			}
 			continue;
 		}
 		if (!wall_connection_trusted(c) &&
@@ -89,8 +95,7 @@ static gboolean on_idle_check(gpointer user)
 			                             server->auth_timeout_s);
 			wall_connection_close_after(c, line);
 			g_free(line);
-		} else if (!c->subscribed && c->in_flight == 0 &&
-		           now - c->last_activity_us > (int64_t)server->idle_s * G_USEC_PER_SEC) {
+		} else if (!c->subscribed && c->in_flight == 0 && idle) {
 			wall_counter_add(server->counters, WALL_COUNTER_IDLE_CLOSED, 1);
 			wall_connection_close_after(c, "ERR idle no request for too long; closing");
 		}
