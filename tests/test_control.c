@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "support.h"
 
@@ -26,6 +27,8 @@ struct wall_process {
 	char *socket_path;
 	char *state_path;
 	char *layout_path;
+	/* Where SCREENSHOT writes (--screenshot-dir). */
+	char *shots_dir;
 };
 
 static int counter;
@@ -89,11 +92,15 @@ static struct wall_process *wall_start_full(const char *layout_path, const char 
 	g_free(name);
 	wall->layout_path = g_strdup(layout_path);
 	wall->state_path = g_strdup(state_path);
+	name = g_strdup_printf("shots-%d", ++counter);
+	wall->shots_dir = wall_test_temp_path(name);
+	g_free(name);
 	char *fps = g_strdup_printf("%d", FPS);
 	GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(argv, wall_test_build_path("wall/wall"));
 	const char *args[] = {"--backend", "headless", "--renderer", "soft", "--fps", fps,
-			      "--control", wall->socket_path, "--state", state_path, NULL};
+			      "--control", wall->socket_path, "--state", state_path,
+			      "--screenshot-dir", wall->shots_dir, NULL};
 	for (int i = 0; args[i] != NULL; i++) {
 		g_ptr_array_add(argv, g_strdup(args[i]));
 	}
@@ -148,23 +155,22 @@ static void wall_stop(struct wall_process *wall, bool kill)
 	g_free(wall->socket_path);
 	g_free(wall->state_path);
 	g_free(wall->layout_path);
+	g_free(wall->shots_dir);
 	g_free(wall);
 }
 
 static cairo_surface_t *screenshot(struct wall_test_client *client, int64_t *frame)
 {
-	char *path = wall_test_temp_path("shot.png");
-	char *line = g_strdup_printf("SCREENSHOT %s", path);
-	JsonObject *reply = wall_test_client_ask_ok(client, line);
+	/* A name, written into the wall's screenshot folder; the reply says where. */
+	JsonObject *reply = wall_test_client_ask_ok(client, "SCREENSHOT shot.png");
 	if (frame != NULL) {
 		*frame = frame_of(reply);
 	}
-	json_object_unref(reply);
+	const char *path = json_object_get_string_member(reply, "path");
 	cairo_surface_t *surface = cairo_image_surface_create_from_png(path);
 	g_assert_cmpint(cairo_surface_status(surface), ==, CAIRO_STATUS_SUCCESS);
 	g_unlink(path);
-	g_free(line);
-	g_free(path);
+	json_object_unref(reply);
 	return surface;
 }
 
@@ -323,7 +329,10 @@ static void test_basics(void)
 	JsonObject *audit = wall_test_client_ask_ok(&c, "AUDIT 100");
 	JsonArray *rows = json_object_get_array_member(audit, "audit");
 	g_assert_cmpuint(json_array_get_length(rows), >=, 10);
+	/* Screenshots are audited too: the first change is after the first of them. */
 	JsonObject *first = json_array_get_object_element(rows, 0);
+	g_assert_cmpstr(json_object_get_string_member(first, "command"), ==, "SCREENSHOT shot.png");
+	first = json_array_get_object_element(rows, 1);
 	g_assert_cmpstr(json_object_get_string_member(first, "command"), ==, "SCENE other");
 	g_assert_cmpstr(json_object_get_string_member(first, "result"), ==, "OK");
 	g_assert_cmpint(json_object_get_int_member(first, "frame"), ==, landed);
@@ -719,6 +728,7 @@ static void test_auth(void)
 	char *state = wall_test_temp_path("auth.sqlite");
 	char *token_path = wall_test_temp_path("token");
 	g_assert_true(g_file_set_contents(token_path, "s3cret-token-42\n", -1, NULL));
+	g_assert_cmpint(g_chmod(token_path, 0600), ==, 0);
 
 	/* Beyond loopback without a token: the wall refuses to start. */
 	const char *open_args[] = {"--backend", "headless", "--frames", "5",
@@ -776,7 +786,8 @@ static void test_auth(void)
 			tcp_logged = true;
 		}
 	}
-	g_assert_true(refused_logged);
+	/* Wrong tokens are counted, not audited: the log is the operators' history. */
+	g_assert_false(refused_logged);
 	g_assert_true(tcp_logged);
 	json_object_unref(audit);
 	wall_test_client_close(&c);
@@ -842,6 +853,506 @@ static void test_wallctl(void)
 	wall_stop(wall, false);
 }
 
+/* ---- Hardening: who may connect, what files a command may touch, limits ---- */
+
+#define TOKEN "s3cret-token-42"
+
+static int64_t control_counter(struct wall_test_client *client, const char *name)
+{
+	JsonObject *status = wall_test_client_ask_ok(client, "STATUS");
+	JsonObject *control = json_object_get_object_member(status, "control");
+	g_assert_nonnull(control);
+	g_assert_true(json_object_has_member(control, name));
+	int64_t value = json_object_get_int_member(control, name);
+	json_object_unref(status);
+	return value;
+}
+
+/* A token file only its owner reads, as the wall demands. */
+static char *token_file(void)
+{
+	char *path = wall_test_temp_path("token");
+	g_assert_true(g_file_set_contents(path, TOKEN "\n", -1, NULL));
+	g_assert_cmpint(g_chmod(path, 0600), ==, 0);
+	return path;
+}
+
+/* A wall listening on TCP port with a token; extra (may be NULL) adds two more arguments. */
+static struct wall_process *wall_start_tcp(guint16 port, const char *name, const char *value)
+{
+	char *layout = copy_layout();
+	char *state_name = g_strdup_printf("state-%d.sqlite", ++counter);
+	char *state = wall_test_temp_path(state_name);
+	char *token = token_file();
+	char *listen = g_strdup_printf("127.0.0.1:%u", port);
+	const char *extra[] = {"--listen", listen, "--token-file", token, name, value, NULL};
+	struct wall_process *wall = wall_start_full(layout, state, extra);
+	g_free(listen);
+	g_free(token);
+	g_free(state);
+	g_free(state_name);
+	g_free(layout);
+	return wall;
+}
+
+/* Run the wall with args (a layout is added) and expect exit 2 with words in its stderr. */
+static void assert_refused_start(const char *const *args, const char *words)
+{
+	char *layout = copy_layout();
+	GPtrArray *argv = g_ptr_array_new();
+	const char *headless[] = {"--backend", "headless", "--frames", "5", NULL};
+	for (int i = 0; headless[i] != NULL; i++) {
+		g_ptr_array_add(argv, (char *)headless[i]);
+	}
+	for (int i = 0; args[i] != NULL; i++) {
+		g_ptr_array_add(argv, (char *)args[i]);
+	}
+	g_ptr_array_add(argv, layout);
+	g_ptr_array_add(argv, NULL);
+	char *err = NULL;
+	int status = wall_test_run_wall((const char *const *)argv->pdata, NULL, &err);
+	if (status != 2 || strstr(err, words) == NULL) {
+		g_printerr("expected exit 2 with \"%s\", got %d: %s\n", words, status, err);
+	}
+	g_assert_cmpint(status, ==, 2);
+	g_assert_nonnull(strstr(err, words));
+	g_free(err);
+	g_ptr_array_unref(argv);
+	g_free(layout);
+}
+
+static void test_tcp_trust(void)
+{
+	char *state = wall_test_temp_path("trust.sqlite");
+	char *sock = wall_test_temp_path("trust.sock");
+	guint16 port = (guint16)wall_test_free_port(G_SOCKET_TYPE_STREAM);
+	char *listen = g_strdup_printf("127.0.0.1:%u", port);
+
+	/* Loopback TCP reaches every local user: no token, no start. */
+	const char *bare[] = {"--state", state, "--control", sock, "--listen", listen, NULL};
+	assert_refused_start(bare, "--token-file");
+	/* The opt-in never reaches beyond loopback. */
+	const char *wide[] = {"--state", state, "--control", sock, "--listen", "0.0.0.0:0",
+			      "--listen-insecure-loopback", NULL};
+	assert_refused_start(wide, "--token-file");
+	/* A token others can read guards nothing. */
+	char *open_token = wall_test_temp_path("open-token");
+	g_assert_true(g_file_set_contents(open_token, TOKEN "\n", -1, NULL));
+	g_assert_cmpint(g_chmod(open_token, 0644), ==, 0);
+	const char *readable[] = {"--state", state, "--control", sock, "--listen", listen,
+				  "--token-file", open_token, NULL};
+	assert_refused_start(readable, "chmod 600");
+
+	/* Knowingly open on loopback: commands work with no token. */
+	char *layout = copy_layout();
+	const char *insecure[] = {"--listen", listen, "--listen-insecure-loopback", NULL};
+	struct wall_process *wall = wall_start_full(layout, state, insecure);
+	struct wall_test_client c = {0};
+	wall_test_client_open_tcp(&c, port);
+	json_object_unref(wall_test_client_ask_ok(&c, "SCENE other"));
+	wall_test_client_close(&c);
+	wall_stop(wall, false);
+
+	g_free(layout);
+	g_free(open_token);
+	g_free(listen);
+	g_free(sock);
+	g_free(state);
+}
+
+static void test_auth_deadline(void)
+{
+	guint16 port = (guint16)wall_test_free_port(G_SOCKET_TYPE_STREAM);
+	struct wall_process *wall = wall_start_tcp(port, "--auth-timeout", "1");
+	struct wall_test_client silent = {0};
+	struct wall_test_client pinging = {0};
+	struct wall_test_client authed = {0};
+	wall_test_client_open_tcp(&silent, port);
+	wall_test_client_open_tcp(&pinging, port);
+	wall_test_client_open_tcp(&authed, port);
+	json_object_unref(wall_test_client_ask_ok(&authed, "AUTH " TOKEN));
+	/* PING needs no token, and does not keep a connection without one open. */
+	char *reply = ask(&pinging, "PING");
+	g_assert_cmpstr(reply, ==, "OK {\"pong\":true}");
+	g_free(reply);
+	reply = wall_test_client_read(&silent);
+	g_assert_nonnull(reply);
+	g_assert_true(g_str_has_prefix(reply, "ERR auth no AUTH <token> within 1 s"));
+	g_free(reply);
+	g_assert_null(wall_test_client_read(&silent));
+	reply = wall_test_client_read(&pinging);
+	g_assert_true(g_str_has_prefix(reply, "ERR auth "));
+	g_free(reply);
+	/* The one that authenticated stays. */
+	g_usleep(1500 * 1000);
+	g_assert_cmpint(control_counter(&authed, "auth_timeouts"), >=, 2);
+	g_assert_cmpint(control_counter(&authed, "unauthenticated"), ==, 0);
+	wall_test_client_close(&silent);
+	wall_test_client_close(&pinging);
+	wall_test_client_close(&authed);
+	wall_stop(wall, false);
+}
+
+static void test_auth_backoff(void)
+{
+	guint16 port = (guint16)wall_test_free_port(G_SOCKET_TYPE_STREAM);
+	struct wall_process *wall = wall_start_tcp(port, NULL, NULL);
+	struct wall_test_client c = {0};
+	wall_test_client_open_tcp(&c, port);
+	ask_err(&c, "AUTH a-wrong-one", "auth");
+	ask_err(&c, "AUTH b-wrong-one", "auth");
+	ask_err(&c, "AUTH c-wrong-one", "auth");
+	wall_test_client_close(&c);
+	/* Now this address waits: even the right token is not checked. */
+	wall_test_client_open_tcp(&c, port);
+	char *reply = ask(&c, "AUTH " TOKEN);
+	g_test_message("right token during the backoff: %s", reply);
+	g_assert_true(g_str_has_prefix(reply, "ERR auth too many wrong tokens from 127.0.0.1"));
+	g_free(reply);
+	wall_test_client_close(&c);
+	/* Once the wait is over it is. */
+	bool in = false;
+	for (int i = 0; i < 40 && !in; i++) {
+		g_usleep(500 * 1000);
+		wall_test_client_open_tcp(&c, port);
+		reply = ask(&c, "AUTH " TOKEN);
+		in = g_str_has_prefix(reply, "OK ");
+		g_free(reply);
+		if (!in) {
+			wall_test_client_close(&c);
+		}
+	}
+	g_assert_true(in);
+	int64_t failures_before = control_counter(&c, "auth_failures");
+	wall_test_client_close(&c);
+
+	/* A guesser gets a few tries, then one now and then: count what is checked in 3 s. */
+	int checked = 0;
+	int attempts = 0;
+	int64_t end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+	while (g_get_monotonic_time() < end && attempts < 300) {
+		struct wall_test_client guesser = {0};
+		wall_test_client_open_tcp(&guesser, port);
+		for (int i = 0; i < 3; i++) {
+			char *line = g_strdup_printf("AUTH guess-%d\n", attempts++);
+			wall_test_client_send(&guesser, line, strlen(line));
+			g_free(line);
+			char *answer = wall_test_client_read(&guesser);
+			if (answer == NULL) {
+				break;
+			}
+			checked += strcmp(answer, "ERR auth wrong token") == 0;
+			g_free(answer);
+		}
+		wall_test_client_close(&guesser);
+	}
+	g_test_message("%d guesses sent in 3 s, %d checked", attempts, checked);
+	g_assert_cmpint(checked, >=, 3);
+	g_assert_cmpint(checked, <=, 5);
+
+	/* Counted, not audited. */
+	struct wall_test_client local = {0};
+	g_assert_true(wall_test_client_open(&local, wall->socket_path));
+	g_assert_cmpint(control_counter(&local, "auth_failures"), ==, failures_before + checked);
+	g_assert_cmpint(control_counter(&local, "auth_backoff_refused"), >, 0);
+	JsonObject *audit = wall_test_client_ask_ok(&local, "AUDIT 100");
+	JsonArray *rows = json_object_get_array_member(audit, "audit");
+	for (guint i = 0; i < json_array_get_length(rows); i++) {
+		JsonObject *row = json_array_get_object_element(rows, i);
+		g_assert_false(g_str_has_prefix(json_object_get_string_member(row, "command"),
+						"AUTH"));
+	}
+	json_object_unref(audit);
+	wall_test_client_close(&local);
+	wall_stop(wall, false);
+}
+
+/* Open n TCP connections; with token, each authenticates. */
+static struct wall_test_client *open_many(guint16 port, int n, bool token)
+{
+	struct wall_test_client *clients = g_new0(struct wall_test_client, n);
+	for (int i = 0; i < n; i++) {
+		wall_test_client_open_tcp(&clients[i], port);
+		char *reply = ask(&clients[i], token ? "AUTH " TOKEN : "PING");
+		g_assert_true(g_str_has_prefix(reply, "OK "));
+		g_free(reply);
+	}
+	return clients;
+}
+
+static void close_many(struct wall_test_client *clients, int n)
+{
+	for (int i = 0; i < n; i++) {
+		wall_test_client_close(&clients[i]);
+	}
+	g_free(clients);
+}
+
+/* The next TCP client is refused with ERR limit and words. */
+static void assert_tcp_refused(guint16 port, const char *words)
+{
+	struct wall_test_client c = {0};
+	wall_test_client_open_tcp(&c, port);
+	char *reply = wall_test_client_read(&c);
+	g_assert_nonnull(reply);
+	g_assert_true(g_str_has_prefix(reply, "ERR limit "));
+	g_assert_nonnull(strstr(reply, words));
+	g_free(reply);
+	wall_test_client_close(&c);
+}
+
+static void wait_connections(struct wall_test_client *local, int64_t want)
+{
+	for (int i = 0; i < 100 && control_counter(local, "connections") != want; i++) {
+		g_usleep(100 * 1000);
+	}
+	g_assert_cmpint(control_counter(local, "connections"), ==, want);
+}
+
+static void test_connection_slots(void)
+{
+	guint16 port = (guint16)wall_test_free_port(G_SOCKET_TYPE_STREAM);
+	struct wall_process *wall = wall_start_tcp(port, NULL, NULL);
+	struct wall_test_client local = {0};
+	g_assert_true(wall_test_client_open(&local, wall->socket_path));
+
+	/* Clients without a token have a share of their own. */
+	struct wall_test_client *waiting = open_many(port, 32, false);
+	assert_tcp_refused(port, "waiting to authenticate");
+	g_assert_cmpint(control_counter(&local, "unauthenticated"), ==, 32);
+	close_many(waiting, 32);
+	wait_connections(&local, 1);
+
+	/* TCP clients with the token never take the Unix socket's slots. */
+	struct wall_test_client *authed = open_many(port, 256 - 32, true);
+	assert_tcp_refused(port, "too many TCP connections");
+	struct wall_test_client operator = {0};
+	g_assert_true(wall_test_client_open(&operator, wall->socket_path));
+	json_object_unref(wall_test_client_ask_ok(&operator, "SCENE other"));
+	g_assert_cmpint(control_counter(&operator, "refused_tcp_connections"), ==, 1);
+	g_assert_cmpint(control_counter(&operator, "refused_unauthenticated"), ==, 1);
+	wall_test_client_close(&operator);
+	close_many(authed, 256 - 32);
+	wall_test_client_close(&local);
+	wall_stop(wall, false);
+}
+
+static void test_files(void)
+{
+	/* --control on a file that is not a socket: refused, and the file stays. */
+	char *state = wall_test_temp_path("files.sqlite");
+	char *precious = wall_test_temp_path("precious.sqlite");
+	g_assert_true(g_file_set_contents(precious, "not a socket", -1, NULL));
+	const char *swapped[] = {"--state", state, "--control", precious, NULL};
+	assert_refused_start(swapped, "is not a socket");
+	char *kept = NULL;
+	g_assert_true(g_file_get_contents(precious, &kept, NULL, NULL));
+	g_assert_cmpstr(kept, ==, "not a socket");
+	g_free(kept);
+
+	struct wall_process *wall = wall_start();
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	/* Names only: no path, no way out of the folder, no hidden files. */
+	char *line = g_strdup_printf("SCREENSHOT %s", wall->layout_path);
+	ask_err(&c, line, "usage");
+	g_free(line);
+	ask_err(&c, "SCREENSHOT ../escape.png", "usage");
+	ask_err(&c, "SCREENSHOT .hidden.png", "usage");
+	ask_err(&c, "SCREENSHOT picture.txt", "usage");
+	json_object_unref(wall_test_client_ask_ok(&c, "BEGIN"));
+	ask_err(&c, "SCREENSHOT sub/dir.png", "usage");
+	json_object_unref(wall_test_client_ask_ok(&c, "ABORT"));
+	/* Never through a link: the file it points at stays as it was. */
+	char *link = g_build_filename(wall->shots_dir, "evil.png", NULL);
+	g_assert_cmpint(symlink(precious, link), ==, 0);
+	ask_err(&c, "SCREENSHOT evil.png", "io");
+	g_assert_true(g_file_get_contents(precious, &kept, NULL, NULL));
+	g_assert_cmpstr(kept, ==, "not a socket");
+	g_free(kept);
+	g_free(link);
+	/* A good one lands in the folder, and is audited. */
+	JsonObject *shot = wall_test_client_ask_ok(&c, "SCREENSHOT good.png");
+	char *want = g_build_filename(wall->shots_dir, "good.png", NULL);
+	g_assert_cmpstr(json_object_get_string_member(shot, "path"), ==, want);
+	g_assert_true(g_file_test(want, G_FILE_TEST_IS_REGULAR));
+	g_free(want);
+	json_object_unref(shot);
+	JsonObject *audit = wall_test_client_ask_ok(&c, "AUDIT 1");
+	JsonObject *row =
+		json_array_get_object_element(json_object_get_array_member(audit, "audit"), 0);
+	g_assert_cmpstr(json_object_get_string_member(row, "command"), ==, "SCREENSHOT good.png");
+	json_object_unref(audit);
+	g_assert_cmpint(control_counter(&c, "screenshots_refused"), ==, 6);
+	wall_test_client_close(&c);
+	wall_stop(wall, false);
+	g_free(precious);
+	g_free(state);
+}
+
+static void test_replies(void)
+{
+	struct wall_process *wall = wall_start();
+	struct wall_test_client c = {0};
+
+	/* Half-closed after sending: the command applies and the answer comes. */
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	wall_test_client_send(&c, "SCENE other\n", 12);
+	g_assert_true(g_socket_shutdown(g_socket_connection_get_socket(c.conn), FALSE, TRUE, NULL));
+	char *reply = wall_test_client_read(&c);
+	g_assert_nonnull(reply);
+	g_assert_true(g_str_has_prefix(reply, "OK {\"frame\":"));
+	g_free(reply);
+	g_assert_null(wall_test_client_read(&c));
+	wall_test_client_close(&c);
+
+	/* A whole line too long, in one piece: ERR too-long, then the wall hangs up. */
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	gsize big = 70 * 1024;
+	char *line = g_malloc(big + 1);
+	memset(line, 'A', big);
+	line[big] = '\n';
+	wall_test_client_send(&c, line, big + 1);
+	g_free(line);
+	reply = wall_test_client_read(&c);
+	g_assert_nonnull(reply);
+	g_assert_true(g_str_has_prefix(reply, "ERR too-long "));
+	g_free(reply);
+	/* Gone: a PING gets no answer (the write itself may fail). */
+	g_output_stream_write_all(c.out, "PING\n", 5, NULL, NULL, NULL);
+	g_assert_null(wall_test_client_read(&c));
+	wall_test_client_close(&c);
+
+	/* An error reply never cuts a character in half. */
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	GString *name = g_string_new(NULL);
+	for (int i = 0; i < 50; i++) {
+		g_string_append(name, "茂");
+	}
+	reply = ask(&c, name->str);
+	g_test_message("%s", reply);
+	g_assert_true(g_str_has_prefix(reply, "ERR unknown "));
+	g_assert_true(g_utf8_validate(reply, -1, NULL));
+	g_free(reply);
+	g_string_free(name, TRUE);
+	g_assert_cmpint(control_counter(&c, "lines_too_long"), ==, 1);
+	wall_test_client_close(&c);
+	wall_stop(wall, false);
+}
+
+static void test_audit_limits(void)
+{
+	struct wall_process *wall = wall_start();
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	/* Twenty failing commands of 60 KB: each stored cut to about 1 KiB. */
+	GString *long_name = g_string_new("SCENE ");
+	for (int i = 0; i < 60 * 1024; i++) {
+		g_string_append_c(long_name, 'x');
+	}
+	for (int i = 0; i < 20; i++) {
+		ask_err(&c, long_name->str, "not-found");
+	}
+	g_string_free(long_name, TRUE);
+	JsonObject *audit = wall_test_client_ask_ok(&c, "AUDIT 20");
+	JsonArray *rows = json_object_get_array_member(audit, "audit");
+	g_assert_cmpuint(json_array_get_length(rows), ==, 20);
+	for (guint i = 0; i < 20; i++) {
+		JsonObject *row = json_array_get_object_element(rows, i);
+		const char *command = json_object_get_string_member(row, "command");
+		g_assert_cmpuint(strlen(command), <=, 1024);
+		g_assert_true(g_str_has_suffix(command, "…"));
+		g_assert_cmpuint(strlen(json_object_get_string_member(row, "result")), <=, 1024);
+	}
+	json_object_unref(audit);
+	g_assert_cmpint(control_counter(&c, "audit_truncated"), ==, 20);
+	/* The database and its write-ahead log together. */
+	int64_t bytes = 0;
+	const char *suffixes[] = {"", "-wal"};
+	for (size_t i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+		char *path = g_strconcat(wall->state_path, suffixes[i], NULL);
+		GStatBuf info;
+		if (g_stat(path, &info) == 0) {
+			bytes += info.st_size;
+		}
+		g_free(path);
+	}
+	g_test_message("state file after 20 x 60 KB failing commands: %" G_GINT64_FORMAT
+		       " bytes",
+		       bytes);
+	g_assert_cmpint(bytes, <, 512 * 1024);
+
+	/* A bounded number of rows per reply. */
+	ask_err(&c, "AUDIT 1001", "limit");
+	g_assert_cmpint(control_counter(&c, "audit_rows_refused"), ==, 1);
+
+	/* A thousand rows, pipelined (64 a frame), then one long reply streamed
+	 * in pieces, and the PING behind it answered after it, whole. */
+	GString *many = g_string_new(NULL);
+	for (int i = 0; i < 1000; i++) {
+		g_string_append(many, i % 2 == 0 ? "SCENE other\n" : "SCENE main\n");
+	}
+	wall_test_client_send(&c, many->str, many->len);
+	g_string_free(many, TRUE);
+	for (int i = 0; i < 1000; i++) {
+		char *reply = wall_test_client_read(&c);
+		g_assert_nonnull(reply);
+		g_assert_true(g_str_has_prefix(reply, "OK "));
+		g_free(reply);
+	}
+	wall_test_client_send(&c, "#big AUDIT 1000\nPING\n", 21);
+	char *reply = wall_test_client_read(&c);
+	g_assert_nonnull(reply);
+	g_test_message("AUDIT 1000: %zu bytes", strlen(reply));
+	g_assert_cmpuint(strlen(reply), >, 64 * 1024);
+	g_assert_true(g_str_has_prefix(reply, "#big OK "));
+	JsonNode *node = json_from_string(reply + strlen("#big OK "), NULL);
+	g_assert_nonnull(node);
+	rows = json_object_get_array_member(json_node_get_object(node), "audit");
+	g_assert_cmpuint(json_array_get_length(rows), ==, 1000);
+	json_node_unref(node);
+	g_free(reply);
+	reply = wall_test_client_read(&c);
+	g_assert_cmpstr(reply, ==, "OK {\"pong\":true}");
+	g_free(reply);
+	wall_test_client_close(&c);
+	wall_stop(wall, false);
+}
+
+static void test_screenshots_share_a_read(void)
+{
+	struct wall_process *wall = wall_start();
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	int64_t reads_before = control_counter(&c, "canvas_reads");
+	GString *lines = g_string_new(NULL);
+	for (int i = 0; i < 64; i++) {
+		g_string_append_printf(lines, "SCREENSHOT many-%d.png\n", i);
+	}
+	wall_test_client_send(&c, lines->str, lines->len);
+	g_string_free(lines, TRUE);
+	GHashTable *frames = g_hash_table_new(g_int64_hash, g_int64_equal);
+	int64_t frame_values[64];
+	for (int i = 0; i < 64; i++) {
+		char *reply = wall_test_client_read(&c);
+		g_assert_nonnull(reply);
+		g_assert_true(g_str_has_prefix(reply, "OK "));
+		JsonNode *node = json_from_string(reply + 3, NULL);
+		frame_values[i] = json_object_get_int_member(json_node_get_object(node), "frame");
+		g_hash_table_add(frames, &frame_values[i]);
+		json_node_unref(node);
+		g_free(reply);
+	}
+	int64_t reads = control_counter(&c, "canvas_reads") - reads_before;
+	g_test_message("64 pipelined screenshots on %u frame(s): %" G_GINT64_FORMAT
+		       " canvas read(s)",
+		       g_hash_table_size(frames), reads);
+	g_assert_cmpint(reads, ==, g_hash_table_size(frames));
+	g_hash_table_unref(frames);
+	wall_test_client_close(&c);
+	wall_stop(wall, false);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -855,5 +1366,13 @@ int main(int argc, char **argv)
 	g_test_add_func("/control/persistence", test_persistence);
 	g_test_add_func("/control/auth", test_auth);
 	g_test_add_func("/control/wallctl", test_wallctl);
+	g_test_add_func("/control/tcp-trust", test_tcp_trust);
+	g_test_add_func("/control/auth-deadline", test_auth_deadline);
+	g_test_add_func("/control/auth-backoff", test_auth_backoff);
+	g_test_add_func("/control/connection-slots", test_connection_slots);
+	g_test_add_func("/control/files", test_files);
+	g_test_add_func("/control/replies", test_replies);
+	g_test_add_func("/control/audit-limits", test_audit_limits);
+	g_test_add_func("/control/screenshots-share-a-read", test_screenshots_share_a_read);
 	return g_test_run();
 }

@@ -202,11 +202,12 @@ static void test_warm_recall(void)
 	 * frame or the next, and each tile already shows its camera's bars,
 	 * not a slate.
 	 */
-	char *shot_path = wall_test_temp_path("warm.png");
-	char *lines = g_strdup_printf("PRESET 2\nSCREENSHOT %s\n", shot_path);
+	/* SCREENSHOT writes by name into the screenshot folder, beside the state file. */
+	static const char lines[] = "PRESET 2\nSCREENSHOT warm.png\n";
 	wall_test_client_send(&c, lines, strlen(lines));
 	JsonObject *recalled = wall_test_client_read_ok(&c);
 	JsonObject *shot_reply = wall_test_client_read_ok(&c);
+	char *shot_path = g_strdup(json_object_get_string_member(shot_reply, "path"));
 	int64_t recall_frame = json_object_get_int_member(recalled, "frame");
 	int64_t shot_frame = json_object_get_int_member(shot_reply, "frame");
 	g_test_message("PRESET 2 on frame %" G_GINT64_FORMAT ", screenshot of frame %" G_GINT64_FORMAT,
@@ -260,7 +261,6 @@ static void test_warm_recall(void)
 	g_subprocess_force_exit(server);
 	g_subprocess_wait(server, NULL, NULL);
 	g_object_unref(server);
-	g_free(lines);
 	g_free(shot_path);
 	g_free(layout);
 	g_free(layout_path);

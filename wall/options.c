@@ -55,9 +55,21 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		 "Serve /metrics (Prometheus) and /api/cameras over HTTP, e.g. 127.0.0.1:9100",
 		 "HOST:PORT"},
 		{"token-file", 0, 0, G_OPTION_ARG_FILENAME, &options->token_file,
-		 "TCP clients must send AUTH with the token in FILE (required beyond "
-		 "loopback)",
+		 "TCP clients must send AUTH with the token in FILE (mode 0600; required "
+		 "with --listen)",
 		 "FILE"},
+		{"listen-insecure-loopback", 0, 0, G_OPTION_ARG_NONE,
+		 &options->listen_insecure_loopback,
+		 "Allow --listen on loopback without a token: every local user can drive the "
+		 "wall",
+		 NULL},
+		{"auth-timeout", 0, 0, G_OPTION_ARG_INT, &options->auth_timeout_s,
+		 "Close a TCP connection that has not sent AUTH within S seconds (default 10)",
+		 "S"},
+		{"screenshot-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->screenshot_dir,
+		 "The only folder SCREENSHOT writes in (default: screenshots beside the state "
+		 "file)",
+		 "DIR"},
 		{"state", 0, 0, G_OPTION_ARG_FILENAME, &options->state_path,
 		 "Saved presets, audit log and last scene (default: "
 		 "$XDG_STATE_HOME/wall/state.sqlite)",
@@ -116,9 +128,16 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		goto out;
 	}
 	if (options->no_control && (options->control_path != NULL || options->listen != NULL ||
-				    options->token_file != NULL || options->http != NULL)) {
+				    options->token_file != NULL || options->http != NULL ||
+				    options->screenshot_dir != NULL)) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "--no-control cannot go with --control, --listen, --http or --token-file");
+			    "--no-control cannot go with --control, --listen, --http, --token-file "
+			    "or --screenshot-dir");
+		goto out;
+	}
+	if (options->auth_timeout_s < 0 || options->auth_timeout_s > 3600) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--auth-timeout must be 1 to 3600 seconds");
 		goto out;
 	}
 	if (options->version || options->help_plugin != NULL || options->list_plugins) {
@@ -159,6 +178,7 @@ void wall_options_finish(struct wall_options *options)
 	g_free(options->listen);
 	g_free(options->http);
 	g_free(options->token_file);
+	g_free(options->screenshot_dir);
 	g_free(options->state_path);
 	g_free(options->help_plugin);
 	*options = (struct wall_options){0};

@@ -25,6 +25,12 @@ struct wall_options {
 	/** "HOST:PORT" for the monitoring HTTP server (control/http.h), or NULL. */
 	char *http;
 	char *token_file;
+	/** TCP on loopback without a token, knowingly. */
+	bool listen_insecure_loopback;
+	/** Seconds a TCP client has to send AUTH; 0 for the default. */
+	int auth_timeout_s;
+	/** SCREENSHOT's folder; NULL for "screenshots" beside the state file. */
+	char *screenshot_dir;
 	/** SQLite state file; NULL for the default under the XDG state dir. */
 	char *state_path;
 	/** No control socket, no state file: a plain player. */

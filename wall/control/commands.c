@@ -324,6 +324,7 @@ static bool do_status(struct wall_control *control, const struct wall_command *c
 	wall_json_set_int(out, "canvas_width_px", control->layout->canvas_width_px);
 	wall_json_set_int(out, "canvas_height_px", control->layout->canvas_height_px);
 	wall_compositor_describe(control->compositor, out, control->now_us);
+	wall_counters_describe(&control->counters, out);
 	return true;
 }
 
@@ -333,7 +334,9 @@ static bool do_screenshot(struct wall_control *control, const struct wall_comman
 	/* Taken once this frame is drawn, so it shows what was just applied;
 	 * written by the control thread. */
 	wall_request_follow_up(request, WALL_FOLLOWUP_SCREENSHOT)->text = g_strdup(command->name);
-	wall_json_set_string(out, "path", command->name);
+	char *path = g_build_filename(control->screenshot_dir, command->name, NULL);
+	wall_json_set_string(out, "path", path);
+	g_free(path);
 	return true;
 }
 

@@ -2,20 +2,51 @@
  * report. */
 #include "control_private.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "json_write.h"
 #include "log.h"
+#include "screenshot.h"
 #include "server.h"
 #include "state.h"
 
+/* The token, from a file only its owner can read: a token others can read guards nothing. */
 static char *read_token(const char *path, GError **error)
 {
-	char *text = NULL;
-	if (!g_file_get_contents(path, &text, NULL, error)) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat info;
+	if (fd < 0 || fstat(fd, &info) != 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+		            "--token-file %s: %s", path, g_strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+		}
 		return NULL;
 	}
-	g_strstrip(text);
+	if ((info.st_mode & 077) != 0 || !S_ISREG(info.st_mode)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+		            "--token-file %s: others can read it (mode %04o); it must be a file "
+		            "only its owner reads: chmod 600 %s",
+		            path, (unsigned)(info.st_mode & 07777), path);
+		close(fd);
+		return NULL;
+	}
+	/* A token is a word: a few bytes are plenty to read. */
+	char buffer[4096];
+	ssize_t n = read(fd, buffer, sizeof(buffer) - 1);
+	close(fd);
+	if (n < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+		            "--token-file %s: %s", path, g_strerror(errno));
+		return NULL;
+	}
+	buffer[n] = '\0';
+	char *text = g_strstrip(g_strdup(buffer));
+	memset(buffer, 0, sizeof(buffer));
 	if (strlen(text) < 8 || strpbrk(text, " \t\r\n") != NULL) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
 		            "%s: a token is one word of at least 8 characters", path);
@@ -23,6 +54,14 @@ static char *read_token(const char *path, GError **error)
 		return NULL;
 	}
 	return text;
+}
+
+static void free_token(char *token)
+{
+	if (token != NULL) {
+		memset(token, 0, strlen(token));
+	}
+	g_free(token);
 }
 
 static char *default_socket_path(void)
@@ -40,6 +79,7 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 {
 	struct wall_control *control = g_new0(struct wall_control, 1);
 	control->layout = layout;
+	control->screenshot_dir_fd = -1;
 	control->inbox = g_async_queue_new_full((GDestroyNotify)wall_request_free);
 	control->answered = new_answered();
 	char *token = NULL;
@@ -50,8 +90,15 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 	char *layout_key = g_canonicalize_filename(layout->path, NULL);
 	control->state = wall_state_open(state_path, layout_key, error);
 	g_free(layout_key);
+	control->screenshot_dir = options->screenshot_dir != NULL
+	                                  ? g_strdup(options->screenshot_dir)
+	                                  : wall_screenshot_default_dir(state_path);
 	g_free(state_path);
 	if (control->state == NULL) {
+		goto err;
+	}
+	control->screenshot_dir_fd = wall_screenshot_dir_open(control->screenshot_dir, error);
+	if (control->screenshot_dir_fd < 0) {
 		goto err;
 	}
 	control_presets_load(control);
@@ -71,7 +118,12 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 	        .http = options->http,
 	        .cameras = options->cameras,
 	        .token = token,
+	        .insecure_loopback = options->listen_insecure_loopback,
 	        .idle_s = options->idle_s,
+	        .auth_timeout_s = options->auth_timeout_s,
+	        .screenshot_dir_fd = control->screenshot_dir_fd,
+	        .screenshot_dir = control->screenshot_dir,
+	        .counters = &control->counters,
 	        .layout_path = layout->path,
 	        .canvas_width_px = layout->canvas_width_px,
 	        .canvas_height_px = layout->canvas_height_px,
@@ -82,12 +134,12 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 	if (control->server == NULL) {
 		goto err;
 	}
-	g_free(token);
+	free_token(token);
 	g_free(socket_path);
 	return control;
 
 err:
-	g_free(token);
+	free_token(token);
 	g_free(socket_path);
 	/* The caller keeps its layout when this fails. */
 	control->layout = NULL;
@@ -108,6 +160,10 @@ void wall_control_destroy(struct wall_control *control)
 		g_hash_table_destroy(control->presets);
 	}
 	wall_state_close(control->state);
+	if (control->screenshot_dir_fd >= 0) {
+		close(control->screenshot_dir_fd);
+	}
+	g_free(control->screenshot_dir);
 	wall_layout_destroy(control->layout);
 	g_free(control);
 }
@@ -200,20 +256,27 @@ static char *scene_event(struct wall_control *control)
 	return wall_json_finish(builder);
 }
 
-/* Screenshots asked for on this frame: only the copy happens here; the PNG is written on the
- * control thread. */
+/* Screenshots asked for on this frame: one copy of the canvas, however many asked, shared by
+ * all; the PNGs are written on the control thread. */
 static void take_screenshots(struct wall_control *control)
 {
+	cairo_surface_t *canvas = NULL;
 	for (guint i = 0; i < control->answered->len; i++) {
 		struct wall_request *request = control->answered->pdata[i];
 		for (guint j = 0; j < request->followups->len && request->ok; j++) {
 			struct wall_followup *followup = request->followups->pdata[j];
-			if (followup->kind == WALL_FOLLOWUP_SCREENSHOT &&
-			    followup->picture == NULL) {
-				followup->picture =
-				        wall_compositor_read_canvas(control->compositor);
+			if (followup->kind != WALL_FOLLOWUP_SCREENSHOT || followup->picture != NULL) {
+				continue;
 			}
+			if (canvas == NULL) {
+				canvas = wall_compositor_read_canvas(control->compositor);
+				wall_counter_add(&control->counters, WALL_COUNTER_CANVAS_READS, 1);
+			}
+			followup->picture = canvas != NULL ? cairo_surface_reference(canvas) : NULL;
 		}
+	}
+	if (canvas != NULL) {
+		cairo_surface_destroy(canvas);
 	}
 }
 

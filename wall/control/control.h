@@ -32,8 +32,14 @@ struct wall_control_options {
 	const char *http;
 	/** The cameras the HTTP server reports; must outlive the control. */
 	struct wall_camera_health *cameras;
-	/** File holding the token TCP clients must send with AUTH, or NULL. */
+	/** File holding the token TCP clients must send with AUTH, or NULL; it must be 0600. */
 	const char *token_file;
+	/** TCP on loopback without a token: every local user may drive the wall. */
+	bool listen_insecure_loopback;
+	/** Seconds a TCP client has to send its token; 0 for the default. */
+	int auth_timeout_s;
+	/** The only folder SCREENSHOT writes in; NULL for "screenshots" beside the state file. */
+	const char *screenshot_dir;
 	/** SQLite state file; NULL for the default under the XDG state dir. */
 	const char *state_path;
 	/** Seconds a silent connection may stay open; 0 for the default. */
@@ -45,8 +51,9 @@ struct wall_control_options {
 /**
  * Open the state file, bind the sockets and start the control thread.
  * Takes layout (the one loaded at start). Returns NULL with error set
- * when a socket cannot be bound, TCP beyond loopback has no token, or
- * the state file cannot be opened.
+ * when a socket cannot be bound, TCP has no token (unless allowed on
+ * loopback), the token file is unfit, or the state file or the
+ * screenshot folder cannot be opened.
  */
 struct wall_control *wall_control_create(const struct wall_control_options *options,
 					 struct wall_layout *layout, GError **error);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "control.h"
+#include "counters.h"
 #include "request.h"
 
 /* A user's saved preset: a wall state, {"scene": ..., "pins": {...}}. */
@@ -27,6 +28,11 @@ struct user_preset {
 struct wall_control {
 	struct wall_server *server;
 	struct wall_state *state;
+	/* Limits hit, for STATUS; written by the control thread too. */
+	struct wall_control_counters counters;
+	/* SCREENSHOT's folder: its path, and open for the control thread. */
+	char *screenshot_dir;
+	int screenshot_dir_fd;
 	/* struct wall_request *, from the control thread. */
 	GAsyncQueue *inbox;
 	struct wall_layout *layout;

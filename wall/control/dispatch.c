@@ -10,23 +10,37 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "auth.h"
+#include "counters.h"
 #include "datastore.h"
 #include "json_write.h"
 #include "limits.h"
 #include "log.h"
+#include "screenshot.h"
 #include "state.h"
+#include "text.h"
 
+/* A row of the operators' history: every text in it bounded, whatever was sent. */
 static void audit(struct wall_server *server, const char *peer, const char *command,
                   const char *result, uint64_t frame)
 {
+	bool command_cut = false;
+	bool result_cut = false;
+	char *short_command = wall_text_cut(command, WALL_CONTROL_MAX_AUDIT_TEXT, &command_cut);
+	char *short_result = wall_text_cut(result, WALL_CONTROL_MAX_AUDIT_TEXT, &result_cut);
+	if (command_cut || result_cut) {
+		wall_counter_add(server->counters, WALL_COUNTER_AUDIT_TRUNCATED, 1);
+	}
 	struct wall_audit_entry entry = {
 	        .time_us = g_get_real_time(),
 	        .peer = peer,
-	        .command = command,
-	        .result = result,
+	        .command = short_command,
+	        .result = short_result,
 	        .frame = frame,
 	};
 	wall_state_audit(server->state, &entry);
+	g_free(short_command);
+	g_free(short_result);
 }
 
 void wall_server_broadcast(struct wall_server *server, const char *json)
@@ -46,7 +60,7 @@ void wall_server_broadcast(struct wall_server *server, const char *json)
 
 void wall_server_answer(struct wall_server *server, struct wall_request *request)
 {
-	if (wall_request_changes_wall(request)) {
+	if (wall_request_audited(request)) {
 		char *result = wall_request_result(request);
 		audit(server, request->peer, request->text, result, request->frame);
 		g_free(result);
@@ -83,16 +97,12 @@ static void queue_for_frame(struct wall_server *server, struct wall_request *req
 
 /* ---- The control thread's own commands ---- */
 
-static bool token_matches(const char *token, const char *given)
+/* Refused before it ran (no token yet): answered, and not audited, so
+ * nobody without a token can write the operators' history. */
+static void refuse_now(struct wall_request *request, const char *code, const char *message)
 {
-	/* Constant time over the token's length, so timing tells nothing. */
-	size_t n = strlen(token);
-	size_t m = strlen(given);
-	unsigned diff = n != m;
-	for (size_t i = 0; i < n; i++) {
-		diff |= (unsigned char)token[i] ^ (unsigned char)(i < m ? given[i] : 0);
-	}
-	return diff == 0;
+	wall_connection_reply_err(request->conn, request->tag, code, message);
+	wall_request_free(request);
 }
 
 static void do_auth(struct wall_server *server, struct wall_request *request)
@@ -103,45 +113,126 @@ static void do_auth(struct wall_server *server, struct wall_request *request)
 		answer_now(server, request);
 		return;
 	}
-	if (token_matches(server->token, request->commands[0].name)) {
-		c->authed = true;
+	int wait_s = 0;
+	enum wall_auth_result result =
+	        wall_auth_check(server->auth, c->address, c->peer, request->commands[0].name,
+	                        g_get_monotonic_time(), &wait_s);
+	if (result == WALL_AUTH_RESULT_OK) {
+		wall_server_authenticated(server, c);
 		wall_request_succeed(request, "{\"auth\":true}");
 		answer_now(server, request);
 		return;
 	}
-	wall_warning("control: %s sent a wrong token", c->peer);
-	audit(server, c->peer, "AUTH", "ERR auth wrong token", 0);
-	wall_request_fail(request, "auth", "wrong token");
+	char *message = result == WALL_AUTH_RESULT_WAIT
+	                        ? g_strdup_printf("too many wrong tokens from %s; try again in %d s",
+	                                          c->address, wait_s)
+	                        : g_strdup("wrong token");
 	wall_connection_ref(c);
-	answer_now(server, request);
-	if (++c->auth_failures >= WALL_CONTROL_MAX_AUTH_FAILURES) {
+	refuse_now(request, "auth", message);
+	g_free(message);
+	if (++c->auth_failures >= WALL_CONTROL_MAX_AUTH_FAILURES && !c->closed) {
 		wall_connection_close_after(c, "ERR auth too many wrong tokens; closing");
 	}
 	wall_connection_unref(c);
 }
 
+/* An AUDIT reply, read and sent a page at a time as the client takes it. */
+struct audit_stream {
+	struct wall_state *state;
+	char *tag;
+	bool started;
+	/* A row was written: the next needs a comma. */
+	bool any;
+	int64_t next_id;
+	int64_t last_id;
+	/* Where this page goes. */
+	GString *out;
+};
+
 static void add_audit_row(void *user, const struct wall_audit_entry *entry)
 {
-	JsonBuilder *builder = user;
+	JsonBuilder *builder = json_builder_new();
 	json_builder_begin_object(builder);
 	GDateTime *time = g_date_time_new_from_unix_local(entry->time_us / G_USEC_PER_SEC);
 	char *iso = g_date_time_format_iso8601(time);
 	wall_json_set_string(builder, "time", iso);
 	g_free(iso);
 	g_date_time_unref(time);
-	wall_json_set_string(builder, "peer", entry->peer);
-	wall_json_set_string(builder, "command", entry->command);
-	wall_json_set_string(builder, "result", entry->result);
+	/* Rows written before texts were bounded may be long: cut them here too. */
+	const char *texts[][2] = {{"peer", entry->peer},
+	                          {"command", entry->command},
+	                          {"result", entry->result}};
+	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++) {
+		char *text = wall_text_cut(texts[i][1], WALL_CONTROL_MAX_AUDIT_TEXT, NULL);
+		wall_json_set_string(builder, texts[i][0], text);
+		g_free(text);
+	}
 	wall_json_set_int(builder, "frame", (gint64)entry->frame);
 	json_builder_end_object(builder);
+	char *json = wall_json_finish(builder);
+	struct audit_stream *stream = user;
+	if (stream->any) {
+		g_string_append_c(stream->out, ',');
+	}
+	stream->any = true;
+	g_string_append(stream->out, json);
+	g_free(json);
 }
 
-static void do_audit(struct wall_server *server, struct wall_request *request, JsonBuilder *out)
+static void audit_stream_free(void *data)
 {
-	json_builder_set_member_name(out, "audit");
-	json_builder_begin_array(out);
-	wall_state_foreach_audit(server->state, request->commands[0].number, add_audit_row, out);
-	json_builder_end_array(out);
+	struct audit_stream *stream = data;
+	g_free(stream->tag);
+	g_free(stream);
+}
+
+static bool audit_stream_fill(void *data, GString *out)
+{
+	struct audit_stream *stream = data;
+	if (!stream->started) {
+		stream->started = true;
+		if (stream->tag != NULL) {
+			g_string_append_printf(out, "#%s ", stream->tag);
+		}
+		g_string_append(out, "OK {\"audit\":[");
+		return true;
+	}
+	stream->out = out;
+	int rows = stream->next_id <= stream->last_id
+	                   ? wall_state_foreach_audit_page(
+	                             stream->state, &stream->next_id, stream->last_id,
+	                             WALL_CONTROL_AUDIT_PAGE_ROWS, WALL_CONTROL_MAX_AUDIT_TEXT,
+	                             add_audit_row, stream)
+	                   : 0;
+	if (rows > 0) {
+		return true;
+	}
+	g_string_append(out, "]}");
+	return false;
+}
+
+/* Rows are bounded (WALL_CONTROL_MAX_AUDIT_ROWS, each text cut), and
+ * streamed, so neither the reply nor the control thread's time grows with
+ * the log. */
+static void do_audit(struct wall_server *server, struct wall_request *request)
+{
+	int rows = request->commands[0].number;
+	if (rows > WALL_CONTROL_MAX_AUDIT_ROWS) {
+		wall_counter_add(server->counters, WALL_COUNTER_AUDIT_ROWS_REFUSED, 1);
+		wall_request_fail(request, "limit", "AUDIT gives at most %d rows at a time",
+		                  WALL_CONTROL_MAX_AUDIT_ROWS);
+		answer_now(server, request);
+		return;
+	}
+	struct audit_stream *stream = g_new0(struct audit_stream, 1);
+	stream->state = server->state;
+	stream->tag = g_strdup(request->tag);
+	if (!wall_state_audit_range(server->state, rows, &stream->next_id, &stream->last_id)) {
+		stream->next_id = 1;
+		stream->last_id = 0;
+	}
+	wall_connection_stream(request->conn, audit_stream_fill, stream, audit_stream_free);
+	wall_request_free(request);
 }
 
 static void do_help(JsonBuilder *out)
@@ -204,6 +295,7 @@ static bool needs_connection(enum wall_command_kind kind)
 {
 	switch (kind) {
 	case WALL_COMMAND_AUTH:
+	case WALL_COMMAND_AUDIT:
 	case WALL_COMMAND_SUBSCRIBE:
 	case WALL_COMMAND_BEGIN:
 	case WALL_COMMAND_COMMIT:
@@ -234,9 +326,6 @@ static bool run_here(struct wall_server *server, struct wall_request *request)
 	case WALL_COMMAND_DATA:
 		ok = do_data(request, out);
 		break;
-	case WALL_COMMAND_AUDIT:
-		do_audit(server, request, out);
-		break;
 	case WALL_COMMAND_BEGIN:
 		request->conn->in_batch = true;
 		wall_json_set_bool(out, "batch", true);
@@ -259,6 +348,31 @@ static bool run_here(struct wall_server *server, struct wall_request *request)
 	return true;
 }
 
+/* A SCREENSHOT names a file of the screenshot folder: refused before it costs a frame. */
+static bool screenshot_name_ok(struct wall_server *server, const struct wall_command *command,
+                               char **why)
+{
+	if (command->kind != WALL_COMMAND_SCREENSHOT ||
+	    wall_screenshot_name_ok(command->name, why)) {
+		return true;
+	}
+	wall_counter_add(server->counters, WALL_COUNTER_SCREENSHOTS_REFUSED, 1);
+	return false;
+}
+
+static bool screenshots_ok(struct wall_server *server, struct wall_request *request)
+{
+	for (guint i = 0; i < request->count; i++) {
+		char *why = NULL;
+		if (!screenshot_name_ok(server, &request->commands[i], &why)) {
+			wall_request_fail(request, "usage", "%s", why);
+			g_free(why);
+			return false;
+		}
+	}
+	return true;
+}
+
 void wall_server_dispatch(struct wall_server *server, struct wall_request *request)
 {
 	enum wall_command_kind kind = request->commands[0].kind;
@@ -268,14 +382,19 @@ void wall_server_dispatch(struct wall_server *server, struct wall_request *reque
 		answer_now(server, request);
 		return;
 	}
-	if (c != NULL && c->needs_auth && !c->authed && kind != WALL_COMMAND_PING &&
+	if (c != NULL && !wall_connection_trusted(c) && kind != WALL_COMMAND_PING &&
 	    kind != WALL_COMMAND_HELP && kind != WALL_COMMAND_AUTH) {
-		wall_request_fail(request, "auth", "this connection needs AUTH <token> first");
+		refuse_now(request, "auth", "this connection needs AUTH <token> first");
+		return;
+	}
+	if (!screenshots_ok(server, request)) {
 		answer_now(server, request);
 		return;
 	}
 	if (kind == WALL_COMMAND_AUTH) {
 		do_auth(server, request);
+	} else if (kind == WALL_COMMAND_AUDIT) {
+		do_audit(server, request);
 	} else if (kind == WALL_COMMAND_RELOAD) {
 		do_reload(server, request);
 	} else if (!run_here(server, request)) {
@@ -346,7 +465,14 @@ static void batch_line(struct wall_server *server, struct wall_connection *c,
 		        "only wall commands go in a batch; COMMIT or ABORT it first");
 		return;
 	}
+	char *why = NULL;
+	if (!screenshot_name_ok(server, command, &why)) {
+		wall_connection_reply_err(c, command->tag, "usage", why);
+		g_free(why);
+		return;
+	}
 	if (c->batch->len >= WALL_CONTROL_MAX_BATCH) {
+		wall_counter_add(server->counters, WALL_COUNTER_BATCH_FULL, 1);
 		char *message = g_strdup_printf("a batch holds at most %d commands",
 		                                WALL_CONTROL_MAX_BATCH);
 		wall_connection_reply_err(c, command->tag, "limit", message);
@@ -383,7 +509,7 @@ static void on_line(void *user, struct wall_connection *c, const char *line, siz
 	 * never goes there. */
 	char *text = command.kind == WALL_COMMAND_AUTH ? g_strdup("AUTH") : g_strndup(line, length);
 	g_strstrip(text);
-	if (c->in_batch && (!c->needs_auth || c->authed)) {
+	if (c->in_batch && wall_connection_trusted(c)) {
 		batch_line(server, c, &command, text);
 		wall_command_clear(&command);
 	} else {
@@ -399,6 +525,9 @@ static void on_closed(void *user, struct wall_connection *c)
 {
 	struct wall_server *server = user;
 	if (g_ptr_array_remove_fast(server->connections, c)) {
+		wall_counter_add(server->counters, WALL_COUNTER_CONNECTIONS_OPEN, -1);
+		wall_counter_add(server->counters, WALL_COUNTER_UNAUTHENTICATED_OPEN,
+		                 -(int64_t)!wall_connection_trusted(c));
 		wall_connection_unref(c);
 	}
 }
@@ -410,16 +539,20 @@ const struct wall_connection_handler wall_server_connection_handler = {
 
 /* ---- Answers from the render thread ---- */
 
-static bool write_screenshot(struct wall_request *request, struct wall_followup *followup)
+static bool write_screenshot(struct wall_server *server, struct wall_request *request,
+                             struct wall_followup *followup)
 {
 	if (followup->picture == NULL) {
 		return wall_request_fail(request, "internal", "no picture was taken for %s",
 		                         followup->text);
 	}
-	cairo_status_t status = cairo_surface_write_to_png(followup->picture, followup->text);
-	if (status != CAIRO_STATUS_SUCCESS) {
-		return wall_request_fail(request, "io", "cannot write %s: %s", followup->text,
-		                         cairo_status_to_string(status));
+	GError *error = NULL;
+	if (!wall_screenshot_write(server->screenshot_dir_fd, followup->text, followup->picture,
+	                           &error)) {
+		wall_counter_add(server->counters, WALL_COUNTER_SCREENSHOTS_REFUSED, 1);
+		wall_request_fail(request, "io", "%s: %s", server->screenshot_dir, error->message);
+		g_error_free(error);
+		return false;
 	}
 	return true;
 }
@@ -431,7 +564,7 @@ static void follow_up(struct wall_server *server, struct wall_request *request)
 		struct wall_followup *followup = request->followups->pdata[i];
 		switch (followup->kind) {
 		case WALL_FOLLOWUP_SCREENSHOT:
-			write_screenshot(request, followup);
+			write_screenshot(server, request, followup);
 			break;
 		case WALL_FOLLOWUP_SAVE_PRESET:
 			if (!wall_state_save_preset(server->state, followup->number, followup->text,

@@ -28,7 +28,7 @@ const char *const wall_protocol_help[] = {
 	"ALARM CLEAR",
 	"LIST SCENES|PRESETS|SOURCES|TILES",
 	"STATUS",
-	"SCREENSHOT <path.png>",
+	"SCREENSHOT <name.png>",
 	"RELOAD",
 	"BEGIN",
 	"COMMIT",
@@ -429,7 +429,7 @@ static bool parse_words(GPtrArray *tokens, const char *line, size_t length,
 	}
 	if (g_ascii_strcasecmp(name, "SCREENSHOT") == 0) {
 		command->kind = WALL_COMMAND_SCREENSHOT;
-		if (!want_count(tokens, 2, error, "SCREENSHOT <path.png>")) {
+		if (!want_count(tokens, 2, error, "SCREENSHOT <name.png>")) {
 			return false;
 		}
 		command->name = g_strdup(word(tokens, 1));
@@ -448,9 +448,12 @@ static bool parse_words(GPtrArray *tokens, const char *line, size_t length,
 		command->number = (int)rows;
 		return true;
 	}
-	/* Quote it back safely: the name may hold anything printable. */
-	return fail(error, WALL_PROTOCOL_ERROR_UNKNOWN, "unknown command \"%.40s\"; try HELP",
-		    name);
+	/* Quote it back safely: the name may hold anything printable, and a
+	 * cut at 40 characters (not bytes) never halves one. */
+	char *shown = g_utf8_substring(name, 0, MIN(g_utf8_strlen(name, -1), 40));
+	fail(error, WALL_PROTOCOL_ERROR_UNKNOWN, "unknown command \"%s\"; try HELP", shown);
+	g_free(shown);
+	return false;
 }
 
 bool wall_protocol_parse(const char *line, size_t length, struct wall_command *command,

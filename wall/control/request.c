@@ -112,10 +112,12 @@ struct wall_followup *wall_request_follow_up(struct wall_request *request,
 	return followup_add(request->followups, kind);
 }
 
-bool wall_request_changes_wall(const struct wall_request *request)
+bool wall_request_audited(const struct wall_request *request)
 {
 	for (guint i = 0; i < request->count; i++) {
-		if (wall_command_changes_wall(request->commands[i].kind)) {
+		/* A screenshot changes nothing shown, but writes a file. */
+		if (wall_command_changes_wall(request->commands[i].kind) ||
+		    request->commands[i].kind == WALL_COMMAND_SCREENSHOT) {
 			return true;
 		}
 	}

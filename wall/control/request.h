@@ -100,8 +100,8 @@ bool wall_request_fail(struct wall_request *request, const char *code, const cha
 /** Add follow-up work of kind to run before the answer goes out; fill in what it needs. */
 struct wall_followup *wall_request_follow_up(struct wall_request *request,
                                              enum wall_followup_kind kind);
-/** True when one of its commands changes what the wall shows: it is audited. */
-bool wall_request_changes_wall(const struct wall_request *request);
+/** True when one of its commands changes what the wall shows, or writes a file: it is audited. */
+bool wall_request_audited(const struct wall_request *request);
 /** "OK", or "ERR code message", for the audit log. g_free the result. */
 char *wall_request_result(const struct wall_request *request);
 

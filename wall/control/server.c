@@ -7,11 +7,22 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "auth.h"
+#include "counters.h"
 #include "http.h"
 #include "limits.h"
 #include "log.h"
 
 /* ---- Accepting and the idle check ---- */
+
+/* A best-effort word before closing; the socket is fresh, so it fits. */
+static void refuse(struct wall_server *server, GSocketConnection *conn, enum wall_counter counter,
+                   const char *line)
+{
+	wall_counter_add(server->counters, counter, 1);
+	g_socket_send(g_socket_connection_get_socket(conn), line, strlen(line), NULL, NULL);
+	g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
+}
 
 static gboolean on_incoming(GSocketService *service, GSocketConnection *conn,
                             GObject *source_object, gpointer user)
@@ -19,18 +30,46 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn,
 	struct wall_server *server = user;
 	GSocket *socket = g_socket_connection_get_socket(conn);
 	bool tcp = g_socket_get_family(socket) != G_SOCKET_FAMILY_UNIX;
-	if (server->connections->len >= WALL_CONTROL_MAX_CONNECTIONS) {
-		/* A best-effort word before closing; the socket is fresh, so it fits. */
-		static const char busy[] = "ERR limit too many connections\n";
-		g_socket_send(socket, busy, sizeof(busy) - 1, NULL, NULL);
-		g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
+	bool needs_auth = tcp && server->token != NULL;
+	guint open = server->connections->len;
+	guint tcp_open = 0;
+	guint waiting = 0;
+	for (guint i = 0; i < open; i++) {
+		const struct wall_connection *c = server->connections->pdata[i];
+		tcp_open += c->address != NULL;
+		waiting += !wall_connection_trusted(c);
+	}
+	/* Operators on the Unix socket are never locked out by TCP clients,
+	 * nor is anyone by clients that never authenticate. */
+	if (open >= WALL_CONTROL_MAX_CONNECTIONS) {
+		refuse(server, conn, WALL_COUNTER_REFUSED_CONNECTIONS,
+		       "ERR limit too many connections\n");
+		return TRUE;
+	}
+	if (tcp && tcp_open >= WALL_CONTROL_MAX_CONNECTIONS - WALL_CONTROL_UNIX_RESERVED) {
+		refuse(server, conn, WALL_COUNTER_REFUSED_TCP, "ERR limit too many TCP connections\n");
+		return TRUE;
+	}
+	if (needs_auth && waiting >= WALL_CONTROL_MAX_UNAUTHENTICATED) {
+		refuse(server, conn, WALL_COUNTER_REFUSED_UNAUTHENTICATED,
+		       "ERR limit too many connections waiting to authenticate\n");
 		return TRUE;
 	}
 	struct wall_connection *c =
 	        wall_connection_new(conn, server->context, &wall_server_connection_handler, server,
-	                            tcp && server->token != NULL);
+	                            needs_auth, server->counters);
 	g_ptr_array_add(server->connections, c);
+	wall_counter_add(server->counters, WALL_COUNTER_CONNECTIONS_OPEN, 1);
+	wall_counter_add(server->counters, WALL_COUNTER_UNAUTHENTICATED_OPEN, needs_auth);
 	return TRUE;
+}
+
+void wall_server_authenticated(struct wall_server *server, struct wall_connection *c)
+{
+	if (!c->authed) {
+		c->authed = true;
+		wall_counter_add(server->counters, WALL_COUNTER_UNAUTHENTICATED_OPEN, -1);
+	}
 }
 
 static gboolean on_idle_check(gpointer user)
@@ -40,12 +79,32 @@ static gboolean on_idle_check(gpointer user)
 	GPtrArray *all = g_ptr_array_copy(server->connections, NULL, NULL);
 	for (guint i = 0; i < all->len; i++) {
 		struct wall_connection *c = all->pdata[i];
-		if (!c->subscribed && c->in_flight == 0 &&
-		    now - c->last_activity_us > (int64_t)server->idle_s * G_USEC_PER_SEC) {
+		bool idle = now - c->last_activity_us > (int64_t)server->idle_s * G_USEC_PER_SEC;
+		if (c->closing) {
+			/* Its last words never left: a client that does not read
+			 * must not keep its slot. */
+			if (idle) {
+				wall_connection_close(c);
+			}
+			continue;
+		}
+		if (!wall_connection_trusted(c) &&
+		    now - c->opened_us > (int64_t)server->auth_timeout_s * G_USEC_PER_SEC) {
+			/* A slot held without a token is a slot taken from operators. */
+			wall_counter_add(server->counters, WALL_COUNTER_AUTH_TIMEOUTS, 1);
+			char *line = g_strdup_printf("ERR auth no AUTH <token> within %d s; closing",
+			                             server->auth_timeout_s);
+			wall_connection_close_after(c, line);
+			g_free(line);
+		} else if (!c->subscribed && c->in_flight == 0 && idle) {
+			wall_counter_add(server->counters, WALL_COUNTER_IDLE_CLOSED, 1);
 			wall_connection_close_after(c, "ERR idle no request for too long; closing");
 		}
 	}
 	g_ptr_array_unref(all);
+	if (server->auth != NULL) {
+		wall_auth_prune(server->auth, now);
+	}
 	return G_SOURCE_CONTINUE;
 }
 
@@ -143,11 +202,23 @@ static bool parse_listen(const char *listen, GInetAddress **address, guint16 *po
 	return true;
 }
 
-/* True when another wall answers on path; a dead socket file is removed. */
-static bool socket_in_use(const char *path)
+/*
+ * True when another wall answers on path; a dead socket file is removed.
+ * Anything else there (a file, a link, a folder) is never removed: a
+ * swapped --state and --control must not cost the state file.
+ */
+static bool socket_in_use(const char *path, GError **error)
 {
-	if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+	struct stat info;
+	if (g_lstat(path, &info) != 0) {
 		return false;
+	}
+	if (!S_ISSOCK(info.st_mode)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+		            "--control %s: that is there and is not a socket; the wall does not "
+		            "remove it (give another path, or remove it yourself)",
+		            path);
+		return true;
 	}
 	GSocketClient *client = g_socket_client_new();
 	GSocketAddress *address = g_unix_socket_address_new(path);
@@ -171,7 +242,12 @@ static bool bind_unix(struct wall_server *server, GError **error)
 	char *dir = g_path_get_dirname(server->socket_path);
 	g_mkdir_with_parents(dir, 0700);
 	g_free(dir);
-	if (socket_in_use(server->socket_path)) {
+	GError *taken = NULL;
+	if (socket_in_use(server->socket_path, &taken)) {
+		if (taken != NULL) {
+			g_propagate_error(error, taken);
+			return false;
+		}
 		if (server->socket_is_default) {
 			wall_warning("control: another wall answers on %s; this one has no "
 			             "control socket (give --control PATH)",
@@ -209,13 +285,28 @@ static bool bind_tcp(struct wall_server *server, GError **error)
 	if (!parse_listen(server->listen, &inet, &port, error)) {
 		return false;
 	}
-	if (!g_inet_address_get_is_loopback(inet) && server->token == NULL) {
+	/*
+	 * TCP cannot tell which local user is on the other end, as the Unix
+	 * socket's mode does: without a token even loopback would let every
+	 * user of the machine drive the wall. Only an explicit opt-in allows
+	 * that, and never beyond loopback.
+	 */
+	bool loopback = g_inet_address_get_is_loopback(inet);
+	if (server->token == NULL && (!loopback || !server->insecure_loopback)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-		            "--listen %s reaches beyond this machine: give --token-file FILE so "
-		            "clients must send AUTH <token>",
+		            loopback ? "--listen %s: give --token-file FILE so TCP clients must "
+		                       "send AUTH <token> (any local user can reach loopback; "
+		                       "--listen-insecure-loopback lets them, knowingly)"
+		                     : "--listen %s reaches beyond this machine: give "
+		                       "--token-file FILE so clients must send AUTH <token>",
 		            server->listen);
 		g_object_unref(inet);
 		return false;
+	}
+	if (server->token == NULL) {
+		wall_warning("control: TCP on %s takes commands with no token: every user of "
+		             "this machine can drive the wall",
+		             server->listen);
 	}
 	GSocketAddress *address = g_inet_socket_address_new(inet, port);
 	GSocketAddress *effective = NULL;
@@ -256,7 +347,9 @@ static gpointer server_thread(gpointer data)
 	g_socket_service_stop(server->service);
 	g_socket_listener_set_backlog(G_SOCKET_LISTENER(server->service),
 	                              WALL_CONTROL_MAX_CONNECTIONS);
-	if (!bind_unix(server, &error) || !bind_tcp(server, &error) ||
+	/* TCP first: a client that finds the Unix socket answering may count
+	 * on TCP being there too (the tests do). */
+	if (!bind_tcp(server, &error) || !bind_unix(server, &error) ||
 	    (server->http_address != NULL &&
 	     (server->http = wall_http_start(server->http_address, server->token, server->cameras,
 	                                     &error)) == NULL)) {
@@ -312,7 +405,15 @@ struct wall_server *wall_server_start(const struct wall_server_options *options,
 	server->http_address = g_strdup(options->http);
 	server->cameras = options->cameras;
 	server->token = g_strdup(options->token);
+	server->auth = options->token != NULL ? wall_auth_new(options->token, options->counters)
+	                                      : NULL;
+	server->insecure_loopback = options->insecure_loopback;
 	server->idle_s = options->idle_s > 0 ? options->idle_s : WALL_CONTROL_DEFAULT_IDLE_S;
+	server->auth_timeout_s = options->auth_timeout_s > 0 ? options->auth_timeout_s
+	                                                     : WALL_CONTROL_DEFAULT_AUTH_TIMEOUT_S;
+	server->screenshot_dir_fd = options->screenshot_dir_fd;
+	server->screenshot_dir = g_strdup(options->screenshot_dir);
+	server->counters = options->counters;
 	server->layout_path = g_strdup(options->layout_path);
 	server->registry = options->registry;
 	server->canvas_width_px = options->canvas_width_px;
@@ -363,6 +464,8 @@ void wall_server_stop(struct wall_server *server)
 		memset(server->token, 0, strlen(server->token));
 	}
 	g_free(server->token);
+	wall_auth_free(server->auth);
+	g_free(server->screenshot_dir);
 	g_free(server->layout_path);
 	g_free(server->layout_checksum);
 	g_free(server);

@@ -18,6 +18,7 @@ struct wall_server;
 struct wall_state;
 struct wall_plugin_registry;
 struct wall_camera_health;
+struct wall_control_counters;
 
 struct wall_server_options {
 	/** Unix socket path; NULL for none. */
@@ -31,7 +32,17 @@ struct wall_server_options {
 	struct wall_camera_health *cameras;
 	/** The token, or NULL when none was given. */
 	const char *token;
+	/** TCP on loopback with no token: every local user may drive the wall. */
+	bool insecure_loopback;
 	int idle_s;
+	/** Seconds a TCP connection has to send the token; 0 for the default. */
+	int auth_timeout_s;
+	/** The screenshot folder, open (the caller keeps it open while the server runs). */
+	int screenshot_dir_fd;
+	/** Its path, for replies. */
+	const char *screenshot_dir;
+	/** Where limits hit are counted (for STATUS); must outlive the server. */
+	struct wall_control_counters *counters;
 	/** Watched, and reloaded on RELOAD. */
 	const char *layout_path;
 	/** The running canvas, which a reloaded layout must keep. */

@@ -34,7 +34,14 @@ struct wall_server {
 	struct wall_camera_health *cameras;
 	struct wall_http *http;
 	char *token;
+	bool insecure_loopback;
+	/* Checks tokens, with a backoff per address; NULL without a token. */
+	struct wall_auth *auth;
 	int idle_s;
+	int auth_timeout_s;
+	int screenshot_dir_fd;
+	char *screenshot_dir;
+	struct wall_control_counters *counters;
 	struct wall_state *state;
 	/* struct wall_connection *, open ones; each holds a reference. */
 	GPtrArray *connections;
@@ -54,6 +61,10 @@ struct wall_server {
 	bool started;
 	GError *start_error;
 };
+
+/* server.c */
+/** c sent the right token: it counts as a waiting connection no more. */
+void wall_server_authenticated(struct wall_server *server, struct wall_connection *c);
 
 /* dispatch.c */
 extern const struct wall_connection_handler wall_server_connection_handler;

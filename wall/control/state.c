@@ -369,3 +369,54 @@ void wall_state_foreach_audit(struct wall_state *state, int rows, wall_state_aud
 	}
 	sqlite3_finalize(stmt);
 }
+
+bool wall_state_audit_range(struct wall_state *state, int rows, int64_t *first_id,
+			    int64_t *last_id)
+{
+	sqlite3_stmt *stmt = prepare(state, "SELECT MIN(id), MAX(id) FROM "
+					    "(SELECT id FROM audit ORDER BY id DESC LIMIT ?)");
+	bool found = false;
+	if (stmt == NULL) {
+		return false;
+	}
+	sqlite3_bind_int(stmt, 1, rows);
+	if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
+		*first_id = sqlite3_column_int64(stmt, 0);
+		*last_id = sqlite3_column_int64(stmt, 1);
+		found = true;
+	}
+	sqlite3_finalize(stmt);
+	return found;
+}
+
+int wall_state_foreach_audit_page(struct wall_state *state, int64_t *from_id, int64_t to_id,
+				  int limit, int max_chars, wall_state_audit_fn fn, void *user)
+{
+	/* Cut in SQL, so an old row of megabytes is never read whole. */
+	sqlite3_stmt *stmt = prepare(state, "SELECT id, time_us, peer, substr(command, 1, ?), "
+					    "substr(result, 1, ?), frame FROM audit "
+					    "WHERE id >= ? AND id <= ? ORDER BY id LIMIT ?");
+	int count = 0;
+	if (stmt == NULL) {
+		return 0;
+	}
+	sqlite3_bind_int(stmt, 1, max_chars);
+	sqlite3_bind_int(stmt, 2, max_chars);
+	sqlite3_bind_int64(stmt, 3, *from_id);
+	sqlite3_bind_int64(stmt, 4, to_id);
+	sqlite3_bind_int(stmt, 5, limit);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		struct wall_audit_entry entry = {
+			.time_us = sqlite3_column_int64(stmt, 1),
+			.peer = (const char *)sqlite3_column_text(stmt, 2),
+			.command = (const char *)sqlite3_column_text(stmt, 3),
+			.result = (const char *)sqlite3_column_text(stmt, 4),
+			.frame = (uint64_t)sqlite3_column_int64(stmt, 5),
+		};
+		*from_id = sqlite3_column_int64(stmt, 0) + 1;
+		fn(user, &entry);
+		count++;
+	}
+	sqlite3_finalize(stmt);
+	return count;
+}

@@ -62,4 +62,19 @@ typedef void (*wall_state_audit_fn)(void *user, const struct wall_audit_entry *e
 void wall_state_foreach_audit(struct wall_state *state, int rows, wall_state_audit_fn fn,
 			      void *user);
 
+/**
+ * The ids of the oldest and the newest of the newest rows audit rows;
+ * false when the log is empty. With wall_state_foreach_audit_page(), a
+ * long answer is read a page at a time.
+ */
+bool wall_state_audit_range(struct wall_state *state, int rows, int64_t *first_id,
+			    int64_t *last_id);
+/**
+ * Up to limit rows from *from_id to to_id, oldest first, their command
+ * and result cut to max_chars characters; *from_id moves past the last
+ * one. Returns how many came.
+ */
+int wall_state_foreach_audit_page(struct wall_state *state, int64_t *from_id, int64_t to_id,
+				  int limit, int max_chars, wall_state_audit_fn fn, void *user);
+
 #endif
