@@ -100,6 +100,8 @@ static void test_prometheus_scrapes_the_wall(void)
 	int prometheus_port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
 	char *token_file = wall_test_temp_path("token");
 	g_assert_true(g_file_set_contents(token_file, TOKEN "\n", -1, NULL));
+	/* The wall refuses a token file others can read. */
+	g_assert_cmpint(g_chmod(token_file, 0600), ==, 0);
 	char *state = wall_test_temp_path("http.sqlite");
 	char *socket_path = wall_test_temp_path("http.sock");
 	char *layout = wall_test_source_path("tests/layouts/four-cameras.yaml");
