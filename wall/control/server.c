@@ -12,6 +12,7 @@
 #include "http.h"
 #include "limits.h"
 #include "log.h"
+#include "worker.h"
 
 /* ---- Accepting and the idle check ---- */
 
@@ -337,10 +338,10 @@ static void signal_started(struct wall_server *server, GError *error)
 	g_mutex_unlock(&server->lock);
 }
 
-static gpointer server_thread(gpointer data)
+/* On the control thread, before its loop runs: bind and listen. */
+static void server_begin(void *data)
 {
 	struct wall_server *server = data;
-	g_main_context_push_thread_default(server->context);
 	GError *error = NULL;
 	/* Made here, so its sources belong to this thread's context. */
 	server->service = g_socket_service_new();
@@ -353,8 +354,9 @@ static gpointer server_thread(gpointer data)
 	    (server->http_address != NULL &&
 	     (server->http = wall_http_start(server->http_address, server->token, server->cameras,
 	                                     &error)) == NULL)) {
+		/* wall_server_start() stops the worker, and server_finish() cleans up. */
 		signal_started(server, error);
-		goto out;
+		return;
 	}
 	g_signal_connect(server->service, "incoming", G_CALLBACK(on_incoming), server);
 	g_socket_service_start(server->service);
@@ -363,20 +365,24 @@ static gpointer server_thread(gpointer data)
 	g_source_set_callback(server->idle_timer, on_idle_check, server, NULL);
 	g_source_attach(server->idle_timer, server->context);
 	signal_started(server, NULL);
+}
 
-	g_main_loop_run(server->loop);
-
+/* On the control thread, once its loop has stopped: undo what server_begin() did. */
+static void server_finish(void *data)
+{
+	struct wall_server *server = data;
 	while (server->connections->len > 0) {
 		wall_connection_close(server->connections->pdata[0]);
 	}
-	g_source_destroy(server->idle_timer);
-	g_source_unref(server->idle_timer);
+	if (server->idle_timer != NULL) {
+		g_source_destroy(server->idle_timer);
+		g_source_unref(server->idle_timer);
+	}
 	if (server->reload_timer != NULL) {
 		g_source_destroy(server->reload_timer);
 		g_source_unref(server->reload_timer);
 	}
 	g_clear_object(&server->monitor);
-out:
 	wall_http_stop(server->http);
 	server->http = NULL;
 	g_socket_service_stop(server->service);
@@ -388,16 +394,14 @@ out:
 	/* Run what is still queued (reports), so their data is freed here. */
 	while (g_main_context_iteration(server->context, FALSE)) {
 	}
-	g_main_context_pop_thread_default(server->context);
-	return NULL;
 }
 
 struct wall_server *wall_server_start(const struct wall_server_options *options, GAsyncQueue *inbox,
                                       GError **error)
 {
 	struct wall_server *server = g_new0(struct wall_server, 1);
-	server->context = g_main_context_new();
-	server->loop = g_main_loop_new(server->context, FALSE);
+	server->worker = wall_worker_new();
+	server->context = wall_worker_context(server->worker);
 	server->inbox = g_async_queue_ref(inbox);
 	server->socket_path = g_strdup(options->socket_path);
 	server->socket_is_default = options->socket_is_default;
@@ -423,7 +427,7 @@ struct wall_server *wall_server_start(const struct wall_server_options *options,
 	g_mutex_init(&server->lock);
 	g_cond_init(&server->started_cond);
 
-	server->thread = g_thread_new("wall-control", server_thread, server);
+	wall_worker_start(server->worker, "wall-control", server_begin, server_finish, server);
 	g_mutex_lock(&server->lock);
 	while (!server->started) {
 		g_cond_wait(&server->started_cond, &server->lock);
@@ -438,21 +442,12 @@ struct wall_server *wall_server_start(const struct wall_server_options *options,
 	return server;
 }
 
-static gboolean quit_loop(gpointer data)
-{
-	g_main_loop_quit(data);
-	return G_SOURCE_REMOVE;
-}
-
 void wall_server_stop(struct wall_server *server)
 {
 	if (server == NULL) {
 		return;
 	}
-	g_main_context_invoke(server->context, quit_loop, server->loop);
-	g_thread_join(server->thread);
-	g_main_loop_unref(server->loop);
-	g_main_context_unref(server->context);
+	wall_worker_stop(server->worker);
 	g_async_queue_unref(server->inbox);
 	g_ptr_array_unref(server->connections);
 	g_mutex_clear(&server->lock);

@@ -20,9 +20,10 @@
 struct wall_http;
 
 struct wall_server {
-	GThread *thread;
+	/* The control thread, with its main loop. */
+	struct wall_worker *worker;
+	/* The worker's context, where every source of the control thread goes. */
 	GMainContext *context;
-	GMainLoop *loop;
 	GSocketService *service;
 	/* struct wall_request *, for the render thread. */
 	GAsyncQueue *inbox;
