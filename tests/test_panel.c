@@ -273,18 +273,25 @@ static void set_reply(struct server_state *state, unsigned status, const char *b
 	state->body = g_strdup(body);
 }
 
-static void test_http(void)
+/* Listen on a free loopback port; the server's base URL (g_free it). */
+static char *listen_local(SoupServer *server)
 {
-	struct server_state state = {.held = g_ptr_array_new()};
-	set_reply(&state, 200, "{\"data\": {\"online\": 412}}");
-	SoupServer *server = soup_server_new(NULL, NULL);
-	soup_server_add_handler(server, "/figures", serve, &state, NULL);
 	GError *error = NULL;
 	g_assert_true(soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
 	g_assert_no_error(error);
 	GSList *uris = soup_server_get_uris(server);
 	char *base = g_uri_to_string(uris->data);
 	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+	return base;
+}
+
+static void test_http(void)
+{
+	struct server_state state = {.held = g_ptr_array_new()};
+	set_reply(&state, 200, "{\"data\": {\"online\": 412}}");
+	SoupServer *server = soup_server_new(NULL, NULL);
+	soup_server_add_handler(server, "/figures", serve, &state, NULL);
+	char *base = listen_local(server);
 	char *url = g_strconcat(base, "figures", NULL);
 
 	struct wall_source *source = start_panel(wall_test_config(
@@ -378,12 +385,7 @@ static void test_http_too_large(void)
 	SoupServer *server = soup_server_new(NULL, NULL);
 	soup_server_add_handler(server, "/big", serve, &state, NULL);
 	soup_server_add_handler(server, "/endless", serve_endless, NULL, NULL);
-	GError *error = NULL;
-	g_assert_true(soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-	g_assert_no_error(error);
-	GSList *uris = soup_server_get_uris(server);
-	char *base = g_uri_to_string(uris->data);
-	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+	char *base = listen_local(server);
 
 	char *url = g_strconcat(base, "big", NULL);
 	struct wall_source *source = start_panel(wall_test_config(

@@ -12,7 +12,6 @@
 #include <glib.h>
 #include <string.h>
 
-#include "paths.h"
 #include "plugin_registry.h"
 #include "source.h"
 #include "support.h"
@@ -66,10 +65,7 @@ static void test_tcp_refused_udp_plays(void)
 		g_test_skip("wall-camserver was not built (no RTSP server library)");
 		return;
 	}
-	char **dirs = wall_paths_plugin_dirs(NULL);
-	struct wall_plugin_registry *registry =
-		wall_plugin_registry_create((const char *const *)dirs);
-	g_strfreev(dirs);
+	struct wall_plugin_registry *registry = wall_test_registry_with("camera");
 	char *url = g_strdup_printf("rtsp://127.0.0.1:%d/cam01", port);
 	/* transport: tcp is the default; said here so the test says what it tests. */
 	struct wall_source *source =
@@ -100,10 +96,7 @@ static void test_session_restart_reconnects_at_once(void)
 		g_test_skip("wall-camserver was not built (no RTSP server library)");
 		return;
 	}
-	char **dirs = wall_paths_plugin_dirs(NULL);
-	struct wall_plugin_registry *registry =
-		wall_plugin_registry_create((const char *const *)dirs);
-	g_strfreev(dirs);
+	struct wall_plugin_registry *registry = wall_test_registry_with("camera");
 	char *url = g_strdup_printf("rtsp://127.0.0.1:%d/cam01", port);
 	/* A stall timer far away, so only the end itself can bring the reconnect. */
 	struct wall_source *source = wall_test_source(registry, "camera", "restarting", "url", url,
