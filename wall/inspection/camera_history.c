@@ -29,7 +29,20 @@ static const char history_schema[] =
         "  camera TEXT NOT NULL, time_us INTEGER NOT NULL, state TEXT NOT NULL,"
         "  reason TEXT NOT NULL);"
         "CREATE INDEX IF NOT EXISTS camera_transitions_by_camera"
-        "  ON camera_transitions (layout, camera, time_us);";
+        "  ON camera_transitions (layout, camera, time_us);"
+        /*
+         * One row per check per inspection visit: check is a name of
+         * wall_camera_problem's check label (no_signal, black, frozen,
+         * ...); failed is 0 or 1; thumbnail is a small PNG of the picture
+         * that failed, NULL when it passed.
+         */
+        "CREATE TABLE IF NOT EXISTS inspection_results ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT, layout TEXT NOT NULL,"
+        "  camera TEXT NOT NULL, time_us INTEGER NOT NULL, check_name TEXT NOT NULL,"
+        "  score REAL NOT NULL, threshold REAL NOT NULL, failed INTEGER NOT NULL,"
+        "  thumbnail BLOB);"
+        "CREATE INDEX IF NOT EXISTS inspection_results_by_camera"
+        "  ON inspection_results (layout, camera, time_us);";
 
 static const char *const state_names[] = {
         [WALL_CAMERA_UNKNOWN] = "unknown",
