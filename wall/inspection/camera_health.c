@@ -401,6 +401,11 @@ void wall_camera_health_foreach(struct wall_camera_health *health, wall_camera_h
 	g_mutex_unlock(&health->lock);
 }
 
+const struct wall_camera_history *wall_camera_health_history(struct wall_camera_health *health)
+{
+	return health->history;
+}
+
 void wall_camera_health_sync(struct wall_camera_health *health)
 {
 	write_pending(health, true);

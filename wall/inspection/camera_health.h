@@ -99,6 +99,12 @@ typedef void (*wall_camera_health_fn)(void *user, const struct wall_camera_seen 
 void wall_camera_health_foreach(struct wall_camera_health *health, wall_camera_health_fn fn,
                                 void *user);
 
+/**
+ * The history it keeps, NULL when none: only to read its path and layout
+ * key (for a reader of its own, such as the report). Any thread.
+ */
+const struct wall_camera_history *wall_camera_health_history(struct wall_camera_health *health);
+
 /** Write pending transitions, the heartbeat and the rates now (tests). Any thread. */
 void wall_camera_health_sync(struct wall_camera_health *health);
 
