@@ -306,7 +306,7 @@ static void test_figures(void)
 	g_assert_cmpstr(checks->checks[0], ==, "dark");
 	g_assert_cmpstr(checks->checks[1], ==, "contrast");
 	g_assert_cmpstr(checks->reason, ==,
-	                "过暗（得分 18.0，阈值 30.0）；低对比度（得分 12.0，阈值 25.0）");
+	                "过暗（得分 18，阈值 30）；低对比度（得分 12，阈值 25）");
 	g_assert_nonnull(checks->thumbnail);
 	g_assert_true(g_bytes_equal(checks->thumbnail, cam_c_thumbnail));
 	const struct wall_report_failure *never = report->failures->pdata[2];
@@ -417,7 +417,7 @@ static void test_html(void)
 	g_assert_nonnull(strstr(html, "no data for 5 s"));
 	g_assert_nonnull(strstr(html, "2026-03-01 22:00"));
 	g_assert_nonnull(strstr(html, "data-source=\"cam-c\""));
-	g_assert_nonnull(strstr(html, "过暗（得分 18.0，阈值 30.0）"));
+	g_assert_nonnull(strstr(html, "过暗（得分 18，阈值 30）"));
 	g_assert_nonnull(strstr(html, "2026-03-02 01:00"));
 	g_assert_nonnull(strstr(html, "data-source=\"cam-d\""));
 	g_assert_null(strstr(html, "data-source=\"cam-a\""));

@@ -348,7 +348,7 @@ static void failed_checks(struct builder *b, struct wall_report_failure *failure
 	while (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(stmt, 0);
 		g_ptr_array_add(names, g_strdup(name));
-		g_string_append_printf(reason, "%s%s（得分 %.1f，阈值 %.1f）",
+		g_string_append_printf(reason, "%s%s（得分 %.3g，阈值 %.3g）",
 		                       reason->len > 0 ? "；" : "", wall_report_check_label(name),
 		                       sqlite3_column_double(stmt, 1),
 		                       sqlite3_column_double(stmt, 2));

@@ -89,7 +89,7 @@ struct wall_report_failure {
 	/** Points into wall_report.cameras. */
 	const struct wall_report_row *camera;
 	enum wall_report_failure_kind kind;
-	/** Offline: the history's reason. Checks: "黑屏 (score 8.0, threshold 20.0); ...". */
+	/** Offline: the history's reason. Checks: "黑屏（得分 8，阈值 20）；..." (3 significant digits). */
 	char *reason;
 	/** Checks: the failed check names (no_signal, black, ...), NULL-terminated; else NULL. */
 	char **checks;

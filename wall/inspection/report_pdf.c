@@ -241,7 +241,8 @@ static void share_bar(struct pdf *pdf, double x, double y, double w, bool known,
 }
 
 /* The group columns: cameras, online rate, coverage, good of all. */
-static const double group_widths[] = {50, 140, 140, 70};
+static const double group_widths[] = {46, 122, 122, 66};
+#define GROUPS_W (46 + 122 + 122 + 66)
 
 static void group_cells(struct pdf *pdf, double x, const struct wall_report_cell *cell, bool bold)
 {
@@ -266,7 +267,7 @@ static void ranking(struct pdf *pdf)
 	GPtrArray *rows = wall_report_district_ranking(pdf->report);
 	const struct column columns[] = {
 	        {"名次", 35, ALIGN_CENTER},
-	        {"区县", CONTENT_W - 35 - 400, ALIGN_LEFT},
+	        {"区县", CONTENT_W - 35 - GROUPS_W, ALIGN_LEFT},
 	        {"摄像机", group_widths[0], ALIGN_RIGHT},
 	        {"在线率", group_widths[1], ALIGN_LEFT},
 	        {"优质视频覆盖率", group_widths[2], ALIGN_LEFT},
@@ -451,8 +452,8 @@ static void failures(struct pdf *pdf)
 static void towns(struct pdf *pdf)
 {
 	const struct column columns[] = {
-	        {"区县", 80, ALIGN_LEFT},
-	        {"乡镇", CONTENT_W - 80 - 400, ALIGN_LEFT},
+	        {"区县", 70, ALIGN_LEFT},
+	        {"乡镇", CONTENT_W - 70 - GROUPS_W, ALIGN_LEFT},
 	        {"摄像机", group_widths[0], ALIGN_RIGHT},
 	        {"在线率", group_widths[1], ALIGN_LEFT},
 	        {"优质视频覆盖率", group_widths[2], ALIGN_LEFT},
