@@ -74,7 +74,9 @@ static bool parse_options(struct report_options *options, int argc, char **argv,
 	        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "LAYOUT.yaml"},
 	        {NULL},
 	};
-	GOptionContext *context = g_option_context_new("LAYOUT.yaml");
+	/* Usage reads "wall report [OPTION…] LAYOUT.yaml". */
+	g_set_prgname("wall report");
+	GOptionContext *context = g_option_context_new(NULL);
 	g_option_context_set_summary(context,
 	                             "Write the camera inspection report of the wall showing "
 	                             "LAYOUT: district ranking, trend by day, failing cameras.");
