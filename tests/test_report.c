@@ -219,6 +219,25 @@ static void test_day_parsing(void)
 	g_free(text);
 }
 
+/* wall.name is the report's title; anything but text is refused where it stands. */
+static void test_layout_name(void)
+{
+	GError *error = NULL;
+	struct wall_layout *layout = wall_layout_load(layout_path, NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(layout->name, ==, "茂名市视频监控中心");
+	wall_layout_destroy(layout);
+	static const char text[] = "wall:\n  canvas: 320x180\n  name: {a: 1}\nsources: {}\n"
+	                           "scenes:\n  s: {grid: 1x1, tiles: []}\n";
+	layout = wall_layout_parse("named.yaml", text, sizeof text - 1, NULL, NULL, &error);
+	g_assert_null(layout);
+	g_assert_nonnull(error);
+	if (!g_str_has_prefix(error->message, "named.yaml:3:9: ")) {
+		g_error("unexpected: %s", error->message);
+	}
+	g_error_free(error);
+}
+
 static const struct wall_report_row *row_named(GPtrArray *rows, const char *name)
 {
 	for (guint i = 0; i < rows->len; i++) {
@@ -686,6 +705,7 @@ int main(int argc, char **argv)
 	state_path = wall_test_temp_path("report.sqlite");
 	make_state();
 	g_test_add_func("/report/day-parsing", test_day_parsing);
+	g_test_add_func("/report/layout-name", test_layout_name);
 	g_test_add_func("/report/figures", test_figures);
 	g_test_add_func("/report/hours", test_hours);
 	g_test_add_func("/report/csv", test_csv);

@@ -3,7 +3,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "inspection/report_write.h"
+#include "http_report.h"
 #include "json_write.h"
 #include "log.h"
 #include "metrics.h"
@@ -287,124 +287,6 @@ static char *cameras_json(struct wall_http *http)
 	return wall_json_finish(builder);
 }
 
-static void copy_camera(void *user, const struct wall_camera_seen *camera)
-{
-	GArray *cameras = user;
-	struct wall_report_camera_in in = {g_strdup(camera->source), NULL, g_strdup(camera->district),
-	                                   g_strdup(camera->town)};
-	g_array_append_val(cameras, in);
-}
-
-static void free_camera(void *data)
-{
-	struct wall_report_camera_in *in = data;
-	g_free((char *)in->source);
-	g_free((char *)in->district);
-	g_free((char *)in->town);
-}
-
-static char *error_json(const char *message)
-{
-	JsonBuilder *builder = json_builder_new();
-	json_builder_begin_object(builder);
-	wall_json_set_string(builder, "error", message);
-	json_builder_end_object(builder);
-	return wall_json_finish(builder);
-}
-
-/* A query's day: its start in *start_us, or a 400 message. */
-static bool query_day(GHashTable *query, const char *name, int64_t *start_us, char **message)
-{
-	const char *text = query != NULL ? g_hash_table_lookup(query, name) : NULL;
-	if (text == NULL) {
-		return true;
-	}
-	if (!wall_report_parse_day(text, start_us)) {
-		*message = g_strdup_printf("%s=%s: expected a day as YYYY-MM-DD", name, text);
-		return false;
-	}
-	return true;
-}
-
-/*
- * /api/report?day=D (by hour and over the day), ?from=D&to=D (by day and
- * over the span), or nothing (today, by hour): the figures of `wall
- * report` as JSON, read from the state file on this thread.
- */
-static char *report_json(struct wall_http *http, GHashTable *query, guint *status)
-{
-	int64_t now_us = g_get_real_time();
-	int64_t day_us = -1, from_us = -1, to_us = -1;
-	char *message = NULL;
-	*status = SOUP_STATUS_BAD_REQUEST;
-	if (!query_day(query, "day", &day_us, &message) ||
-	    !query_day(query, "from", &from_us, &message) ||
-	    !query_day(query, "to", &to_us, &message)) {
-		goto fail;
-	}
-	if (day_us >= 0 && (from_us >= 0 || to_us >= 0)) {
-		message = g_strdup("give day=, or from= and to=, not both");
-		goto fail;
-	}
-	if (day_us < 0 && from_us < 0 && to_us >= 0) {
-		message = g_strdup("to= needs from=");
-		goto fail;
-	}
-	bool hours = from_us < 0;
-	if (from_us < 0) {
-		int64_t end_us;
-		from_us = day_us;
-		if (from_us < 0) {
-			wall_camera_history_day(now_us, &from_us, &end_us);
-		}
-	}
-	to_us = to_us >= 0 ? to_us : from_us;
-	if (to_us < from_us || to_us - from_us >= (int64_t)366 * 86400 * G_USEC_PER_SEC) {
-		message = g_strdup("to= must be from= or later, at most 366 days on");
-		goto fail;
-	}
-	if (to_us > now_us) {
-		message = g_strdup("the report cannot end after today");
-		goto fail;
-	}
-	const struct wall_camera_history *history = wall_camera_health_history(http->cameras);
-	if (history == NULL) {
-		*status = SOUP_STATUS_SERVICE_UNAVAILABLE;
-		message = g_strdup("this wall keeps no camera history");
-		goto fail;
-	}
-	GArray *cameras = g_array_new(FALSE, FALSE, sizeof(struct wall_report_camera_in));
-	g_array_set_clear_func(cameras, free_camera);
-	wall_camera_health_foreach(http->cameras, copy_camera, cameras);
-	struct wall_report_query report_query = {
-	        .state_path = wall_camera_history_path(history),
-	        .layout_key = wall_camera_history_layout(history),
-	        .from_us = from_us,
-	        .to_us = to_us,
-	        .now_us = now_us,
-	        .hours = hours,
-	};
-	GError *error = NULL;
-	struct wall_report *report =
-	        wall_report_build(&report_query, (const struct wall_report_camera_in *)cameras->data,
-	                          cameras->len, &error);
-	g_array_unref(cameras);
-	if (report == NULL) {
-		*status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
-		message = g_strdup(error->message);
-		g_error_free(error);
-		goto fail;
-	}
-	char *body = wall_report_json(report);
-	wall_report_free(report);
-	*status = SOUP_STATUS_OK;
-	return body;
-fail:;
-	char *answer = error_json(message);
-	g_free(message);
-	return answer;
-}
-
 static void on_request(SoupServer *server, SoupServerMessage *msg, const char *path,
                        GHashTable *query, gpointer data)
 {
@@ -423,7 +305,6 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 	}
 	char *body = NULL;
 	const char *type = NULL;
-	guint status = SOUP_STATUS_OK;
 	if (strcmp(path, "/metrics") == 0) {
 		body = metrics_text(http);
 		type = "text/plain; version=0.0.4; charset=utf-8";
@@ -431,13 +312,14 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 		body = cameras_json(http);
 		type = "application/json";
 	} else if (strcmp(path, "/api/report") == 0) {
-		body = report_json(http, query, &status);
-		type = "application/json";
+		/* Answered later, from a thread of its own. */
+		wall_http_report(msg, query, http->cameras);
+		return;
 	} else {
 		soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
 		return;
 	}
-	soup_server_message_set_status(msg, status, NULL);
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
 	soup_server_message_set_response(msg, type, SOUP_MEMORY_TAKE, body, strlen(body));
 }
 
