@@ -285,6 +285,13 @@ int wall_report_main(int argc, char **argv)
 		status = WALL_EXIT_NO_DATA;
 		goto fail;
 	}
+	if (g_hash_table_size(known) == 0) {
+		/* The history is kept per layout file: a copy elsewhere has none. */
+		fprintf(stderr,
+		        "wall report: warning: %s has no camera history for %s (the wall keeps it "
+		        "under the layout file's full path)\n",
+		        state_path, key);
+	}
 	cameras = layout_cameras(layout, registry, known);
 	struct wall_report_query query = {
 	        .state_path = state_path,
