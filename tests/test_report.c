@@ -677,11 +677,31 @@ static void test_api_report(void)
 	g_free(body);
 	g_free(url);
 
+	/* The same span by hour. */
+	url = g_strdup_printf("http://%s/api/report?from=2026-03-01&to=2026-03-02&by=hour",
+	                      address);
+	body = http_get(session, url, &status);
+	g_assert_cmpuint(status, ==, 200);
+	parser = json_parser_new();
+	g_assert_true(json_parser_load_from_data(parser, body, -1, NULL));
+	root = json_node_get_object(json_parser_get_root(parser));
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(root, "hours")), ==,
+	                 48);
+	g_object_unref(parser);
+	g_free(body);
+	g_free(url);
+
 	/* A bad day is a 400 that says why; the wall goes on. */
 	url = g_strdup_printf("http://%s/api/report?day=2026-02-30", address);
 	body = http_get(session, url, &status);
 	g_assert_cmpuint(status, ==, 400);
 	g_assert_nonnull(strstr(body, "day=2026-02-30: expected a day as YYYY-MM-DD"));
+	g_free(body);
+	g_free(url);
+	url = g_strdup_printf("http://%s/api/report?day=2026-03-01&by=week", address);
+	body = http_get(session, url, &status);
+	g_assert_cmpuint(status, ==, 400);
+	g_assert_nonnull(strstr(body, "by=week: expected hour or day"));
 	g_free(body);
 	g_free(url);
 	body = http_get(session, cameras_url, &status);

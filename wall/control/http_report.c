@@ -94,6 +94,13 @@ static char *parse_query(GHashTable *query, struct job *job)
 		return g_strdup("to= needs from=");
 	}
 	job->hours = from_us < 0;
+	const char *by = query != NULL ? g_hash_table_lookup(query, "by") : NULL;
+	if (by != NULL && g_strcmp0(by, "hour") != 0 && g_strcmp0(by, "day") != 0) {
+		return g_strdup_printf("by=%s: expected hour or day", by);
+	}
+	if (by != NULL) {
+		job->hours = g_strcmp0(by, "hour") == 0;
+	}
 	if (from_us < 0 && day_us < 0) {
 		int64_t end_us;
 		wall_camera_history_day(job->now_us, &day_us, &end_us);

@@ -5,6 +5,7 @@
  *   ?day=YYYY-MM-DD          by hour, and over the day
  *   ?from=DAY&to=DAY         by day, and over the span (to= defaults to from=)
  *   (no query)               today, by hour
+ *   &by=hour or &by=day      hours too, or days only, whatever the span
  *
  * A malformed query is answered at once, 400 with {"error": "..."}. Else
  * the message is paused and the report read from the state file on a
