@@ -157,7 +157,7 @@ static bool state_before(struct builder *b, const char *camera, int64_t time_us,
 	sqlite3_stmt *stmt = prepare(b,
 	                             "SELECT state, time_us, reason FROM camera_transitions "
 	                             "WHERE layout = ?1 AND camera = ?2 AND time_us < ?3 AND "
-	                             "state != 'unknown' ORDER BY id DESC LIMIT 1",
+	                             "state != 'unknown' ORDER BY time_us DESC, id DESC LIMIT 1",
 	                             camera);
 	bool found = false;
 	if (stmt != NULL) {
