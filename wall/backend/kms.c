@@ -41,7 +41,16 @@ static void present_output(struct kms_backend *kb, struct kms_output *o,
 		return;
 	}
 	uint32_t fb_id = 0;
-	if (o->lit && kms_gl_output_draw(kb, o, renderer, &fb_id)) {
+	if (!o->lit) {
+		return;
+	}
+	if (o->gbm_surface == NULL) {
+		if (kms_output_has_buffers(o)) {
+			kms_gl_output_read(kb, o, renderer);
+		}
+		return;
+	}
+	if (kms_gl_output_draw(kb, o, renderer, &fb_id)) {
 		kms_output_show(kb, o, fb_id);
 	}
 }

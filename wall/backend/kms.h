@@ -197,7 +197,12 @@ void kms_output_present_soft(struct kms_backend *kb, struct kms_output *o,
 
 /* kms_gl.c */
 bool kms_gl_init(struct kms_backend *kb);
+/** True when the GL context draws to card's buffers; else outputs there are read back. */
+bool kms_gl_draws_on(struct kms_backend *kb, const struct kms_card *card);
 bool kms_gl_output_start(struct kms_backend *kb, struct kms_output *output);
+/** An output on another card: its crop read back into its dumb buffer and shown. */
+void kms_gl_output_read(struct kms_backend *kb, struct kms_output *o,
+                        struct wall_renderer *renderer);
 void kms_gl_output_stop(struct kms_backend *kb, struct kms_output *output);
 /** Blit the output's crop of the canvas and swap; the newest bo becomes pending_bo. */
 bool kms_gl_output_draw(struct kms_backend *kb, struct kms_output *output,

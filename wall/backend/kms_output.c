@@ -152,11 +152,16 @@ static bool output_light(struct kms_backend *kb, struct kms_output *o, drmModeCo
 	o->crop.width = MIN(o->crop.width, (int32_t)o->mode.hdisplay);
 	o->crop.height = MIN(o->crop.height, (int32_t)o->mode.vdisplay);
 
-	if (kb->kind == WALL_RENDER_GL) {
+	if (kb->kind == WALL_RENDER_GL && kms_gl_draws_on(kb, card)) {
 		if (!kms_gl_output_start(kb, o)) {
 			return false;
 		}
 	} else {
+		if (kb->kind == WALL_RENDER_GL) {
+			wall_info("kms: %s is on %s, which gl does not draw to: its part is read "
+			          "back into dumb buffers each frame",
+			          o->name, card->path);
+		}
 		for (int b = 0; b < KMS_BUFFERS; b++) {
 			if (!kms_dumb_create(card->fd, o->mode.hdisplay, o->mode.vdisplay,
 			                     &o->buffers[b])) {
