@@ -236,8 +236,10 @@ void kms_card_reprobe(struct kms_backend *kb, struct kms_card *card, bool startu
 		drmModeConnector *conn = drmModeGetConnector(card->fd, o->connector_id);
 		bool connected = conn != NULL && conn->connection == DRM_MODE_CONNECTED;
 		if (connected && o->planned && !o->lit) {
+			/* From here, right after the event was read, to the modeset. */
+			int64_t asked_us = g_get_monotonic_time();
 			if (output_light(kb, o, conn, res) && !startup) {
-				o->light_asked_us = g_get_monotonic_time();
+				o->light_asked_us = asked_us;
 			}
 		} else if (!connected && o->lit) {
 			output_unlight(kb, o);
