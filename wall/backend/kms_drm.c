@@ -248,9 +248,9 @@ bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout, boo
 			}
 			g_ptr_array_add(card->outputs, o);
 			o->connected_index = (*index)++;
-			o->planned = layout != NULL && wall_layout_output_plan(layout, o->name,
-			                                                       o->connected_index,
-			                                                       &o->plan);
+			o->planned = layout != NULL &&
+			             wall_layout_output_plan(layout, o->name, o->connected_index,
+			                                     &o->plan);
 		}
 		drmModeFreeConnector(conn);
 	}

@@ -204,11 +204,11 @@ bool kms_output_show(struct kms_backend *kb, struct kms_output *o, uint32_t fb_i
 	o->needs_modeset = false;
 	char *shows = wall_rect_describe(&o->crop);
 	/* Tests wait for this line: the output scans out the wall's picture now. */
-	char *after = o->light_asked_us == 0
-	                      ? g_strdup("")
-	                      : g_strdup_printf(", %.1f ms after it was seen connected or remapped",
-	                                        (g_get_monotonic_time() - o->light_asked_us) /
-	                                                1000.0);
+	char *after =
+	        o->light_asked_us == 0
+	                ? g_strdup("")
+	                : g_strdup_printf(", %.1f ms after it was seen connected or remapped",
+	                                  (g_get_monotonic_time() - o->light_asked_us) / 1000.0);
 	o->light_asked_us = 0;
 	wall_info("kms: %s lit %ux%u@%.0f showing %s%s", o->name, o->mode.hdisplay,
 	          o->mode.vdisplay, kms_mode_hz(&o->mode), shows, after);
@@ -300,8 +300,8 @@ bool kms_remap(struct kms_backend *kb, const struct wall_layout *layout)
 		for (guint i = 0; i < card->outputs->len; i++) {
 			struct kms_output *o = card->outputs->pdata[i];
 			struct wall_output_plan plan;
-			bool planned = wall_layout_output_plan(layout, o->name, o->connected_index,
-			                                       &plan);
+			bool planned =
+			        wall_layout_output_plan(layout, o->name, o->connected_index, &plan);
 			if (planned == o->planned && (!planned || same_plan(&plan, &o->plan))) {
 				continue;
 			}
