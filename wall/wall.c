@@ -197,6 +197,20 @@ static void run_key(struct wall_control *control, const struct wall_key *key, in
 	g_free(command);
 }
 
+/* A reload that swapped the layout in may map the outputs anew. */
+static void relayout(struct wall_backend *backend, const struct wall_layout *layout)
+{
+	/* The old layout is freed only after the new one exists, so a new
+	 * layout never has the address of the one it replaced. */
+	if (layout == backend->options.layout) {
+		return;
+	}
+	backend->options.layout = layout;
+	if (backend->impl->relayout != NULL) {
+		backend->impl->relayout(backend, layout);
+	}
+}
+
 static void run_frames(struct frame_loop *loop)
 {
 	struct wall_backend *backend = loop->backend;
@@ -216,6 +230,7 @@ static void run_frames(struct frame_loop *loop)
 			/* Commands land on the frame about to be drawn. */
 			uint64_t frame = wall_stats_frames(loop->stats) + 1;
 			wall_control_begin_frame(loop->control, frame, start_us);
+			relayout(backend, wall_control_layout(loop->control));
 			struct wall_key key;
 			while (backend->impl->take_key != NULL &&
 			       backend->impl->take_key(backend, &key)) {

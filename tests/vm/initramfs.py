@@ -243,9 +243,18 @@ cd /tmp
 echo "vm: starting the wall"
 /wall/bin/wall {args} >/dev/ttyS1 2>&1 </dev/null &
 wall=$!
-# A line on the third serial port stops the wall as systemd would.
+# Lines on the third serial port: "stop" stops the wall as systemd would;
+# "run COMMAND" runs a shell command here (unplug a monitor, switch VT).
 stty -F /dev/ttyS2 -echo
-(read line </dev/ttyS2 && kill -TERM $wall) &
+while read -r line; do
+	case "$line" in
+	stop) kill -TERM $wall ;;
+	run\ *)
+		echo "vm: running: ${line#run }"
+		timeout 30 sh -c "${line#run }" </dev/null
+		echo "vm: ran, status $?" ;;
+	esac
+done </dev/ttyS2 &
 wait $wall
 echo "vm: the wall exited with status $?"
 while true; do sleep 3600; done
@@ -261,7 +270,8 @@ def udev_files():
     return os.path.realpath(udevadm), rules
 
 
-def build(out_path, *, build_root, layout, renderer, wall_args, module_dir, udev=False):
+def build(out_path, *, build_root, layout, renderer, wall_args, module_dir, udev=False,
+          env=None):
     """Write the initramfs to out_path. Returns its size in bytes."""
     archive = Archive(out_path)
     for d in ["dev", "proc", "sys", "tmp", "run", "root", "usr/bin", "usr/lib", "usr/lib64",
@@ -298,7 +308,9 @@ def build(out_path, *, build_root, layout, renderer, wall_args, module_dir, udev
     libc = next(l for l in shared_libraries([wall]) if "/libc.so" in l)
     libdir = os.path.realpath(os.path.dirname(libc))
     # A sanitized or chatty wall keeps its settings in the guest too.
+    extra_env = env or {}
     env = {k: v for k, v in os.environ.items() if k in FORWARDED_ENV}
+    env.update(extra_env)
     env.update({"WALL_PLUGIN_PATH": "/wall/plugins", "WALL_SHADER_PATH": "/wall/shaders",
                 "HOME": "/root", "XDG_RUNTIME_DIR": "/run", "XDG_STATE_HOME": "/tmp/state"})
     if renderer == "gl":

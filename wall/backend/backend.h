@@ -25,7 +25,8 @@ struct wall_backend_options {
 	double fps;
 	/**
 	 * What each output shows (wall.outputs and wall.monitors), read
-	 * during init() only. NULL: the first output shows the whole canvas.
+	 * during init(), and replaced before relayout(). NULL: the first
+	 * output shows the whole canvas.
 	 */
 	const struct wall_layout *layout;
 };
@@ -64,6 +65,14 @@ struct wall_backend_impl {
 	 * blocks. May be NULL: the backend has no keyboard.
 	 */
 	bool (*take_key)(struct wall_backend *backend, struct wall_key *key);
+	/**
+	 * A reload replaced the layout (same canvas size): show each output's
+	 * part of its mapping (wall.outputs, wall.monitors), lighting anew
+	 * the outputs whose part or mode changed. Called between frames, before
+	 * the frame that draws the new layout; layout stays valid until the
+	 * next call or destroy(). May be NULL: outputs keep their parts.
+	 */
+	bool (*relayout)(struct wall_backend *backend, const struct wall_layout *layout);
 };
 
 struct wall_backend {

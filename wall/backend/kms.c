@@ -41,7 +41,16 @@ static void present_output(struct kms_backend *kb, struct kms_output *o,
 		return;
 	}
 	uint32_t fb_id = 0;
-	if (o->lit && kms_gl_output_draw(kb, o, renderer, &fb_id)) {
+	if (!o->lit) {
+		return;
+	}
+	if (o->gbm_surface == NULL) {
+		if (kms_output_has_buffers(o)) {
+			kms_gl_output_read(kb, o, renderer);
+		}
+		return;
+	}
+	if (kms_gl_output_draw(kb, o, renderer, &fb_id)) {
 		kms_output_show(kb, o, fb_id);
 	}
 }
@@ -153,7 +162,10 @@ static bool kms_dispatch(struct wall_backend *backend)
 		if (active) {
 			wall_input_resume(kb->input);
 		} else {
+			/* No flip may be in flight once master is dropped. */
+			kms_wait_flips(kb);
 			wall_input_suspend(kb->input);
+			kms_session_let_go(kb->session);
 		}
 		for (guint c = 0; active && c < kb->cards->len; c++) {
 			struct kms_card *card = kb->cards->pdata[c];
@@ -165,7 +177,9 @@ static bool kms_dispatch(struct wall_backend *backend)
 			}
 		}
 	}
-	if (hotplug_pending(kb) && !kb->paused) {
+	/* Hotplug events while away were read and dropped: look again on return. */
+	bool returned = session_changed && !kb->paused;
+	if ((hotplug_pending(kb) || returned) && !kb->paused) {
 		kms_wait_flips(kb);
 		for (guint c = 0; c < kb->cards->len; c++) {
 			kms_card_reprobe(kb, kb->cards->pdata[c], false);
@@ -304,6 +318,11 @@ static bool kms_take_key(struct wall_backend *backend, struct wall_key *key)
 	return wall_input_take_key(kms_from(backend)->input, key);
 }
 
+static bool kms_relayout(struct wall_backend *backend, const struct wall_layout *layout)
+{
+	return kms_remap(kms_from(backend), layout);
+}
+
 static bool kms_init(struct wall_backend *backend, enum wall_render_kind kind)
 {
 	struct kms_backend *kb = kms_from(backend);
@@ -408,6 +427,7 @@ static const struct wall_backend_impl kms_impl = {
         .dispatch = kms_dispatch,
         .destroy = kms_destroy,
         .take_key = kms_take_key,
+        .relayout = kms_relayout,
 };
 
 struct wall_backend *wall_kms_backend_create(const struct wall_backend_options *options)

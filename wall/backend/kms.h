@@ -45,6 +45,12 @@ struct kms_output {
 	/** Where the layout puts it; planned false: it stays dark. */
 	struct wall_output_plan plan;
 	bool planned;
+	/** Its place among the connected connectors at start, for default cells. */
+	size_t connected_index;
+	/** Its CRTC is taken (crtc_index in card->crtcs_used), lit or not. */
+	bool owns_crtc;
+	/** Lit again after a hotplug event or a remap at this time, until its modeset says so. */
+	int64_t light_asked_us;
 	/** The part of the canvas it shows: plan.rect cut to the mode. */
 	struct wall_rect crop;
 	bool lit;
@@ -167,6 +173,8 @@ void kms_output_works(struct kms_output *o);
 bool kms_modeset(struct kms_output *o, uint32_t fb_id);
 /** Flip o to fb_id at the next blank, with an event; o->flip_pending until it lands. */
 bool kms_flip(struct kms_output *o, uint32_t fb_id);
+/** Turn o's CRTC off (blocking). */
+bool kms_disable(struct kms_output *o);
 /** Wait until no output has a flip in flight (at most a second). */
 void kms_wait_flips(struct kms_backend *kb);
 
@@ -179,6 +187,8 @@ void kms_output_give_shadow(struct kms_backend *kb, struct kms_output *o);
 bool kms_output_show(struct kms_backend *kb, struct kms_output *o, uint32_t fb_id);
 /** Light what is connected and planned, darken what went away. */
 void kms_card_reprobe(struct kms_backend *kb, struct kms_card *card, bool startup);
+/** Show each output's part of layout's mapping; outputs whose part changed are lit anew. */
+bool kms_remap(struct kms_backend *kb, const struct wall_layout *layout);
 /** Hand the soft renderer each output's back buffer, brought up to date. */
 void kms_set_targets(struct kms_backend *kb);
 /** Record this frame's damage for o and show its back buffer. */
@@ -187,7 +197,12 @@ void kms_output_present_soft(struct kms_backend *kb, struct kms_output *o,
 
 /* kms_gl.c */
 bool kms_gl_init(struct kms_backend *kb);
+/** True when the GL context draws to card's buffers; else outputs there are read back. */
+bool kms_gl_draws_on(struct kms_backend *kb, const struct kms_card *card);
 bool kms_gl_output_start(struct kms_backend *kb, struct kms_output *output);
+/** An output on another card: its crop read back into its dumb buffer and shown. */
+void kms_gl_output_read(struct kms_backend *kb, struct kms_output *o,
+                        struct wall_renderer *renderer);
 void kms_gl_output_stop(struct kms_backend *kb, struct kms_output *output);
 /** Blit the output's crop of the canvas and swap; the newest bo becomes pending_bo. */
 bool kms_gl_output_draw(struct kms_backend *kb, struct kms_output *output,
@@ -199,6 +214,8 @@ void kms_gl_flip_done(struct kms_output *output);
 struct kms_session *kms_session_open(void);
 /** Handle session events; returns false while the session is not ours (VT away). */
 bool kms_session_dispatch(struct kms_session *session, bool *changed);
+/** Opened directly: drop master and let a switch away asked for go on (flips done). */
+void kms_session_let_go(struct kms_session *session);
 int kms_session_open_device(struct kms_session *session, const char *path, int *device_id);
 void kms_session_close_device(struct kms_session *session, int fd, int device_id);
 void kms_session_close(struct kms_session *session);

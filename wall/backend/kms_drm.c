@@ -247,8 +247,10 @@ bool kms_card_probe(struct kms_card *card, const struct wall_layout *layout, boo
 				o->damage[b] = g_array_new(FALSE, FALSE, sizeof(struct wall_rect));
 			}
 			g_ptr_array_add(card->outputs, o);
+			o->connected_index = (*index)++;
 			o->planned = layout != NULL &&
-			             wall_layout_output_plan(layout, o->name, (*index)++, &o->plan);
+			             wall_layout_output_plan(layout, o->name, o->connected_index,
+			                                     &o->plan);
 		}
 		drmModeFreeConnector(conn);
 	}
@@ -403,6 +405,30 @@ bool kms_modeset(struct kms_output *o, uint32_t fb_id)
 	return true;
 }
 
+bool kms_disable(struct kms_output *o)
+{
+	int fd = o->card->fd;
+	int ret;
+	if (o->card->atomic) {
+		drmModeAtomicReq *req = drmModeAtomicAlloc();
+		drmModeAtomicAddProperty(req, o->connector_id, o->prop_conn_crtc_id, 0);
+		drmModeAtomicAddProperty(req, o->crtc_id, o->prop_crtc_mode_id, 0);
+		drmModeAtomicAddProperty(req, o->crtc_id, o->prop_crtc_active, 0);
+		drmModeAtomicAddProperty(req, o->plane_id, o->prop_plane_fb_id, 0);
+		drmModeAtomicAddProperty(req, o->plane_id, o->prop_plane_crtc_id, 0);
+		ret = drmModeAtomicCommit(fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET, NULL);
+		drmModeAtomicFree(req);
+	} else {
+		ret = drmModeSetCrtc(fd, o->crtc_id, 0, 0, 0, NULL, 0, NULL);
+	}
+	if (ret != 0) {
+		wall_warning("kms: %s: cannot turn its display controller off: %s", o->name,
+		             strerror(errno));
+		return false;
+	}
+	return true;
+}
+
 bool kms_flip(struct kms_output *o, uint32_t fb_id)
 {
 	int fd = o->card->fd;
@@ -462,8 +488,9 @@ void kms_wait_flips(struct kms_backend *kb)
 		int64_t left_ms = (deadline_us - g_get_monotonic_time()) / 1000;
 		int ready = left_ms > 0 ? poll(fds, n, (int)left_ms) : 0;
 		if (ready < 0 && errno == EINTR) {
-			/* A stop signal: the loop sees it and stops. */
-			return;
+			/* A signal (stop, VT switch): the flips land all the same,
+			 * and the loop sees the signal once they have. */
+			continue;
 		}
 		if (ready <= 0) {
 			wall_warning("kms: a page flip did not complete in %d ms; going on",

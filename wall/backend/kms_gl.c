@@ -4,6 +4,12 @@
  * the canvas once; each output gets its crop blitted 1:1 on the GPU, is
  * swapped, and its newest buffer object is flipped to. On Mesa without a
  * GPU this is kms_swrast; on a real GPU, the GPU.
+ *
+ * An output on another card, which this context cannot draw to, gets
+ * dumb buffers on its own card, and its crop is read back into them each
+ * frame (glReadPixels, in scanout byte order where GL ES allows it): one
+ * copy per frame through memory, so the monitors of a busy wall belong on
+ * the first card.
  */
 #include <EGL/egl.h>
 #include <EGL/eglext.h>
@@ -133,15 +139,14 @@ err_display:
 	return false;
 }
 
+bool kms_gl_draws_on(struct kms_backend *kb, const struct kms_card *card)
+{
+	return card == gl_card(kb) && card->gbm != NULL;
+}
+
 bool kms_gl_output_start(struct kms_backend *kb, struct kms_output *output)
 {
 	struct kms_card *card = output->card;
-	if (card != gl_card(kb) || card->gbm == NULL) {
-		wall_warning("kms: %s is on %s; gl draws on %s only (--renderer soft drives every "
-		             "card); it stays dark",
-		             output->name, card->path, gl_card(kb)->path);
-		return false;
-	}
 	output->gbm_surface =
 	        gbm_surface_create(card->gbm, output->mode.hdisplay, output->mode.vdisplay,
 	                           GBM_FORMAT_XRGB8888, GBM_BO_USE_SCANOUT | GBM_BO_USE_RENDERING);
@@ -219,6 +224,23 @@ bool kms_gl_output_draw(struct kms_backend *kb, struct kms_output *output,
 		kms_gl_flip_done(output);
 	}
 	return true;
+}
+
+void kms_gl_output_read(struct kms_backend *kb, struct kms_output *o,
+                        struct wall_renderer *renderer)
+{
+	struct kms_buffer *back = &o->buffers[o->back];
+	if (!wall_gl_renderer_read_crop(renderer, &o->crop, back->map, (int)back->stride)) {
+		kms_output_failed(o, "reading its part of the canvas back", "a GL error");
+		return;
+	}
+	if (!kms_output_show(kb, o, back->fb_id)) {
+		return;
+	}
+	/* Present waited for the last flip: the buffer shown before it is free. */
+	int shown = o->newest;
+	o->newest = o->back;
+	o->back = KMS_BUFFERS * (KMS_BUFFERS - 1) / 2 - shown - o->newest;
 }
 
 void kms_gl_flip_done(struct kms_output *output)

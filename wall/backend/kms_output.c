@@ -39,6 +39,7 @@ static void output_unlight(struct kms_backend *kb, struct kms_output *o)
 	 */
 	if (kb->kind == WALL_RENDER_GL) {
 		o->card->crtcs_used &= ~(1u << o->crtc_index);
+		o->owns_crtc = false;
 		kms_output_free_buffers(kb, o);
 	}
 	wall_info("kms: %s went dark (disconnected)", o->name);
@@ -120,6 +121,7 @@ static bool output_light(struct kms_backend *kb, struct kms_output *o, drmModeCo
 		             "tiles change",
 		             o->name);
 		card->crtcs_used &= ~(1u << o->crtc_index);
+		o->owns_crtc = false;
 		kms_output_free_buffers(kb, o);
 	}
 	o->mode = mode;
@@ -150,11 +152,16 @@ static bool output_light(struct kms_backend *kb, struct kms_output *o, drmModeCo
 	o->crop.width = MIN(o->crop.width, (int32_t)o->mode.hdisplay);
 	o->crop.height = MIN(o->crop.height, (int32_t)o->mode.vdisplay);
 
-	if (kb->kind == WALL_RENDER_GL) {
+	if (kb->kind == WALL_RENDER_GL && kms_gl_draws_on(kb, card)) {
 		if (!kms_gl_output_start(kb, o)) {
 			return false;
 		}
 	} else {
+		if (kb->kind == WALL_RENDER_GL) {
+			wall_info("kms: %s is on %s, which gl does not draw to: its part is read "
+			          "back into dumb buffers each frame",
+			          o->name, card->path);
+		}
 		for (int b = 0; b < KMS_BUFFERS; b++) {
 			if (!kms_dumb_create(card->fd, o->mode.hdisplay, o->mode.vdisplay,
 			                     &o->buffers[b])) {
@@ -167,6 +174,7 @@ static bool output_light(struct kms_backend *kb, struct kms_output *o, drmModeCo
 		take_shadow(kb, o);
 	}
 	card->crtcs_used |= 1u << index;
+	o->owns_crtc = true;
 	o->lit = true;
 	o->needs_modeset = true;
 	o->lit_us = g_get_monotonic_time();
@@ -196,8 +204,15 @@ bool kms_output_show(struct kms_backend *kb, struct kms_output *o, uint32_t fb_i
 	o->needs_modeset = false;
 	char *shows = wall_rect_describe(&o->crop);
 	/* Tests wait for this line: the output scans out the wall's picture now. */
-	wall_info("kms: %s lit %ux%u@%.0f showing %s", o->name, o->mode.hdisplay, o->mode.vdisplay,
-	          kms_mode_hz(&o->mode), shows);
+	char *after =
+	        o->light_asked_us == 0
+	                ? g_strdup("")
+	                : g_strdup_printf(", %.1f ms after it was seen connected or remapped",
+	                                  (g_get_monotonic_time() - o->light_asked_us) / 1000.0);
+	o->light_asked_us = 0;
+	wall_info("kms: %s lit %ux%u@%.0f showing %s%s", o->name, o->mode.hdisplay,
+	          o->mode.vdisplay, kms_mode_hz(&o->mode), shows, after);
+	g_free(after);
 	g_free(shows);
 	if (!kb->logged_first_flip) {
 		kb->logged_first_flip = true;
@@ -221,7 +236,11 @@ void kms_card_reprobe(struct kms_backend *kb, struct kms_card *card, bool startu
 		drmModeConnector *conn = drmModeGetConnector(card->fd, o->connector_id);
 		bool connected = conn != NULL && conn->connection == DRM_MODE_CONNECTED;
 		if (connected && o->planned && !o->lit) {
-			output_light(kb, o, conn, res);
+			/* From here, right after the event was read, to the modeset. */
+			int64_t asked_us = g_get_monotonic_time();
+			if (output_light(kb, o, conn, res) && !startup) {
+				o->light_asked_us = asked_us;
+			}
 		} else if (!connected && o->lit) {
 			output_unlight(kb, o);
 		} else if (startup && connected && !o->planned) {
@@ -231,6 +250,86 @@ void kms_card_reprobe(struct kms_backend *kb, struct kms_card *card, bool startu
 		drmModeFreeConnector(conn);
 	}
 	drmModeFreeResources(res);
+}
+
+/* ---- Remapping on a reload ---- */
+
+/* o shows something else now, or nothing: its CRTC off, its buffers gone. */
+static void output_retire(struct kms_backend *kb, struct kms_output *o)
+{
+	struct kms_card *card = o->card;
+	if (o->owns_crtc) {
+		kms_disable(o);
+		card->crtcs_used &= ~(1u << o->crtc_index);
+		o->owns_crtc = false;
+	}
+	kms_output_free_buffers(kb, o);
+	if (o->mode_blob != 0) {
+		drmModeDestroyPropertyBlob(card->fd, o->mode_blob);
+		o->mode_blob = 0;
+	}
+	g_free(o->shadow);
+	o->shadow = NULL;
+	o->lit = false;
+	o->needs_modeset = false;
+	o->flip_pending = false;
+	o->failing = false;
+	o->retry_us = 0;
+}
+
+static bool same_plan(const struct wall_output_plan *a, const struct wall_output_plan *b)
+{
+	return a->rect.x == b->rect.x && a->rect.y == b->rect.y && a->rect.width == b->rect.width &&
+	       a->rect.height == b->rect.height && a->mode.width_px == b->mode.width_px &&
+	       a->mode.height_px == b->mode.height_px && a->mode.refresh_hz == b->mode.refresh_hz;
+}
+
+/*
+ * A reload may map the outputs anew (same canvas: the reload refuses
+ * another size). An output whose part or mode changed is turned off and
+ * lit again like a monitor plugged in; the others are left alone. The
+ * compositor redraws the whole canvas after a reload, so the new buffers
+ * fill at once.
+ */
+bool kms_remap(struct kms_backend *kb, const struct wall_layout *layout)
+{
+	kms_wait_flips(kb);
+	int remapped = 0;
+	for (guint c = 0; c < kb->cards->len; c++) {
+		struct kms_card *card = kb->cards->pdata[c];
+		for (guint i = 0; i < card->outputs->len; i++) {
+			struct kms_output *o = card->outputs->pdata[i];
+			struct wall_output_plan plan;
+			bool planned =
+			        wall_layout_output_plan(layout, o->name, o->connected_index, &plan);
+			if (planned == o->planned && (!planned || same_plan(&plan, &o->plan))) {
+				continue;
+			}
+			output_retire(kb, o);
+			o->planned = planned;
+			o->plan = plan;
+			remapped++;
+			if (planned) {
+				char *shows = wall_rect_describe(&plan.rect);
+				wall_info("kms: %s remapped to %s", o->name, shows);
+				g_free(shows);
+			} else {
+				wall_info("kms: %s remapped to nothing; dark", o->name);
+			}
+		}
+	}
+	if (remapped == 0) {
+		return true;
+	}
+	for (guint c = 0; c < kb->cards->len; c++) {
+		struct kms_card *card = kb->cards->pdata[c];
+		kms_card_reprobe(kb, card, false);
+		for (guint i = 0; i < card->outputs->len; i++) {
+			kms_output_give_shadow(kb, card->outputs->pdata[i]);
+		}
+	}
+	kms_set_targets(kb);
+	return true;
 }
 
 /* ---- Soft: drawing straight into dumb buffers ---- */

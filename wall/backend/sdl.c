@@ -13,6 +13,8 @@
 #include <glib.h>
 #include <libyuv.h>
 
+#include <string.h>
+
 #include "backend.h"
 #include "log.h"
 #include "outputs.h"
@@ -22,6 +24,8 @@
 struct sdl_output {
 	SDL_Window *window;
 	struct wall_rect crop;
+	/** The SDL display it fills. */
+	int display;
 };
 
 struct sdl_backend {
@@ -132,6 +136,7 @@ static bool open_outputs(struct sdl_backend *sb, Uint32 flags)
 			.window = SDL_CreateWindow("wall", bounds.x, bounds.y, bounds.w, bounds.h,
 						   flags | SDL_WINDOW_BORDERLESS),
 			.crop = plan.rect,
+			.display = i,
 		};
 		if (output.window == NULL) {
 			wall_error("sdl: cannot open a window on display %d: %s", i, SDL_GetError());
@@ -152,6 +157,62 @@ static bool open_outputs(struct sdl_backend *sb, Uint32 flags)
 		return false;
 	}
 	sb->window = g_array_index(sb->outputs, struct sdl_output, 0).window;
+	return true;
+}
+
+static struct sdl_output *find_output(struct sdl_backend *sb, int display)
+{
+	for (guint i = 0; i < sb->outputs->len; i++) {
+		struct sdl_output *output = &g_array_index(sb->outputs, struct sdl_output, i);
+		if (output->display == display) {
+			return output;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A reload's mapping: each window shows its display's new part (nothing,
+ * black, when the layout no longer maps it). Windows open at start only:
+ * a display mapped for the first time waits for a restart.
+ */
+static bool sdl_relayout(struct wall_backend *backend, const struct wall_layout *layout)
+{
+	struct sdl_backend *sb = sdl_backend(backend);
+	if (sb->outputs == NULL) {
+		return true;
+	}
+	for (int i = 0; i < SDL_GetNumVideoDisplays(); i++) {
+		const char *name = SDL_GetDisplayName(i);
+		struct sdl_output *output = find_output(sb, i);
+		struct wall_output_plan plan;
+		bool mapped = wall_layout_output_plan(layout, name, (size_t)i, &plan);
+		if (output == NULL) {
+			if (mapped) {
+				wall_warning("sdl: display %d (%s) is mapped now; its window opens "
+					     "when the wall restarts",
+					     i, name);
+			}
+			continue;
+		}
+		struct wall_rect crop = {0};
+		if (mapped) {
+			int width = 0;
+			int height = 0;
+			SDL_GetWindowSize(output->window, &width, &height);
+			crop = plan.rect;
+			crop.width = MIN(crop.width, width);
+			crop.height = MIN(crop.height, height);
+		}
+		if (memcmp(&crop, &output->crop, sizeof(crop)) == 0) {
+			continue;
+		}
+		output->crop = crop;
+		char *shows = wall_rect_describe(&crop);
+		wall_info("sdl: display %d (%s) remapped to %s", i, name,
+			  mapped ? shows : "nothing; black");
+		g_free(shows);
+	}
 	return true;
 }
 
@@ -432,6 +493,7 @@ static const struct wall_backend_impl sdl_impl = {
 	.dispatch = sdl_dispatch,
 	.destroy = sdl_destroy,
 	.take_key = sdl_take_key,
+	.relayout = sdl_relayout,
 };
 
 struct wall_backend *wall_sdl_backend_create(const struct wall_backend_options *options)

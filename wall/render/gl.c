@@ -5,7 +5,10 @@
  * to a window flips them.
  */
 #include <GLES3/gl3.h>
+/* After gl3.h, which defines what it needs. */
+#include <GLES2/gl2ext.h>
 #include <glib.h>
+#include <string.h>
 #include <libyuv.h>
 
 #include "gl_shader.h"
@@ -518,6 +521,38 @@ void wall_gl_renderer_blit_crop(struct wall_renderer *renderer, const struct wal
 		    (const GLint[4]){part.x, part.y, part.x + part.width, part.y + part.height},
 		    (const GLint[4]){x, height_px - top, x + part.width, height_px - top - part.height},
 		    GL_NEAREST);
+}
+
+bool wall_gl_renderer_read_crop(struct wall_renderer *renderer, const struct wall_rect *crop,
+				uint8_t *data, int stride_bytes)
+{
+	struct wall_rect canvas = {0, 0, renderer->width_px, renderer->height_px};
+	struct wall_rect part = wall_rect_intersection(crop, &canvas);
+	if (wall_rect_empty(&part)) {
+		return true;
+	}
+	uint8_t *at = data + (size_t)(part.y - crop->y) * (size_t)stride_bytes +
+		      (size_t)(part.x - crop->x) * 4;
+	const char *extensions = (const char *)glGetString(GL_EXTENSIONS);
+	bool bgra = extensions != NULL && strstr(extensions, "GL_EXT_read_format_bgra") != NULL;
+	while (glGetError() != GL_NO_ERROR) {
+		/* Only this read's errors count below. */
+	}
+	GLint previous = 0;
+	glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &previous);
+	glBindFramebuffer(GL_READ_FRAMEBUFFER, gl_renderer(renderer)->canvas_fbo);
+	glPixelStorei(GL_PACK_ALIGNMENT, 4);
+	glPixelStorei(GL_PACK_ROW_LENGTH, stride_bytes / 4);
+	/* Canvas row 0 is the top, as memory's: rows come out upright. */
+	glReadPixels(part.x, part.y, part.width, part.height, bgra ? GL_BGRA_EXT : GL_RGBA,
+		     GL_UNSIGNED_BYTE, at);
+	glPixelStorei(GL_PACK_ROW_LENGTH, 0);
+	glBindFramebuffer(GL_READ_FRAMEBUFFER, (GLuint)previous);
+	if (!bgra) {
+		/* Without the extension, GL ES reads RGBA only: swap in place. */
+		ABGRToARGB(at, stride_bytes, at, stride_bytes, part.width, part.height);
+	}
+	return glGetError() == GL_NO_ERROR;
 }
 
 bool wall_renderer_is_gl(const struct wall_renderer *renderer)

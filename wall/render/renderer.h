@@ -144,6 +144,14 @@ void wall_gl_renderer_blit(struct wall_renderer *renderer, int32_t width_px, int
  */
 void wall_gl_renderer_blit_crop(struct wall_renderer *renderer, const struct wall_rect *crop,
 				int32_t width_px, int32_t height_px);
+/**
+ * Read crop of the canvas 1:1 into memory as XRGB8888, rows from the top,
+ * stride_bytes apart: for an output on a card the GL context cannot draw
+ * to. Memory under the part of crop outside the canvas is left alone.
+ * Returns false when GL reported an error.
+ */
+bool wall_gl_renderer_read_crop(struct wall_renderer *renderer, const struct wall_rect *crop,
+				uint8_t *data, int stride_bytes);
 bool wall_renderer_is_gl(const struct wall_renderer *renderer);
 
 static inline void wall_renderer_destroy(struct wall_renderer *renderer)
