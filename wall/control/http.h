@@ -4,6 +4,7 @@
  *
  *   /metrics      Prometheus text format (names below)
  *   /api/cameras  every camera of the layout as JSON
+ *   /, /ws, ...   the web remote (web.h), with its own login
  *
  * Same trust rules as --listen: beyond loopback it needs --token-file,
  * and with a token every request must carry "Authorization: Bearer TOKEN"
@@ -25,14 +26,19 @@
 #include "inspection/camera_health.h"
 
 struct wall_http;
+struct wall_web;
 
 /**
  * Listen on address ("HOST:PORT") in the calling thread's default main
- * context. token may be NULL (then address must be loopback). cameras must
- * outlive the server. NULL with error set when it cannot listen.
+ * context. token may be NULL (then address must be loopback). cameras and
+ * web (NULL for no remote) must outlive the server. NULL with error set
+ * when it cannot listen.
  */
 struct wall_http *wall_http_start(const char *address, const char *token,
-                                  struct wall_camera_health *cameras, GError **error);
+                                  struct wall_camera_health *cameras, struct wall_web *web,
+                                  GError **error);
+/** {"cameras": [...]}: every camera's health, as /api/cameras serves it. g_free it. */
+char *wall_http_cameras_json(struct wall_camera_health *cameras);
 /** Accepts NULL. */
 void wall_http_stop(struct wall_http *http);
 
