@@ -153,6 +153,7 @@ try {
 	const reads = on1.reads - on0.reads;
 	const share = readMs / (frames * frameMs) * 100;
 	const lines = [
+		`load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`,
 		`web remote on loopback, ${fps} fps (a frame is ${frameMs} ms; bar: p95 < ${bar} ms), canvas 1920x1080, soft renderer`,
 		`press to presented frame (page hears the reply): ${fmt(p)} ${p.p95 < bar ? 'PASS' : 'FAIL'}`,
 		`press to lit on a second page:                  ${fmt(e)} ${e.p95 < bar ? 'PASS' : 'FAIL'}`,

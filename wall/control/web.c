@@ -194,13 +194,15 @@ static char *body_token(SoupServerMessage *msg)
 	const char *data = g_bytes_get_data(bytes, &size);
 	char *token = NULL;
 	JsonParser *parser = json_parser_new();
-	if (size > 0 && size < 4096 && json_parser_load_from_data(parser, data, (gssize)size, NULL)) {
+	if (size > 0 && size < 4096 &&
+	    json_parser_load_from_data(parser, data, (gssize)size, NULL)) {
 		JsonNode *root = json_parser_get_root(parser);
-		JsonObject *object = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
-		const char *given = object != NULL && json_object_has_member(object, "token")
-		                            ? json_object_get_string_member_with_default(object, "token",
-		                                                                         NULL)
-		                            : NULL;
+		JsonObject *object =
+		        JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+		const char *given =
+		        object != NULL && json_object_has_member(object, "token")
+		                ? json_object_get_string_member_with_default(object, "token", NULL)
+		                : NULL;
 		token = g_strdup(given);
 	}
 	g_object_unref(parser);
@@ -219,11 +221,10 @@ static void do_login(struct wall_web *web, SoupServerMessage *msg)
 	char *peer = peer_of(msg, "?");
 	int wait_s = 0;
 	int which = -1;
-	enum wall_auth_result result =
-	        wall_auth_check_any(web->auth, address != NULL ? address : "?", peer, token,
-	                            wall_web_users_tokens(web->users),
-	                            wall_web_users_count(web->users), &which,
-	                            g_get_monotonic_time(), &wait_s);
+	enum wall_auth_result result = wall_auth_check_any(
+	        web->auth, address != NULL ? address : "?", peer, token,
+	        wall_web_users_tokens(web->users), wall_web_users_count(web->users), &which,
+	        g_get_monotonic_time(), &wait_s);
 	memset(token, 0, strlen(token));
 	g_free(token);
 	g_free(peer);
@@ -255,10 +256,11 @@ static void do_login(struct wall_web *web, SoupServerMessage *msg)
 		respond_json(msg, 429 /* Too Many Requests */, builder);
 		return;
 	}
-	wall_json_set_string(builder, "error", wall_web_users_count(web->users) == 0
-	                                               ? "no users: start the wall with "
-	                                                 "--token-file or --web-users"
-	                                               : "wrong token");
+	wall_json_set_string(builder, "error",
+	                     wall_web_users_count(web->users) == 0
+	                             ? "no users: start the wall with "
+	                               "--token-file or --web-users"
+	                             : "wrong token");
 	json_builder_end_object(builder);
 	respond_json(msg, SOUP_STATUS_UNAUTHORIZED, builder);
 }
@@ -282,9 +284,9 @@ static bool serve_asset(SoupServerMessage *msg, const char *path)
 		if (strcmp(path, assets[i].path) != 0) {
 			continue;
 		}
-		GBytes *bytes = g_resource_lookup_data(wall_web_assets_get_resource(),
-		                                       assets[i].resource,
-		                                       G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+		GBytes *bytes =
+		        g_resource_lookup_data(wall_web_assets_get_resource(), assets[i].resource,
+		                               G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
 		if (bytes == NULL) {
 			return false;
 		}
@@ -347,7 +349,8 @@ static void on_reply(void *data, const struct wall_request *request)
 	if (request->ok) {
 		JsonNode *result = json_from_string(request->json, NULL);
 		json_builder_set_member_name(builder, "result");
-		json_builder_add_value(builder, result != NULL ? result : json_node_new(JSON_NODE_NULL));
+		json_builder_add_value(builder,
+		                       result != NULL ? result : json_node_new(JSON_NODE_NULL));
 	} else {
 		wall_json_set_string(builder, "code", request->err_code);
 		wall_json_set_string(builder, "message", request->err_message);
@@ -392,8 +395,8 @@ static void page_settings(struct web_client *client, const char *text, gsize len
 	if (root != NULL && JSON_NODE_HOLDS_OBJECT(root)) {
 		JsonObject *object = json_node_get_object(root);
 		if (json_object_has_member(object, "miniature")) {
-			client->wants_miniature =
-			        json_object_get_boolean_member_with_default(object, "miniature", FALSE);
+			client->wants_miniature = json_object_get_boolean_member_with_default(
+			        object, "miniature", FALSE);
 		}
 	}
 	if (root != NULL) {
@@ -408,7 +411,8 @@ static void page_line(struct wall_web *web, struct web_client *client, const cha
 	struct wall_command *command = g_new0(struct wall_command, 1);
 	GError *error = NULL;
 	if (!wall_protocol_parse(line, length, command, &error)) {
-		reply_now(client, command->tag, wall_protocol_error_word(error->code), error->message);
+		reply_now(client, command->tag, wall_protocol_error_word(error->code),
+		          error->message);
 		g_error_free(error);
 		goto out;
 	}
@@ -620,8 +624,8 @@ static void miniature_encoded(GObject *source, GAsyncResult *result, gpointer da
 		struct web_client *client = web->clients->pdata[i];
 		if (client->wants_miniature && client->ws != NULL &&
 		    soup_websocket_connection_get_state(client->ws) == SOUP_WEBSOCKET_STATE_OPEN) {
-			soup_websocket_connection_send_message(client->ws, SOUP_WEBSOCKET_DATA_BINARY,
-			                                       png);
+			soup_websocket_connection_send_message(client->ws,
+			                                       SOUP_WEBSOCKET_DATA_BINARY, png);
 		}
 	}
 }

@@ -65,7 +65,8 @@ static bool add_user(struct wall_web_users *users, enum wall_web_role role, cons
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
 			            "%s: %s comes twice (each user needs a name and a token of "
 			            "their own; the --token-file token is the user \"operator\")",
-			            where, strcmp(other->name, name) == 0 ? "the name" : "the token");
+			            where,
+			            strcmp(other->name, name) == 0 ? "the name" : "the token");
 			return false;
 		}
 	}
@@ -85,8 +86,8 @@ static char *read_private_file(const char *path, GError **error)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat info;
 	if (fd < 0 || fstat(fd, &info) != 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "--web-users %s: %s",
-		            path, g_strerror(errno));
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+		            "--web-users %s: %s", path, g_strerror(errno));
 		if (fd >= 0) {
 			close(fd);
 		}
@@ -106,16 +107,15 @@ static char *read_private_file(const char *path, GError **error)
 	ssize_t n = read(fd, text, (size_t)info.st_size);
 	close(fd);
 	if (n < 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "--web-users %s: %s",
-		            path, g_strerror(errno));
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+		            "--web-users %s: %s", path, g_strerror(errno));
 		g_free(text);
 		return NULL;
 	}
 	return text;
 }
 
-static bool parse_line(struct wall_web_users *users, char *line, const char *where,
-                       GError **error)
+static bool parse_line(struct wall_web_users *users, char *line, const char *where, GError **error)
 {
 	char *hash = strchr(line, '#');
 	if (hash != NULL) {
@@ -161,9 +161,8 @@ struct wall_web_users *wall_web_users_load(const char *path, const char *operato
 	users->users = g_ptr_array_new_with_free_func(user_free);
 	users->tokens = g_ptr_array_new();
 	g_ptr_array_add(users->tokens, NULL);
-	if (operator_token != NULL &&
-	    !add_user(users, WALL_WEB_ROLE_OPERATOR, "operator", operator_token, "--token-file",
-	              error)) {
+	if (operator_token != NULL && !add_user(users, WALL_WEB_ROLE_OPERATOR, "operator",
+	                                        operator_token, "--token-file", error)) {
 		goto err;
 	}
 	if (path == NULL) {
@@ -247,7 +246,8 @@ const struct wall_web_user *wall_web_session_check(const struct wall_web_users *
 			unsigned diff = m != n;
 			/* Constant time, so the MAC cannot be found byte by byte. */
 			for (size_t j = 0; j < n; j++) {
-				diff |= (unsigned char)mac[j] ^ (unsigned char)(j < m ? parts[2][j] : 0);
+				diff |= (unsigned char)mac[j] ^
+				        (unsigned char)(j < m ? parts[2][j] : 0);
 			}
 			g_free(mac);
 			found = diff == 0 ? user : NULL;
