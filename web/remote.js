@@ -88,6 +88,8 @@ function send(line) {
 
 async function command(line) {
 	const reply = await send(line);
+	// Not every change has an event (a tour stopped, a preset saved): look again.
+	if (reply.ok) refreshSoon();
 	if (!reply.ok) toast(reply.code === 'forbidden' ? t('forbidden') : t('failed', { message: reply.message }));
 	return reply;
 }
@@ -460,5 +462,9 @@ async function start() {
 		showLogin();
 	}
 }
+
+// What has no event (a tour's next camera, a change of another page's
+// tour) shows within a few seconds anyway.
+setInterval(() => { if (state.ws && state.ws.readyState === WebSocket.OPEN && !document.hidden) refresh(); }, 5000);
 
 start();

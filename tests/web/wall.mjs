@@ -22,7 +22,7 @@ export function parseArgs(argv) {
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Poll check() until it returns a truthy value, or fail after ms with what. */
-export async function until(what, check, ms = 30000) {
+export async function until(what, check, ms = 60000) {
 	const end = Date.now() + ms;
 	let last;
 	while (Date.now() < end) {
@@ -165,11 +165,13 @@ export function near(colour, hex, tolerance = 24) {
 /** A new page (its own cookies: another tablet) logged in with token. */
 export async function loggedIn(browser, wall, token, viewport = { width: 1280, height: 800 }) {
 	const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+	// Generous: two cores shared with other builds start Chromium slowly.
+	context.setDefaultTimeout(60000);
 	const page = await context.newPage();
 	await page.goto(`${wall.url}/`);
 	await page.getByLabel('令牌').fill(token);
 	await page.getByRole('button', { name: '登录', exact: true }).click();
-	await page.getByRole('button', { name: /^预案 1\b/ }).waitFor({ timeout: 30000 });
+	await page.getByRole('button', { name: /^预案 1\b/ }).waitFor();
 	return page;
 }
 
