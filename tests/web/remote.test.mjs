@@ -181,7 +181,9 @@ try {
 	});
 
 	await step('after the wall restarts the pages reconnect and show its current state', async () => {
-		await wall.stop();
+		const how = await wall.stop();
+		// Clean, with its pages open (a sanitized build also finds no leaks).
+		if (how.code !== 0) throw new Error(`the wall exited ${JSON.stringify(how)}`);
 		await w.until('the page to see the wall gone',
 			async () => (await operator.locator('#link').getAttribute('data-state')) === 'down');
 		await wall.start();
@@ -242,7 +244,11 @@ try {
 	console.log(`--- wall log ---\n${wall.log.slice(-6000)}`);
 } finally {
 	if (browser) await browser.close();
-	await wall.stop();
+	const how = await wall.stop();
+	if (!failed && how && how.code !== 0) {
+		failed = true;
+		console.log(`not ok - the wall exited ${JSON.stringify(how)}\n--- wall log ---\n${wall.log.slice(-6000)}`);
+	}
 	wall.cleanup();
 }
 process.exit(failed ? 1 : 0);

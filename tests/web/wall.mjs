@@ -90,8 +90,14 @@ export class Wall {
 			'--screenshot-dir', this.shots, '--http', `127.0.0.1:${this.port}`,
 			'--token-file', path.join(this.dir, 'token'), '--web-users', path.join(this.dir, 'users'),
 			...this.extra, this.layout];
+		// A sanitized wall walks allocation stacks fully, as tests/asan_full_unwind.c
+		// says why: only then do the suppressions of tests/lsan.supp match.
+		const asan = process.env.ASAN_OPTIONS;
 		this.process = spawn(binary, args, {
-			env: { ...process.env, WALL_PLUGIN_PATH: path.join(this.build, 'plugins') },
+			env: {
+				...process.env, WALL_PLUGIN_PATH: path.join(this.build, 'plugins'),
+				ASAN_OPTIONS: `${asan ? `${asan}:` : ''}fast_unwind_on_malloc=0`,
+			},
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
 		this.exited = new Promise((resolve) => this.process.on('exit', (code, signal) => resolve({ code, signal })));
@@ -105,12 +111,16 @@ export class Wall {
 		}, 60000);
 	}
 
+	/** SIGTERM, as systemd stops it; resolves with how it exited ({code, signal}). */
 	async stop() {
-		if (!this.process || this.process.exitCode !== null) return;
-		this.process.kill('SIGTERM');
-		const timer = setTimeout(() => this.process.kill('SIGKILL'), 20000);
-		await this.exited;
+		if (!this.process) return null;
+		if (this.process.exitCode === null && this.process.signalCode === null) {
+			this.process.kill('SIGTERM');
+		}
+		const timer = setTimeout(() => this.process.kill('SIGKILL'), 30000);
+		const how = await this.exited;
 		clearTimeout(timer);
+		return how;
 	}
 
 	/** One control-socket request line; resolves with the parsed OK object, or throws on ERR. */
