@@ -192,6 +192,8 @@ async function refresh() {
 
 let miniatureUrl = null;
 function showMiniature(blob) {
+	// One picture per ask, so a slow link never piles pictures up.
+	if (!document.hidden && state.ws) state.ws.send(JSON.stringify({ miniature: true }));
 	const url = URL.createObjectURL(blob);
 	$('miniature').src = url;
 	if (miniatureUrl) URL.revokeObjectURL(miniatureUrl);

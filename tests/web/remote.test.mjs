@@ -168,9 +168,12 @@ try {
 		await w.until('back on preset 1', async () => (await wall.request('STATUS')).preset === 1);
 	});
 
-	await step('the miniature of the wall arrives', async () => {
+	await step('the miniature of the wall arrives, and keeps coming', async () => {
 		await w.until('a miniature picture', () =>
 			operator.evaluate(() => document.getElementById('miniature').naturalWidth > 0));
+		const first = await operator.locator('#miniature').getAttribute('src');
+		await w.until('the next miniature picture',
+			async () => (await operator.locator('#miniature').getAttribute('src')) !== first);
 	});
 
 	await step('the page switches to English', async () => {

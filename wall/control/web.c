@@ -33,6 +33,7 @@ struct web_client {
 	/* As audited: "web:NAME ADDRESS:PORT". */
 	char *peer;
 	guint in_flight;
+	/* It asked for the next picture ({"miniature": true}) and has not had it. */
 	bool wants_miniature;
 };
 
@@ -624,6 +625,8 @@ static void miniature_encoded(GObject *source, GAsyncResult *result, gpointer da
 		struct web_client *client = web->clients->pdata[i];
 		if (client->wants_miniature && client->ws != NULL &&
 		    soup_websocket_connection_get_state(client->ws) == SOUP_WEBSOCKET_STATE_OPEN) {
+			/* One picture per ask: a page that stops reading gets no more. */
+			client->wants_miniature = false;
 			soup_websocket_connection_send_message(client->ws,
 			                                       SOUP_WEBSOCKET_DATA_BINARY, png);
 		}

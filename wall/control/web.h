@@ -15,8 +15,9 @@
  * would change the wall are refused before they are made. The page hears
  * {"reply": tag, "ok": ..., "result"|"code"+"message"}, every EVENT as
  * {"event": ...}, the cameras' health as {"cameras": [...]} whenever it
- * changes, and, once it asks with {"miniature": true}, a PNG of the wall
- * about once a second as a binary message.
+ * changes, and, each time it asks with {"miniature": true}, the next PNG
+ * of the wall (made about once a second) as a binary message: a page that
+ * stops reading is sent no more pictures.
  *
  * Cross-site requests: the cookie is HttpOnly and SameSite=Strict, and a
  * POST or WebSocket whose Origin is not this server's own is refused.
