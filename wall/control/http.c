@@ -184,16 +184,17 @@ static void append_frames(GString *text)
 	double reads, read_ms;
 	if (wall_metrics_get("web.miniatures", &reads) &&
 	    wall_metrics_get("web.miniature_read_ms", &read_ms)) {
-		g_string_append_printf(text,
-		                       "# HELP wall_miniature_reads_total Canvases copied on the "
-		                       "render thread for the web remote's miniature.\n"
-		                       "# TYPE wall_miniature_reads_total counter\n"
-		                       "wall_miniature_reads_total %.0f\n"
-		                       "# HELP wall_miniature_read_seconds_total Render-thread time "
-		                       "those copies took.\n"
-		                       "# TYPE wall_miniature_read_seconds_total counter\n"
-		                       "wall_miniature_read_seconds_total %.6f\n",
-		                       reads, read_ms / 1000.0);
+		g_string_append_printf(
+		        text,
+		        "# HELP wall_miniature_reads_total Canvases copied on the "
+		        "render thread for the web remote's miniature.\n"
+		        "# TYPE wall_miniature_reads_total counter\n"
+		        "wall_miniature_reads_total %.0f\n"
+		        "# HELP wall_miniature_read_seconds_total Render-thread time "
+		        "those copies took.\n"
+		        "# TYPE wall_miniature_read_seconds_total counter\n"
+		        "wall_miniature_read_seconds_total %.6f\n",
+		        reads, read_ms / 1000.0);
 	}
 	double p50, p99;
 	if (wall_metrics_get("wall.render_ms_p50", &p50) &&
