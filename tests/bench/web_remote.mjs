@@ -70,6 +70,7 @@ async function metrics(wall) {
 	return {
 		frames: value('wall_frames_total'), late: value('wall_late_frames_total'),
 		reads: value('wall_miniature_reads_total'), readS: value('wall_miniature_read_seconds_total'),
+		encodeS: value('wall_miniature_encode_seconds_total'),
 		at: performance.now(),
 	};
 }
@@ -161,7 +162,8 @@ try {
 		`ratio web/socket: median ${(p.median / s.median).toFixed(2)}, p95 ${(p.p95 / s.p95).toFixed(2)}`,
 		`miniature: ${reads} canvas copies in ${frames} frames, ${readMs.toFixed(1)} ms on the render thread ` +
 			`(${(readMs / Math.max(reads, 1)).toFixed(2)} ms each) = ${share.toFixed(3)} % of frame time ` +
-			`${share < 1 ? 'PASS' : 'FAIL'} (bar 1 %)`,
+			`${share < 1 ? 'PASS' : 'FAIL'} (bar 1 %); scaling and PNG off the render thread: ` +
+			`${((on1.encodeS - on0.encodeS) * 1000 / Math.max(reads, 1)).toFixed(2)} ms each`,
 		`late frames over ${seconds} s: miniature off ${off1.late - off0.late} of ${off1.frames - off0.frames}, ` +
 			`on ${on1.late - on0.late} of ${frames}`,
 	];

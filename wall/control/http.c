@@ -196,6 +196,16 @@ static void append_frames(GString *text)
 		        "wall_miniature_read_seconds_total %.6f\n",
 		        reads, read_ms / 1000.0);
 	}
+	double encode_ms;
+	if (wall_metrics_get("web.miniature_encode_ms", &encode_ms)) {
+		g_string_append_printf(
+		        text,
+		        "# HELP wall_miniature_encode_seconds_total Time scaling and "
+		        "encoding them took, off the render thread.\n"
+		        "# TYPE wall_miniature_encode_seconds_total counter\n"
+		        "wall_miniature_encode_seconds_total %.6f\n",
+		        encode_ms / 1000.0);
+	}
 	double p50, p99;
 	if (wall_metrics_get("wall.render_ms_p50", &p50) &&
 	    wall_metrics_get("wall.render_ms_p99", &p99)) {
