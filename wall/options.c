@@ -59,6 +59,10 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		 "TCP clients must send AUTH with the token in FILE (mode 0600; required "
 		 "with --listen)",
 		 "FILE"},
+		{"web-users", 0, 0, G_OPTION_ARG_FILENAME, &options->web_users_file,
+		 "Users of the web remote on --http: \"operator|viewer NAME TOKEN\" a line "
+		 "(mode 0600); the --token-file token logs in as \"operator\"",
+		 "FILE"},
 		{"listen-insecure-loopback", 0, 0, G_OPTION_ARG_NONE,
 		 &options->listen_insecure_loopback,
 		 "Allow --listen on loopback without a token: every local user can drive the "
@@ -130,6 +134,7 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 	}
 	if (options->no_control && (options->control_path != NULL || options->listen != NULL ||
 				    options->token_file != NULL || options->http != NULL ||
+				    options->web_users_file != NULL ||
 				    options->screenshot_dir != NULL)) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			    "--no-control cannot go with --control, --listen, --http, --token-file "
@@ -179,6 +184,7 @@ void wall_options_finish(struct wall_options *options)
 	g_free(options->listen);
 	g_free(options->http);
 	g_free(options->token_file);
+	g_free(options->web_users_file);
 	g_free(options->screenshot_dir);
 	g_free(options->state_path);
 	g_free(options->help_plugin);

@@ -25,6 +25,8 @@ struct wall_options {
 	/** "HOST:PORT" for the monitoring HTTP server (control/http.h), or NULL. */
 	char *http;
 	char *token_file;
+	/* The web remote's users: "ROLE NAME TOKEN" a line. */
+	char *web_users_file;
 	/** TCP on loopback without a token, knowingly. */
 	bool listen_insecure_loopback;
 	/** Seconds a TCP client has to send AUTH; 0 for the default. */

@@ -357,6 +357,7 @@ int wall_run(const struct wall_options *options)
 			.socket_path = options->control_path,
 			.listen = options->listen,
 			.token_file = options->token_file,
+			.web_users_file = options->web_users_file,
 			.listen_insecure_loopback = options->listen_insecure_loopback,
 			.auth_timeout_s = options->auth_timeout_s,
 			.screenshot_dir = options->screenshot_dir,

@@ -122,8 +122,10 @@ static void remember_wrong(struct wall_auth *auth, const char *address, int64_t 
 	}
 }
 
-enum wall_auth_result wall_auth_check(struct wall_auth *auth, const char *address, const char *peer,
-                                      const char *given, int64_t now_us, int *wait_s)
+enum wall_auth_result wall_auth_check_any(struct wall_auth *auth, const char *address,
+                                          const char *peer, const char *given,
+                                          const char *const *tokens, guint count, int *which,
+                                          int64_t now_us, int *wait_s)
 {
 	struct offender *offender = g_hash_table_lookup(auth->offenders, address);
 	if (offender != NULL && now_us < offender->wait_until_us) {
@@ -133,14 +135,31 @@ enum wall_auth_result wall_auth_check(struct wall_auth *auth, const char *addres
 		wall_counter_add(auth->counters, WALL_COUNTER_AUTH_BACKOFF, 1);
 		return WALL_AUTH_RESULT_WAIT;
 	}
-	if (token_matches(auth->token, given)) {
+	int found = -1;
+	/* Every token is compared, so the time says nothing about which came close. */
+	for (guint i = 0; i < count; i++) {
+		if (tokens[i] != NULL && token_matches(tokens[i], given) && found < 0) {
+			found = (int)i;
+		}
+	}
+	if (found >= 0) {
 		g_hash_table_remove(auth->offenders, address);
+		if (which != NULL) {
+			*which = found;
+		}
 		return WALL_AUTH_RESULT_OK;
 	}
 	wall_counter_add(auth->counters, WALL_COUNTER_AUTH_FAILURES, 1);
 	remember_wrong(auth, address, now_us);
 	log_wrong(auth, peer, now_us);
 	return WALL_AUTH_RESULT_WRONG;
+}
+
+enum wall_auth_result wall_auth_check(struct wall_auth *auth, const char *address, const char *peer,
+                                      const char *given, int64_t now_us, int *wait_s)
+{
+	const char *tokens[] = {auth->token};
+	return wall_auth_check_any(auth, address, peer, given, tokens, 1, NULL, now_us, wait_s);
 }
 
 void wall_auth_prune(struct wall_auth *auth, int64_t now_us)

@@ -22,7 +22,10 @@ enum wall_auth_result {
 	WALL_AUTH_RESULT_WAIT,
 };
 
-/** token is copied (and wiped at the end); counters may be NULL. */
+/**
+ * token is copied (and wiped at the end); it may be NULL when only
+ * wall_auth_check_any() is used (the web remote's users). counters may be NULL.
+ */
 struct wall_auth *wall_auth_new(const char *token, struct wall_control_counters *counters);
 /** Accepts NULL. */
 void wall_auth_free(struct wall_auth *auth);
@@ -33,6 +36,15 @@ void wall_auth_free(struct wall_auth *auth);
  */
 enum wall_auth_result wall_auth_check(struct wall_auth *auth, const char *address, const char *peer,
                                       const char *given, int64_t now_us, int *wait_s);
+/**
+ * The same check against several tokens (tokens[0..count)), the same
+ * backoff per address: *which is set to the index of the one given
+ * with WALL_AUTH_RESULT_OK. Every token is compared, in constant time.
+ */
+enum wall_auth_result wall_auth_check_any(struct wall_auth *auth, const char *address,
+                                          const char *peer, const char *given,
+                                          const char *const *tokens, guint count, int *which,
+                                          int64_t now_us, int *wait_s);
 /** Forget addresses quiet for long enough; call now and then. */
 void wall_auth_prune(struct wall_auth *auth, int64_t now_us);
 

@@ -281,6 +281,8 @@ static void list_sources(struct wall_control *control, JsonBuilder *out)
 		wall_json_set_string(out, "name", source->name);
 		wall_json_set_string(out, "plugin", source->plugin);
 		wall_json_set_string(out, "label", source->label);
+		wall_json_set_string(out, "district", source->district);
+		wall_json_set_string(out, "town", source->town);
 		json_builder_end_object(out);
 	}
 	json_builder_end_array(out);

@@ -10,9 +10,11 @@
 
 #include "json_write.h"
 #include "log.h"
+#include "metrics.h"
 #include "screenshot.h"
 #include "server.h"
 #include "state.h"
+#include "web_users.h"
 
 /* The token, from a file only its owner can read: a token others can read guards nothing. */
 static char *read_token(const char *path, GError **error)
@@ -84,6 +86,7 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 	control->answered = new_answered();
 	char *token = NULL;
 	char *socket_path = NULL;
+	struct wall_web_users *web_users = NULL;
 
 	char *state_path = options->state_path != NULL ? g_strdup(options->state_path)
 	                                               : wall_state_default_path();
@@ -109,6 +112,16 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 			goto err;
 		}
 	}
+	if (options->http != NULL) {
+		web_users = wall_web_users_load(options->web_users_file, token, error);
+		if (web_users == NULL) {
+			goto err;
+		}
+	} else if (options->web_users_file != NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		            "--web-users is for the web remote: give --http HOST:PORT too");
+		goto err;
+	}
 	socket_path = options->socket_path != NULL ? g_strdup(options->socket_path)
 	                                           : default_socket_path();
 	struct wall_server_options server_options = {
@@ -117,6 +130,7 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 	        .listen = options->listen,
 	        .http = options->http,
 	        .cameras = options->cameras,
+	        .web_users = g_steal_pointer(&web_users),
 	        .token = token,
 	        .insecure_loopback = options->listen_insecure_loopback,
 	        .idle_s = options->idle_s,
@@ -139,6 +153,7 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 	return control;
 
 err:
+	wall_web_users_free(web_users);
 	free_token(token);
 	g_free(socket_path);
 	/* The caller keeps its layout when this fails. */
@@ -280,12 +295,32 @@ static void take_screenshots(struct wall_control *control)
 	}
 }
 
+/*
+ * The web remote's miniature, at most once a second: only the copy of the
+ * canvas is made here (timed, for /metrics); scaling and encoding happen
+ * off this thread.
+ */
+static cairo_surface_t *take_miniature(struct wall_control *control)
+{
+	if (!wall_server_miniature_wanted(control->server)) {
+		return NULL;
+	}
+	int64_t start_us = g_get_monotonic_time();
+	cairo_surface_t *canvas = wall_compositor_read_canvas(control->compositor);
+	control->miniature_us += g_get_monotonic_time() - start_us;
+	control->miniatures++;
+	wall_metrics_set("web.miniatures", (double)control->miniatures);
+	wall_metrics_set("web.miniature_read_ms", control->miniature_us / 1000.0);
+	return canvas;
+}
+
 void wall_control_end_frame(struct wall_control *control)
 {
 	take_screenshots(control);
+	cairo_surface_t *miniature = take_miniature(control);
 	GPtrArray *events = wall_compositor_take_events(control->compositor);
 	if (control->answered->len == 0 && events->len == 0 && !control->state_changed &&
-	    !control->scene_changed) {
+	    !control->scene_changed && miniature == NULL) {
 		g_ptr_array_unref(events);
 		return;
 	}
@@ -311,6 +346,9 @@ void wall_control_end_frame(struct wall_control *control)
 		        g_strdup(events->pdata[i]);
 	}
 	g_ptr_array_unref(events);
+	if (miniature != NULL) {
+		wall_frame_report_add(report, WALL_FOLLOWUP_MINIATURE)->picture = miniature;
+	}
 	control->state_changed = false;
 	control->scene_changed = false;
 	wall_server_report(control->server, report);

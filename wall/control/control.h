@@ -34,6 +34,11 @@ struct wall_control_options {
 	struct wall_camera_health *cameras;
 	/** File holding the token TCP clients must send with AUTH, or NULL; it must be 0600. */
 	const char *token_file;
+	/**
+	 * The web remote's users, "ROLE NAME TOKEN" a line (web_users.h), or
+	 * NULL; it must be 0600. Needs http.
+	 */
+	const char *web_users_file;
 	/** TCP on loopback without a token: every local user may drive the wall. */
 	bool listen_insecure_loopback;
 	/** Seconds a TCP client has to send its token; 0 for the default. */

@@ -45,6 +45,9 @@ struct wall_control {
 	int64_t now_us;
 	/* This frame's answered requests (struct wall_request *), in order. */
 	GPtrArray *answered;
+	/* The web remote's miniatures: how many canvases were copied, and the time it took. */
+	uint64_t miniatures;
+	int64_t miniature_us;
 	/* The scene or pins changed this frame: save and announce. */
 	bool state_changed;
 	bool scene_changed;

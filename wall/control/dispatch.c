@@ -19,6 +19,7 @@
 #include "screenshot.h"
 #include "state.h"
 #include "text.h"
+#include "web.h"
 
 /* A row of the operators' history: every text in it bounded, whatever was sent. */
 static void audit(struct wall_server *server, const char *peer, const char *command,
@@ -56,6 +57,7 @@ void wall_server_broadcast(struct wall_server *server, const char *json)
 	}
 	g_ptr_array_unref(all);
 	g_free(line);
+	wall_web_broadcast(server->web, json);
 }
 
 void wall_server_answer(struct wall_server *server, struct wall_request *request)
@@ -64,6 +66,10 @@ void wall_server_answer(struct wall_server *server, struct wall_request *request
 		char *result = wall_request_result(request);
 		audit(server, request->peer, request->text, result, request->frame);
 		g_free(result);
+	}
+	if (request->reply != NULL) {
+		request->reply(request->reply_data, request);
+		return;
 	}
 	struct wall_connection *c = request->conn;
 	if (c == NULL) {
@@ -630,6 +636,9 @@ static gboolean deliver_report(gpointer data)
 			break;
 		case WALL_FOLLOWUP_EVENT:
 			wall_server_broadcast(server, followup->json);
+			break;
+		case WALL_FOLLOWUP_MINIATURE:
+			wall_web_miniature(server->web, followup->picture);
 			break;
 		default:
 			wall_warning("control: follow-up %d is not a frame's", (int)followup->kind);

@@ -8,11 +8,14 @@
 #include "log.h"
 #include "metrics.h"
 #include "stats.h"
+#include "web.h"
 
 struct wall_http {
 	SoupServer *server;
 	char *token;
 	struct wall_camera_health *cameras;
+	/* The web remote's pages and WebSocket; NULL for none. */
+	struct wall_web *web;
 };
 
 static bool parse_address(const char *address, GInetAddress **inet, guint16 *port, GError **error)
@@ -179,6 +182,31 @@ static void append_frames(GString *text)
 		                       "wall_late_frames_total %.0f\n",
 		                       value);
 	}
+	double reads, read_ms;
+	if (wall_metrics_get("web.miniatures", &reads) &&
+	    wall_metrics_get("web.miniature_read_ms", &read_ms)) {
+		g_string_append_printf(
+		        text,
+		        "# HELP wall_miniature_reads_total Canvases copied on the "
+		        "render thread for the web remote's miniature.\n"
+		        "# TYPE wall_miniature_reads_total counter\n"
+		        "wall_miniature_reads_total %.0f\n"
+		        "# HELP wall_miniature_read_seconds_total Render-thread time "
+		        "those copies took.\n"
+		        "# TYPE wall_miniature_read_seconds_total counter\n"
+		        "wall_miniature_read_seconds_total %.6f\n",
+		        reads, read_ms / 1000.0);
+	}
+	double encode_ms;
+	if (wall_metrics_get("web.miniature_encode_ms", &encode_ms)) {
+		g_string_append_printf(
+		        text,
+		        "# HELP wall_miniature_encode_seconds_total Time scaling and "
+		        "encoding them took, off the render thread.\n"
+		        "# TYPE wall_miniature_encode_seconds_total counter\n"
+		        "wall_miniature_encode_seconds_total %.6f\n",
+		        encode_ms / 1000.0);
+	}
 	double p50, p99;
 	if (wall_metrics_get("wall.render_ms_p50", &p50) &&
 	    wall_metrics_get("wall.render_ms_p99", &p99)) {
@@ -275,13 +303,13 @@ static void json_camera(void *user, const struct wall_camera_seen *camera)
 	json_builder_end_object(builder);
 }
 
-static char *cameras_json(struct wall_http *http)
+char *wall_http_cameras_json(struct wall_camera_health *cameras)
 {
 	JsonBuilder *builder = json_builder_new();
 	json_builder_begin_object(builder);
 	json_builder_set_member_name(builder, "cameras");
 	json_builder_begin_array(builder);
-	wall_camera_health_foreach(http->cameras, json_camera, builder);
+	wall_camera_health_foreach(cameras, json_camera, builder);
 	json_builder_end_array(builder);
 	json_builder_end_object(builder);
 	return wall_json_finish(builder);
@@ -293,6 +321,10 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 	(void)server;
 	struct wall_http *http = data;
 	const char *method = soup_server_message_get_method(msg);
+	/* The remote's pages log in with their own users and a session cookie. */
+	if (http->web != NULL && wall_web_handle(http->web, msg, path)) {
+		return;
+	}
 	if (!authorized(http, msg)) {
 		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
 		                             "WWW-Authenticate", "Bearer");
@@ -309,7 +341,7 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 		body = metrics_text(http);
 		type = "text/plain; version=0.0.4; charset=utf-8";
 	} else if (strcmp(path, "/api/cameras") == 0) {
-		body = cameras_json(http);
+		body = wall_http_cameras_json(http->cameras);
 		type = "application/json";
 	} else if (strcmp(path, "/api/report") == 0) {
 		/* Answered later, from a thread of its own. */
@@ -324,7 +356,8 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 }
 
 struct wall_http *wall_http_start(const char *address, const char *token,
-                                  struct wall_camera_health *cameras, GError **error)
+                                  struct wall_camera_health *cameras, struct wall_web *web,
+                                  GError **error)
 {
 	GInetAddress *inet = NULL;
 	guint16 port = 0;
@@ -342,8 +375,12 @@ struct wall_http *wall_http_start(const char *address, const char *token,
 	struct wall_http *http = g_new0(struct wall_http, 1);
 	http->token = g_strdup(token);
 	http->cameras = cameras;
+	http->web = web;
 	http->server = soup_server_new("server-header", "wall", NULL);
 	soup_server_add_handler(http->server, NULL, on_request, http, NULL);
+	if (web != NULL) {
+		wall_web_attach(web, http->server);
+	}
 	GSocketAddress *socket_address = g_inet_socket_address_new(inet, port);
 	bool ok = soup_server_listen(http->server, socket_address, 0, error);
 	g_object_unref(socket_address);
@@ -353,7 +390,8 @@ struct wall_http *wall_http_start(const char *address, const char *token,
 		wall_http_stop(http);
 		return NULL;
 	}
-	wall_info("http: serving /metrics, /api/cameras and /api/report on %s%s", address,
+	wall_info("http: serving /metrics, /api/cameras, /api/report%s on %s%s",
+	          web != NULL ? " and the web remote" : "", address,
 	          token != NULL ? " (Bearer token required)" : "");
 	return http;
 }

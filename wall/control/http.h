@@ -7,6 +7,7 @@
  *   /api/report   the inspection report's figures as JSON (?day=D by
  *                 hour, ?from=D&to=D by day; inspection/report.h), read
  *                 from the state file on the control thread
+ *   /, /ws, ...   the web remote (web.h), with its own login
  *
  * Same trust rules as --listen: beyond loopback it needs --token-file,
  * and with a token every request must carry "Authorization: Bearer TOKEN"
@@ -28,14 +29,19 @@
 #include "inspection/camera_health.h"
 
 struct wall_http;
+struct wall_web;
 
 /**
  * Listen on address ("HOST:PORT") in the calling thread's default main
- * context. token may be NULL (then address must be loopback). cameras must
- * outlive the server. NULL with error set when it cannot listen.
+ * context. token may be NULL (then address must be loopback). cameras and
+ * web (NULL for no remote) must outlive the server. NULL with error set
+ * when it cannot listen.
  */
 struct wall_http *wall_http_start(const char *address, const char *token,
-                                  struct wall_camera_health *cameras, GError **error);
+                                  struct wall_camera_health *cameras, struct wall_web *web,
+                                  GError **error);
+/** {"cameras": [...]}: every camera's health, as /api/cameras serves it. g_free it. */
+char *wall_http_cameras_json(struct wall_camera_health *cameras);
 /** Accepts NULL. */
 void wall_http_stop(struct wall_http *http);
 

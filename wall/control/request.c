@@ -75,6 +75,9 @@ void wall_request_free(struct wall_request *request)
 	if (request->conn != NULL) {
 		wall_connection_unref(request->conn);
 	}
+	if (request->reply_data_free != NULL) {
+		request->reply_data_free(request->reply_data);
+	}
 	g_free(request->peer);
 	g_free(request->text);
 	g_free(request->tag);

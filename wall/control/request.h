@@ -35,6 +35,8 @@ enum wall_followup_kind {
 	WALL_FOLLOWUP_ANSWER,
 	/** Of a frame: send json to the subscribers as an EVENT. */
 	WALL_FOLLOWUP_EVENT,
+	/** Of a frame: picture is the canvas as drawn, for the web remote's miniature. */
+	WALL_FOLLOWUP_MINIATURE,
 };
 
 struct wall_followup {
@@ -62,6 +64,13 @@ struct wall_request {
 	guint count;
 	/** The connection to answer, with a reference held; NULL when nobody waits. */
 	struct wall_connection *conn;
+	/**
+	 * Answered through reply instead of a connection (a web page), on the
+	 * control thread, when set; reply_data is freed with reply_data_free.
+	 */
+	void (*reply)(void *reply_data, const struct wall_request *request);
+	void *reply_data;
+	GDestroyNotify reply_data_free;
 	/** RELOAD: the new layout, loaded and checked on the control thread. */
 	struct wall_layout *layout;
 

@@ -12,6 +12,8 @@
 #include "http.h"
 #include "limits.h"
 #include "log.h"
+#include "web.h"
+#include "web_users.h"
 #include "worker.h"
 
 /* ---- Accepting and the idle check ---- */
@@ -350,10 +352,14 @@ static void server_begin(void *data)
 	                              WALL_CONTROL_MAX_CONNECTIONS);
 	/* TCP first: a client that finds the Unix socket answering may count
 	 * on TCP being there too (the tests do). */
+	if (server->http_address != NULL) {
+		server->web = wall_web_new(server, g_steal_pointer(&server->web_users), server->auth,
+		                           server->cameras);
+	}
 	if (!bind_tcp(server, &error) || !bind_unix(server, &error) ||
 	    (server->http_address != NULL &&
 	     (server->http = wall_http_start(server->http_address, server->token, server->cameras,
-	                                     &error)) == NULL)) {
+	                                     server->web, &error)) == NULL)) {
 		/* wall_server_start() stops the worker, and server_finish() cleans up. */
 		signal_started(server, error);
 		return;
@@ -385,6 +391,8 @@ static void server_finish(void *data)
 	g_clear_object(&server->monitor);
 	wall_http_stop(server->http);
 	server->http = NULL;
+	wall_web_free(server->web);
+	server->web = NULL;
 	g_socket_service_stop(server->service);
 	g_socket_listener_close(G_SOCKET_LISTENER(server->service));
 	g_clear_object(&server->service);
@@ -409,8 +417,9 @@ struct wall_server *wall_server_start(const struct wall_server_options *options,
 	server->http_address = g_strdup(options->http);
 	server->cameras = options->cameras;
 	server->token = g_strdup(options->token);
-	server->auth = options->token != NULL ? wall_auth_new(options->token, options->counters)
-	                                      : NULL;
+	/* Made without a token too: the web remote's users share its backoff. */
+	server->auth = wall_auth_new(options->token, options->counters);
+	server->web_users = options->web_users;
 	server->insecure_loopback = options->insecure_loopback;
 	server->idle_s = options->idle_s > 0 ? options->idle_s : WALL_CONTROL_DEFAULT_IDLE_S;
 	server->auth_timeout_s = options->auth_timeout_s > 0 ? options->auth_timeout_s
@@ -460,6 +469,7 @@ void wall_server_stop(struct wall_server *server)
 	}
 	g_free(server->token);
 	wall_auth_free(server->auth);
+	wall_web_users_free(server->web_users);
 	g_free(server->screenshot_dir);
 	g_free(server->layout_path);
 	g_free(server->layout_checksum);
@@ -469,4 +479,14 @@ void wall_server_stop(struct wall_server *server)
 const char *wall_server_socket_path(struct wall_server *server)
 {
 	return server->socket_path;
+}
+
+void wall_server_want_miniature(struct wall_server *server)
+{
+	g_atomic_int_set(&server->miniature_wanted, 1);
+}
+
+bool wall_server_miniature_wanted(struct wall_server *server)
+{
+	return g_atomic_int_compare_and_exchange(&server->miniature_wanted, 1, 0);
 }

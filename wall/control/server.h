@@ -30,6 +30,8 @@ struct wall_server_options {
 	/** "HOST:PORT" for the HTTP server (http.h), or NULL. */
 	const char *http;
 	struct wall_camera_health *cameras;
+	/** The web remote's users (web_users.h); taken by the server. */
+	struct wall_web_users *web_users;
 	/** The token, or NULL when none was given. */
 	const char *token;
 	/** TCP on loopback with no token: every local user may drive the wall. */
@@ -74,5 +76,12 @@ void wall_server_report(struct wall_server *server, struct wall_frame_report *re
 void wall_server_submit(struct wall_server *server, struct wall_request *request);
 
 const char *wall_server_socket_path(struct wall_server *server);
+
+/**
+ * Render thread, once a frame: true when the web remote asked for a
+ * picture of the canvas since the last call (at most once a second).
+ * Hand it over with a WALL_FOLLOWUP_MINIATURE in the frame's report.
+ */
+bool wall_server_miniature_wanted(struct wall_server *server);
 
 #endif

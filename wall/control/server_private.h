@@ -18,6 +18,8 @@
 #include "server.h"
 
 struct wall_http;
+struct wall_web;
+struct wall_web_users;
 
 struct wall_server {
 	/* The control thread, with its main loop. */
@@ -34,6 +36,12 @@ struct wall_server {
 	char *http_address;
 	struct wall_camera_health *cameras;
 	struct wall_http *http;
+	/* The web remote on the HTTP server; NULL without --http. */
+	struct wall_web *web;
+	/* Its users, until the control thread hands them to it. */
+	struct wall_web_users *web_users;
+	/* The web remote wants the canvas for its miniature (atomic; the render thread clears it). */
+	gint miniature_wanted;
 	char *token;
 	bool insecure_loopback;
 	/* Checks tokens, with a backoff per address; NULL without a token. */
@@ -66,6 +74,9 @@ struct wall_server {
 /* server.c */
 /** c sent the right token: it counts as a waiting connection no more. */
 void wall_server_authenticated(struct wall_server *server, struct wall_connection *c);
+
+/** The web remote: ask the render thread for the canvas after its next frame. */
+void wall_server_want_miniature(struct wall_server *server);
 
 /* dispatch.c */
 extern const struct wall_connection_handler wall_server_connection_handler;
