@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "inspection/config.h"
 #include "rect.h"
 #include "wall/plugin.h"
 
@@ -143,6 +144,8 @@ struct wall_layout {
 	int warm_max;
 	/** wall.isolate: the default of every source's isolate. */
 	bool isolate;
+	/** wall.inspection; .enabled false when the layout has none. */
+	struct wall_inspection_config inspection;
 	/**
 	 * wall.monitors: cols x rows monitors of monitor_width_px x
 	 * monitor_height_px, bezel_px apart on the canvas. All 0 with canvas:.
