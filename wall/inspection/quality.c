@@ -42,9 +42,9 @@ struct wall_quality_thresholds wall_quality_default_thresholds(void)
 	        .dark_mean = 30,
 	        .bright_mean = 220,
 	        .contrast_stddev = 25,
-	        .blur_sharpness = 0.12,
+	        .blur_sharpness = 0.08,
 	        .cast = 20,
-	        .noise_sigma = 6,
+	        .noise_sigma = 4,
 	        .frozen_similarity = 0.95,
 	        .frozen_pictures = 10,
 	        /* CIF, the smallest sub stream in common use, at a rate
