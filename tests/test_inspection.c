@@ -288,6 +288,10 @@ static void test_visits_find_faults(void)
 			g_test_message("down: offline, %s", view.reason);
 		} else {
 			g_assert_cmpint(view.seen.state, ==, WALL_CAMERA_ONLINE);
+			/* /metrics' per-camera figures come from the visit. */
+			g_assert_cmpfloat(view.seen.fps, >, 0);
+			g_assert_cmpfloat(view.seen.bitrate_kbps, >=, 0);
+			g_assert_cmpfloat(view.seen.reconnects, >=, 0);
 			if ((view.seen.problems == 0) != (expect->fails == NULL)) {
 				g_string_append_printf(wrong, " %s health problems 0x%x;",
 				                       expect->camera, view.seen.problems);

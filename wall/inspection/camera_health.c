@@ -472,7 +472,7 @@ void wall_camera_health_foreach(struct wall_camera_health *health, wall_camera_h
 		        .state = camera->state,
 		        .reason = camera->reason,
 		        .since_us = camera->since_us,
-		        .fps = camera->fps,
+		        .fps = camera->running || !camera->visited ? camera->fps : camera->visit_fps,
 		        .problems = camera->problems,
 		        .running = camera->running,
 		        .bitrate_kbps = camera->bitrate_kbps,
