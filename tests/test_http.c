@@ -114,9 +114,11 @@ static void test_prometheus_scrapes_the_wall(void)
 
 	SoupSession *session = soup_session_new();
 	char *metrics_url = g_strdup_printf("http://%s/metrics", address);
-	/* The shown camera's plugin says why it is offline. */
+	/* The shown camera's plugin says why it is offline; the rates follow
+	 * its transition on the health thread, so wait for them. */
 	char *metrics =
-	        wait_for(session, metrics_url, TOKEN, "wall_camera_known{source=\"cam-1\"} 1");
+	        wait_for(session, metrics_url, TOKEN, "wall_online_rate{district=\"all\"} 0");
+	g_assert_nonnull(strstr(metrics, "wall_camera_known{source=\"cam-1\"} 1"));
 	g_assert_nonnull(strstr(metrics, "wall_camera_online{source=\"cam-1\",district=\"茂南区\","
 	                                 "town=\"鳌头镇\"} 0\n"));
 	g_assert_nonnull(strstr(metrics, "wall_camera_online{source=\"cam-4\",district=\"\","

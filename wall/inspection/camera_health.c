@@ -240,8 +240,8 @@ static void write_pending(struct wall_camera_health *health, bool rates)
 	if (rates && health->history != NULL) {
 		int64_t now_us = g_get_real_time();
 		wall_camera_history_heartbeat(health->history, now_us);
-		prune(health, now_us);
 		publish_rates(health, now_us);
+		prune(health, now_us);
 	}
 	g_mutex_unlock(&health->io_lock);
 	g_ptr_array_unref(pending);
