@@ -11,6 +11,7 @@
  */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -319,9 +320,144 @@ static void test_visits_find_faults(void)
 	server_stop(server);
 }
 
+
+/* The text of file path once it holds needle, within the deadline; NULL if never. */
+static char *wait_for_text(const char *path, const char *needle, int seconds)
+{
+	int64_t deadline_us = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+	do {
+		char *text = NULL;
+		if (g_file_get_contents(path, &text, NULL, NULL) && strstr(text, needle) != NULL) {
+			return text;
+		}
+		g_free(text);
+		g_usleep(250 * 1000);
+	} while (g_get_monotonic_time() < deadline_us);
+	return NULL;
+}
+
+/*
+ * The wall itself: the camera on screen is visited through the pictures
+ * the wall already has (never opened twice), the one off screen is opened,
+ * and the one that is down is offline and ALARMed once it has been for
+ * alarm_offline.
+ */
+static void test_wall_visits_and_alarms(void)
+{
+	struct server *server = server_start();
+	if (server == NULL) {
+		return;
+	}
+	int down_port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
+	char *layout = wall_test_temp_path("inspected.yaml");
+	char *text = g_strdup_printf(
+	        "wall:\n"
+	        "  canvas: 640x360\n"
+	        "  inspection:\n"
+	        "    every: 10m\n"
+	        "    visit: 3s\n"
+	        "    open_timeout: 8s\n"
+	        "    alarm_offline: 2s\n"
+	        "    thresholds: {min_fps: 3}\n"
+	        "sources:\n"
+	        "  scene:\n    plugin: camera\n    url: rtsp://127.0.0.1:%d/look/scene\n"
+	        "  black:\n    plugin: camera\n    url: rtsp://127.0.0.1:%d/look/black\n"
+	        "  down:\n    plugin: camera\n    url: rtsp://127.0.0.1:%d/cam01\n"
+	        "scenes:\n"
+	        "  main:\n"
+	        "    grid: 1x1\n"
+	        "    tiles:\n"
+	        "      - {id: t1, source: scene, cell: [0, 0]}\n",
+	        server->port, server->port, down_port);
+	g_assert_true(g_file_set_contents(layout, text, -1, NULL));
+	char *state = wall_test_temp_path("inspected.sqlite");
+	char *socket_path = wall_test_temp_path("inspected.sock");
+	char *log = wall_test_temp_path("inspected.log");
+	char *wall = wall_test_build_path("wall/wall");
+	const char *argv[] = {wall,  "-v",        "--backend", "headless", "--fps", "10",
+	                      "--control", socket_path, "--state", state, layout, NULL};
+	GSubprocessLauncher *launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	g_subprocess_launcher_set_child_setup(launcher, wall_test_die_with_parent, NULL, NULL);
+	g_subprocess_launcher_set_stderr_file_path(launcher, log);
+	GError *error = NULL;
+	GSubprocess *process = g_subprocess_launcher_spawnv(launcher, argv, &error);
+	g_assert_no_error(error);
+	g_object_unref(launcher);
+	struct wall_test_client client = {0};
+	int64_t deadline_us = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	while (!wall_test_client_open(&client, socket_path)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline_us);
+		g_usleep(100 * 1000);
+	}
+	struct wall_test_client watcher = {0};
+	g_assert_true(wall_test_client_open(&watcher, socket_path));
+	json_object_unref(wall_test_client_ask_ok(&watcher, "SUBSCRIBE"));
+
+	/* The camera that is down pops onto the wall once offline for 2 s. */
+	bool alarmed = false;
+	for (int i = 0; i < 400 && !alarmed; i++) {
+		char *line = wall_test_client_read(&watcher);
+		g_assert_nonnull(line);
+		alarmed = g_str_has_prefix(line, "EVENT {\"event\":\"alarm\"") &&
+		          strstr(line, "\"source\":\"down\"") != NULL &&
+		          strstr(line, "\"state\":\"start\"") != NULL;
+		g_free(line);
+	}
+	g_assert_true(alarmed);
+	/* Every camera visited: the shown one through its live pictures. */
+	char *logged = wait_for_text(log, "inspection: black:", 120);
+	g_assert_nonnull(logged);
+	g_free(logged);
+	logged = wait_for_text(log, "inspection: scene:", 120);
+	g_assert_nonnull(logged);
+	g_assert_nonnull(strstr(logged, "inspection: scene: "));
+	char *scene_line = strstr(logged, "inspection: scene: ");
+	char *end = strchr(scene_line, '\n');
+	char *visit = g_strndup(scene_line, end != NULL ? (gsize)(end - scene_line) : strlen(scene_line));
+	g_test_message("%s", visit);
+	g_assert_nonnull(strstr(visit, "(live pictures)"));
+	g_assert_nonnull(strstr(visit, "failed 0x0"));
+	g_free(visit);
+	g_free(logged);
+
+	JsonObject *status = wall_test_client_ask_ok(&client, "STATUS");
+	JsonArray *cameras = json_object_get_array_member(status, "cameras");
+	g_assert_cmpuint(json_array_get_length(cameras), ==, 3);
+	JsonObject *black = json_array_get_object_element(cameras, 1);
+	g_assert_cmpstr(json_object_get_string_member(black, "source"), ==, "black");
+	g_assert_cmpstr(json_object_get_string_member(black, "state"), ==, "online");
+	JsonObject *down = json_array_get_object_element(cameras, 2);
+	g_assert_cmpstr(json_object_get_string_member(down, "state"), ==, "offline");
+	json_object_unref(status);
+	wall_test_client_close(&watcher);
+	wall_test_client_close(&client);
+	wall_test_stop(process);
+
+	/* The results are kept: the scene passed everything, black is black. */
+	sqlite3 *db;
+	g_assert_cmpint(sqlite3_open_v2(state, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+	const struct expect scene = {"scene", NULL}, black_look = {"black", "black"};
+	struct camera_result result = read_result(db, &scene);
+	g_assert_cmpstr(result.failed->str, ==, "");
+	g_assert_cmpint(result.judged, >=, WALL_CHECK_COUNT - 1);
+	g_string_free(result.failed, TRUE);
+	result = read_result(db, &black_look);
+	g_assert_nonnull(strstr(result.failed->str, "black"));
+	g_string_free(result.failed, TRUE);
+	sqlite3_close(db);
+	g_free(wall);
+	g_free(log);
+	g_free(socket_path);
+	g_free(state);
+	g_free(text);
+	g_free(layout);
+	server_stop(server);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/inspection/visits-find-faults", test_visits_find_faults);
+	g_test_add_func("/inspection/wall-visits-and-alarms", test_wall_visits_and_alarms);
 	return g_test_run();
 }

@@ -221,8 +221,8 @@ static void finish(struct wall_inspection *inspection, struct run *run, int64_t 
 	if (thumbnail != NULL) {
 		g_bytes_unref(thumbnail);
 	}
-	wall_debug("inspection: %s: %d pictures, failed 0x%x", run->name, result.pictures,
-	           result.failed);
+	wall_debug("inspection: %s: %d pictures (%s), failed 0x%x", run->name, result.pictures,
+	           run->live ? "live pictures" : "opened", result.failed);
 
 	g_mutex_lock(&inspection->lock);
 	struct target *target = g_hash_table_lookup(inspection->targets, run->name);
