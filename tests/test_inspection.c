@@ -355,8 +355,10 @@ static void test_wall_visits_and_alarms(void)
 	        "  canvas: 640x360\n"
 	        "  inspection:\n"
 	        "    every: 10m\n"
+	        /* One at a time: the camera on screen first, then the others. */
+	        "    concurrency: 1\n"
 	        "    visit: 3s\n"
-	        "    open_timeout: 8s\n"
+	        "    open_timeout: 30s\n"
 	        "    alarm_offline: 2s\n"
 	        "    thresholds: {min_fps: 3}\n"
 	        "sources:\n"
