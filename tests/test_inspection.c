@@ -36,10 +36,11 @@ static struct server *server_start(void)
 		return NULL;
 	}
 	/* Small and slow pictures: the machine running the tests is shared. */
-	const char *argv[] = {path,         "--port=0",    "--cameras=1", "--fps=12",
-	                      "--main=640x360", "--sub=384x288", NULL};
-	GSubprocess *process =
-	        wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	const char *argv[] = {path,       "--port=0",       "--cameras=1",
+	                      "--fps=12", "--main=640x360", "--sub=384x288",
+	                      NULL};
+	GSubprocess *process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDIN_PIPE |
+	                                                     G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_free(path);
 	GDataInputStream *out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(process));
 	GError *error = NULL;
@@ -70,10 +71,9 @@ struct expect {
 };
 
 static const struct expect expects[] = {
-        {"scene", NULL},      {"normal", NULL},      {"black", "black"},
-        {"frozen", "frozen"}, {"dark", "dark"},      {"bright", "bright"},
-        {"blur", "blur"},     {"cast", "colour_cast"}, {"noise", "noise"},
-        {"down", "no_signal"},
+        {"scene", NULL},    {"normal", NULL},      {"black", "black"}, {"frozen", "frozen"},
+        {"dark", "dark"},   {"bright", "bright"},  {"blur", "blur"},   {"cast", "colour_cast"},
+        {"noise", "noise"}, {"down", "no_signal"},
 };
 
 static char *layout_text(int port, int down_port)
@@ -156,7 +156,8 @@ struct camera_result {
 	int false_positives;
 };
 
-/* Every check of camera's visit; checks that fail beyond the expected one count as false positives. */
+/* Every check of camera's visit; checks that fail beyond the expected one count as false positives.
+ */
 static struct camera_result read_result(sqlite3 *db, const struct expect *expect)
 {
 	struct camera_result result = {.failed = g_string_new(NULL)};
@@ -224,9 +225,9 @@ static void test_visits_find_faults(void)
 	struct wall_plugin_registry *registry = wall_test_registry_with("camera");
 	char *text = layout_text(server->port, down_port);
 	GError *error = NULL;
-	struct wall_layout *layout = wall_layout_parse("inspection.yaml", text, strlen(text),
-	                                               wall_plugin_registry_options, registry,
-	                                               &error);
+	struct wall_layout *layout =
+	        wall_layout_parse("inspection.yaml", text, strlen(text),
+	                          wall_plugin_registry_options, registry, &error);
 	g_assert_no_error(error);
 	g_assert_true(layout->inspection.enabled);
 	g_assert_cmpint(layout->inspection.concurrency, ==, 2);
@@ -320,7 +321,6 @@ static void test_visits_find_faults(void)
 	server_stop(server);
 }
 
-
 /* The text of file path once it holds needle, within the deadline; NULL if never. */
 static char *wait_for_text(const char *path, const char *needle, int seconds)
 {
@@ -376,8 +376,8 @@ static void test_wall_visits_and_alarms(void)
 	char *socket_path = wall_test_temp_path("inspected.sock");
 	char *log = wall_test_temp_path("inspected.log");
 	char *wall = wall_test_build_path("wall/wall");
-	const char *argv[] = {wall,  "-v",        "--backend", "headless", "--fps", "10",
-	                      "--control", socket_path, "--state", state, layout, NULL};
+	const char *argv[] = {wall,        "-v",        "--backend", "headless", "--fps", "10",
+	                      "--control", socket_path, "--state",   state,      layout,  NULL};
 	GSubprocessLauncher *launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
 	g_subprocess_launcher_set_child_setup(launcher, wall_test_die_with_parent, NULL, NULL);
 	g_subprocess_launcher_set_stderr_file_path(launcher, log);
@@ -415,7 +415,8 @@ static void test_wall_visits_and_alarms(void)
 	g_assert_nonnull(strstr(logged, "inspection: scene: "));
 	char *scene_line = strstr(logged, "inspection: scene: ");
 	char *end = strchr(scene_line, '\n');
-	char *visit = g_strndup(scene_line, end != NULL ? (gsize)(end - scene_line) : strlen(scene_line));
+	char *visit =
+	        g_strndup(scene_line, end != NULL ? (gsize)(end - scene_line) : strlen(scene_line));
 	g_test_message("%s", visit);
 	g_assert_nonnull(strstr(visit, "(live pictures)"));
 	g_assert_nonnull(strstr(visit, "failed 0x0"));

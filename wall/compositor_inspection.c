@@ -54,12 +54,12 @@ void wall_compositor_alarm_offline(struct wall_compositor *compositor,
 	}
 	const struct wall_inspection_config *config = &compositor->layout->inspection;
 	int64_t alarm_offline_ms = config->enabled ? config->alarm_offline_ms : 0;
-	if (
-	    (alarm_offline_ms <= 0 && compositor->offline_alarms == NULL)) {
+	if ((alarm_offline_ms <= 0 && compositor->offline_alarms == NULL)) {
 		return;
 	}
 	if (compositor->offline_alarms == NULL) {
-		compositor->offline_alarms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		compositor->offline_alarms =
+		        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	}
 	struct offline_scan scan = {
 	        .now_real_us = g_get_real_time(),

@@ -64,10 +64,20 @@ static bool parse_thresholds(struct loader *ld, const node_t *map,
 	        {"min_fps", &t->min_fps, 0, 1000},
 	};
 	static const char *const keys[] = {
-	        "black_mean", "black_stddev", "dark_mean",         "bright_mean",
-	        "contrast_stddev", "blur_sharpness", "cast",       "noise_sigma",
-	        "frozen_similarity", "min_fps",  "frozen_pictures", "min_width",
-	        "min_height", NULL,
+	        "black_mean",
+	        "black_stddev",
+	        "dark_mean",
+	        "bright_mean",
+	        "contrast_stddev",
+	        "blur_sharpness",
+	        "cast",
+	        "noise_sigma",
+	        "frozen_similarity",
+	        "min_fps",
+	        "frozen_pictures",
+	        "min_width",
+	        "min_height",
+	        NULL,
 	};
 	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,
 	                      "a mapping of thresholds, like {dark_mean: 30}") ||
@@ -106,9 +116,9 @@ static bool parse_thresholds(struct loader *ld, const node_t *map,
 
 bool layout_parse_inspection(struct loader *ld, const node_t *map)
 {
-	static const char *const keys[] = {"every",         "concurrency", "visit",
-	                                   "open_timeout",  "alarm_offline", "keep",
-	                                   "thresholds",    NULL};
+	static const char *const keys[] = {
+	        "every",         "concurrency", "visit",      "open_timeout",
+	        "alarm_offline", "keep",        "thresholds", NULL};
 	struct wall_inspection_config *config = &ld->layout->inspection;
 	*config = wall_inspection_config_default();
 	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,

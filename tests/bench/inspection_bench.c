@@ -83,9 +83,8 @@ static double wall_visits(int port, int cameras, double *wall_s)
 	struct wall_plugin_registry *registry = wall_test_registry_with("camera");
 	char *text = layout_text(port, cameras);
 	GError *error = NULL;
-	struct wall_layout *layout = wall_layout_parse("bench.yaml", text, strlen(text),
-	                                               wall_plugin_registry_options, registry,
-	                                               &error);
+	struct wall_layout *layout = wall_layout_parse(
+	        "bench.yaml", text, strlen(text), wall_plugin_registry_options, registry, &error);
 	g_assert_no_error(error);
 	struct wall_camera_health *health = wall_camera_health_new(NULL);
 	double cpu_start = cpu_s(RUSAGE_SELF);
@@ -115,9 +114,11 @@ static double ffmpeg_visits(int port, int cameras, double *wall_s)
 		for (int j = 0; j < 2 && i + j <= cameras; j++) {
 			char *url = g_strdup_printf("rtsp://127.0.0.1:%d/cam%02d-sub", port, i + j);
 			char *seconds = g_strdup_printf("%d", VISIT_S);
-			const char *argv[] = {"ffmpeg", "-nostdin", "-loglevel", "error",
-			                      "-rtsp_transport", "tcp", "-i", url, "-t", seconds,
-			                      "-vf", "signalstats", "-f", "null", "-", NULL};
+			const char *argv[] = {
+			        "ffmpeg", "-nostdin",    "-loglevel", "error", "-rtsp_transport",
+			        "tcp",    "-i",          url,         "-t",    seconds,
+			        "-vf",    "signalstats", "-f",        "null",  "-",
+			        NULL};
 			GError *error = NULL;
 			running[j] = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_NONE, &error);
 			g_assert_no_error(error);
@@ -166,8 +167,10 @@ int main(int argc, char **argv)
 	printf("command: bench-inspection %d %s\n", cameras, sub);
 	printf("%d cameras, sub stream %s at 25 fps, %d s of pictures a visit, 2 at a time\n",
 	       cameras, sub, VISIT_S);
-	printf("| contender                         | CPU s/visit | 200 cams/10 min | x ffmpeg | elapsed s |\n");
-	printf("|-----------------------------------|-------------|-----------------|----------|-----------|\n");
+	printf("| contender                         | CPU s/visit | 200 cams/10 min | x ffmpeg | "
+	       "elapsed s |\n");
+	printf("|-----------------------------------|-------------|-----------------|----------|---"
+	       "--------|\n");
 	printf("| wall inspection (scheduler)       | %11.3f | %13.2f %% | %8.2f | %9.1f |\n",
 	       wall_cpu, wall_share, wall_cpu / ffmpeg_cpu, wall_elapsed_s);
 	printf("| ffmpeg -t %d -vf signalstats       | %11.3f | %13.2f %% | %8.2f | %9.1f |\n",

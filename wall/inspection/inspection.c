@@ -2,11 +2,11 @@
 
 #include <string.h>
 
+#include "inspection/thumbnail.h"
+#include "inspection/visit.h"
 #include "log.h"
 #include "source.h"
 #include "worker.h"
-#include "inspection/thumbnail.h"
-#include "inspection/visit.h"
 
 /* How often a visit takes a picture: 16 in a 4 s visit, enough for frozen's
  * 10 in a row, and pictures far enough apart that a moving scene moves. */
@@ -108,7 +108,8 @@ static struct wall_layout_source *visit_config(const struct wall_layout_source *
 		struct wall_layout_option *copy = g_new(struct wall_layout_option, 1);
 		*copy = *option;
 		copy->name = g_strdup(option->name);
-		bool main = sub != NULL && sub->value[0] != '\0' && strcmp(option->name, "url") == 0;
+		bool main =
+		        sub != NULL && sub->value[0] != '\0' && strcmp(option->name, "url") == 0;
 		copy->value = g_strdup(main ? sub->value : option->value);
 		g_ptr_array_add(config->options, copy);
 	}
@@ -355,8 +356,7 @@ static void start_due(struct wall_inspection *inspection, int64_t now_us)
 }
 
 /* No picture in time: the plugin's own reason says more, when it has one. */
-static char *timeout_reason(struct wall_inspection *inspection, struct run *run,
-                            int64_t timeout_us)
+static char *timeout_reason(struct wall_inspection *inspection, struct run *run, int64_t timeout_us)
 {
 	char *why = NULL;
 	if (run->source != NULL) {
@@ -371,9 +371,10 @@ static char *timeout_reason(struct wall_inspection *inspection, struct run *run,
 		why = target != NULL && !target->online ? g_strdup(target->reason) : NULL;
 		g_mutex_unlock(&inspection->lock);
 	}
-	char *reason = why != NULL && why[0] != '\0'
-	                       ? g_strdup_printf("no picture within %.0f s: %s", timeout_us / 1e6, why)
-	                       : g_strdup_printf("no picture within %.0f s", timeout_us / 1e6);
+	char *reason =
+	        why != NULL && why[0] != '\0'
+	                ? g_strdup_printf("no picture within %.0f s: %s", timeout_us / 1e6, why)
+	                : g_strdup_printf("no picture within %.0f s", timeout_us / 1e6);
 	g_free(why);
 	return reason;
 }
@@ -402,7 +403,8 @@ static gboolean on_tick(gpointer data)
 		}
 		if (run->abandoned) {
 			abandon(inspection, run, now_us);
-		} else if (run->ended || (run->first_us > 0 && now_us - run->first_us >= visit_us)) {
+		} else if (run->ended ||
+		           (run->first_us > 0 && now_us - run->first_us >= visit_us)) {
 			finish(inspection, run, now_us);
 		}
 	}
@@ -423,7 +425,8 @@ struct wall_inspection *wall_inspection_new(struct wall_camera_health *health,
 	inspection->registry = registry;
 	inspection->worker = wall_worker_new();
 	wall_worker_start(inspection->worker, "wall-inspection", NULL, NULL, NULL);
-	inspection->timer = wall_worker_post(inspection->worker, on_tick, inspection, SAMPLE_MS, true);
+	inspection->timer =
+	        wall_worker_post(inspection->worker, on_tick, inspection, SAMPLE_MS, true);
 	return inspection;
 }
 

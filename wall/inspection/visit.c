@@ -124,8 +124,8 @@ void wall_visit_add(struct wall_visit *visit, struct wall_frame_ref *picture)
 		                           0,
 		                           SMALL_W,
 		                           SMALL_H};
-		struct wall_i420 now = {visit->small[next], NULL, NULL, SMALL_W, 0, 0, SMALL_W,
-		                        SMALL_H};
+		struct wall_i420 now = {
+		        visit->small[next], NULL, NULL, SMALL_W, 0, 0, SMALL_W, SMALL_H};
 		double similarity = wall_quality_similarity(&before, &now);
 		wall_quality_frozen(&visit->frozen_run, similarity, &visit->thresholds);
 		visit->frozen_longest = MAX(visit->frozen_longest, visit->frozen_run);
