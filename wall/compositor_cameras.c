@@ -2,8 +2,8 @@
 #include "compositor.h"
 #include "compositor_events.h"
 #include "compositor_private.h"
-#include "json_write.h"
 #include "inspection/inspection.h"
+#include "json_write.h"
 #include "plugin_registry.h"
 
 static bool is_camera(struct wall_plugin_registry *registry,
@@ -39,8 +39,8 @@ static bool camera_state(enum wall_source_state state, enum wall_camera_state *c
 }
 
 static void see_camera(struct wall_compositor *compositor, struct wall_camera_health *health,
-                       struct wall_inspection *inspection,
-                       const struct wall_layout_source *config, int64_t now_real_us)
+                       struct wall_inspection *inspection, const struct wall_layout_source *config,
+                       int64_t now_real_us)
 {
 	struct wall_camera_seen seen = {
 	        .source = config->name,

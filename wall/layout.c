@@ -302,9 +302,8 @@ static bool parse_monitors(struct loader *ld, const node_t *map)
 
 static bool parse_wall(struct loader *ld, const node_t *map)
 {
-	static const char *const keys[] = {"canvas", "monitors", "background", "start",
-	                                   "warm",   "outputs",  "isolate",    "inspection",
-	                                   NULL};
+	static const char *const keys[] = {"canvas",  "monitors", "background", "start", "warm",
+	                                   "outputs", "isolate",  "inspection", NULL};
 	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,
 	                      "a mapping with canvas or monitors") ||
 	    !loader_check_keys(ld, map, keys, "wall")) {

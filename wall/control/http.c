@@ -224,9 +224,10 @@ static char *metrics_text(struct wall_http *http)
 	              scrape.known);
 	append_family(text, "wall_camera_since_seconds", "Unix time the camera's state began.",
 	              scrape.since);
-	append_family(text, "wall_camera_fps",
-	              "Pictures a second, cameras running now (else over the last inspection visit).",
-	              scrape.fps);
+	append_family(
+	        text, "wall_camera_fps",
+	        "Pictures a second, cameras running now (else over the last inspection visit).",
+	        scrape.fps);
 	append_family(text, "wall_camera_bitrate_kbps",
 	              "Received kilobits a second, running now or over the last inspection visit.",
 	              scrape.bitrate);
@@ -244,7 +245,8 @@ static char *metrics_text(struct wall_http *http)
 	              "Online time over known time today, 0..1; district=\"all\" is the wall.",
 	              rates);
 	append_family(text, "wall_camera_problem",
-	              "1 when the camera's last inspection visit (or checked picture) failed the check, else 0.",
+	              "1 when the camera's last inspection visit (or checked picture) failed the "
+	              "check, else 0.",
 	              scrape.problem);
 	GString *coverage = g_string_new(NULL);
 	GHashTableIter iter;
@@ -257,7 +259,8 @@ static char *metrics_text(struct wall_http *http)
 		g_string_append_printf(coverage, "} %.4f\n", (double)group->good / group->cameras);
 	}
 	append_family(text, "wall_quality_coverage",
-	              "Share of cameras online whose last visit passed every check (优质), 0..1.", coverage);
+	              "Share of cameras online whose last visit passed every check (优质), 0..1.",
+	              coverage);
 	g_string_free(coverage, TRUE);
 	g_hash_table_unref(scrape.coverage);
 	g_string_free(scrape.problem, TRUE);

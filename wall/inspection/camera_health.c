@@ -212,7 +212,8 @@ static void prune(struct wall_camera_health *health, int64_t now_us)
 	g_mutex_lock(&health->lock);
 	int64_t keep_ms = health->keep_ms;
 	g_mutex_unlock(&health->lock);
-	if (keep_ms <= 0 || (health->pruned_us != 0 && now_us - health->pruned_us < 3600LL * G_USEC_PER_SEC)) {
+	if (keep_ms <= 0 ||
+	    (health->pruned_us != 0 && now_us - health->pruned_us < 3600LL * G_USEC_PER_SEC)) {
 		return;
 	}
 	health->pruned_us = now_us;
@@ -472,7 +473,8 @@ void wall_camera_health_foreach(struct wall_camera_health *health, wall_camera_h
 		        .state = camera->state,
 		        .reason = camera->reason,
 		        .since_us = camera->since_us,
-		        .fps = camera->running || !camera->visited ? camera->fps : camera->visit_fps,
+		        .fps = camera->running || !camera->visited ? camera->fps
+		                                                   : camera->visit_fps,
 		        .problems = camera->problems,
 		        .running = camera->running,
 		        .bitrate_kbps = camera->bitrate_kbps,
