@@ -199,7 +199,7 @@ static const struct look looks[] = {
 	{"black", "videobalance brightness=-1 contrast=0 saturation=0", false},
 	{"frozen", "identity", true},
 	{"dark", "videobalance brightness=-0.23 contrast=0.5", false},
-	{"bright", "videobalance brightness=0.6 contrast=0.7", false},
+	{"bright", "videobalance brightness=0.7 contrast=0.6", false},
 	{"blur", "gaussianblur sigma=8", false},
 	{"cast", "videoconvert ! coloreffects preset=sepia ! videoconvert", false},
 	{"noise", "identity name=snowy", false},
