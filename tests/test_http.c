@@ -297,6 +297,9 @@ static void test_picture_checks(void)
 	                   "wall_camera_problem{source=\"bars\",check=\"contrast\"} 0");
 	g_assert_nonnull(strstr(metrics, "wall_camera_problem{source=\"bars\",check=\"black\"} 0"));
 	g_assert_nonnull(strstr(metrics, "wall_camera_problem{source=\"bars\",check=\"blur\"} 0"));
+	/* Each running camera's stream figures, from its plugin's status. */
+	g_assert_nonnull(strstr(metrics, "wall_camera_bitrate_kbps{source=\"bars\"} "));
+	g_assert_nonnull(strstr(metrics, "wall_camera_reconnects{source=\"bars\"} "));
 	g_assert_nonnull(strstr(metrics, "wall_quality_coverage{district=\"电白区\"} 0.0000"));
 	g_assert_nonnull(strstr(metrics, "wall_quality_coverage{district=\"all\"}"));
 	g_free(metrics);
