@@ -19,6 +19,7 @@
 #include "inspection/camera_history.h"
 #include "inspection/inspection.h"
 #include "layout.h"
+#include "metrics.h"
 #include "plugin_registry.h"
 #include "support.h"
 
@@ -253,6 +254,10 @@ static void test_visits_find_faults(void)
 	}
 	g_assert_cmpint(visited, ==, G_N_ELEMENTS(expects));
 	g_assert_cmpuint(wall_inspection_visits(inspection), >=, G_N_ELEMENTS(expects));
+	/* A visit's source publishes none of the camera's own figures. */
+	double figure;
+	g_assert_false(wall_metrics_get("scene.online", &figure));
+	g_assert_false(wall_metrics_get("scene.online_s", &figure));
 	/* The visits' states reach the health at its next round. */
 	observe(health, inspection, layout);
 

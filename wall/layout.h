@@ -76,6 +76,12 @@ struct wall_layout_source {
 	bool isolate;
 	/** The isolated child's address-space limit in MiB; 0 for none. */
 	int64_t memory_mb;
+	/**
+	 * Not from the layout: a source opened for an inspection visit. It
+	 * publishes no metrics, so the camera's own figures ("<name>.online")
+	 * stay those of the wall's own source.
+	 */
+	bool probe;
 };
 
 struct wall_layout_tile {

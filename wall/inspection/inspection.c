@@ -98,6 +98,7 @@ static struct wall_layout_source *visit_config(const struct wall_layout_source *
 	config->dir = g_strdup(from->dir);
 	config->district = NULL;
 	config->town = NULL;
+	config->probe = true;
 	config->options = g_ptr_array_new();
 	const struct wall_layout_option *sub = wall_layout_source_option(from, "sub");
 	for (guint i = 0; from->options != NULL && i < from->options->len; i++) {
