@@ -303,7 +303,7 @@ static bool parse_monitors(struct loader *ld, const node_t *map)
 static bool parse_wall(struct loader *ld, const node_t *map)
 {
 	static const char *const keys[] = {"canvas",  "monitors", "background", "start", "warm",
-	                                   "outputs", "isolate",  "inspection", NULL};
+	                                   "outputs", "isolate",  "inspection", "name",  NULL};
 	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,
 	                      "a mapping with canvas or monitors") ||
 	    !loader_check_keys(ld, map, keys, "wall")) {
@@ -347,6 +347,14 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 	const node_t *outputs = wall_yaml_mapping_get(map, "outputs");
 	if (outputs != NULL && !layout_parse_outputs(ld, outputs)) {
 		return false;
+	}
+	/* The wall's name, for reports. */
+	const node_t *name = wall_yaml_mapping_get(map, "name");
+	if (name != NULL) {
+		if (!loader_want_text(ld, name, "the wall's name, like 茂名市指挥中心")) {
+			return false;
+		}
+		ld->layout->name = g_strdup(name->text);
 	}
 	const node_t *background = wall_yaml_mapping_get(map, "background");
 	ld->layout->background_argb = 0xff000000u;
@@ -450,6 +458,7 @@ void wall_layout_destroy(struct wall_layout *layout)
 	g_ptr_array_unref(layout->outputs);
 	g_array_unref(layout->keys);
 	g_free(layout->path);
+	g_free(layout->name);
 	g_free(layout->dir);
 	g_free(layout);
 }

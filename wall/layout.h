@@ -131,6 +131,8 @@ struct wall_layout_key {
 
 struct wall_layout {
 	char *path;
+	/** wall.name: the wall's name, shown on reports; NULL for none. */
+	char *name;
 	/** Folder of the file, for relative paths. */
 	char *dir;
 	int32_t canvas_width_px;

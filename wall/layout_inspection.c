@@ -12,7 +12,7 @@ struct wall_inspection_config wall_inspection_config_default(void)
 	        .concurrency = 2,
 	        .visit_ms = 4000,
 	        .open_timeout_ms = 10000,
-	        .keep_ms = 90LL * 24 * 3600 * 1000,
+	        .keep_ms = 0,
 	        .thresholds = wall_quality_default_thresholds(),
 	};
 }

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <string.h>
 
 #include "backend/backend.h"
 #include "config.h"
@@ -9,6 +10,7 @@
 #include "paths.h"
 #include "plugin_help.h"
 #include "plugin_registry.h"
+#include "report_command.h"
 #include "wall.h"
 
 /* --help-plugin and --list-plugins: the plugins in the same folders a run would search. */
@@ -46,6 +48,10 @@ static int list_outputs(const char *layout_path)
 
 int main(int argc, char **argv)
 {
+	/* Subcommands come first: wall report ... */
+	if (argc > 1 && strcmp(argv[1], "report") == 0) {
+		return wall_report_main(argc - 1, argv + 1);
+	}
 	struct wall_options options;
 	GError *error = NULL;
 	if (!wall_options_parse(&options, argc, argv, &error)) {

@@ -52,7 +52,8 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		{"listen", 0, 0, G_OPTION_ARG_STRING, &options->listen,
 		 "Take control commands on TCP too, e.g. 127.0.0.1:9900", "HOST:PORT"},
 		{"http", 0, 0, G_OPTION_ARG_STRING, &options->http,
-		 "Serve /metrics (Prometheus) and /api/cameras over HTTP, e.g. 127.0.0.1:9100",
+		 "Serve /metrics (Prometheus), /api/cameras and /api/report over HTTP, e.g. "
+		 "127.0.0.1:9100",
 		 "HOST:PORT"},
 		{"token-file", 0, 0, G_OPTION_ARG_FILENAME, &options->token_file,
 		 "TCP clients must send AUTH with the token in FILE (mode 0600; required "

@@ -13,6 +13,8 @@ enum wall_exit {
 	WALL_EXIT_USAGE = 2,
 	/** The output or renderer could not start. */
 	WALL_EXIT_NO_OUTPUT = 3,
+	/** wall report: the state file cannot be read, or the report cannot be written. */
+	WALL_EXIT_NO_DATA = 4,
 };
 
 /** Run the wall as the options say; returns an exit code. */

@@ -3,6 +3,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "http_report.h"
 #include "json_write.h"
 #include "log.h"
 #include "metrics.h"
@@ -315,7 +316,6 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
                        GHashTable *query, gpointer data)
 {
 	(void)server;
-	(void)query;
 	struct wall_http *http = data;
 	const char *method = soup_server_message_get_method(msg);
 	if (!authorized(http, msg)) {
@@ -336,6 +336,10 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 	} else if (strcmp(path, "/api/cameras") == 0) {
 		body = cameras_json(http);
 		type = "application/json";
+	} else if (strcmp(path, "/api/report") == 0) {
+		/* Answered later, from a thread of its own. */
+		wall_http_report(msg, query, http->cameras);
+		return;
 	} else {
 		soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, NULL);
 		return;
@@ -374,7 +378,7 @@ struct wall_http *wall_http_start(const char *address, const char *token,
 		wall_http_stop(http);
 		return NULL;
 	}
-	wall_info("http: serving /metrics and /api/cameras on %s%s", address,
+	wall_info("http: serving /metrics, /api/cameras and /api/report on %s%s", address,
 	          token != NULL ? " (Bearer token required)" : "");
 	return http;
 }

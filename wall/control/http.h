@@ -4,6 +4,9 @@
  *
  *   /metrics      Prometheus text format (names below)
  *   /api/cameras  every camera of the layout as JSON
+ *   /api/report   the inspection report's figures as JSON (?day=D by
+ *                 hour, ?from=D&to=D by day; inspection/report.h), read
+ *                 from the state file on the control thread
  *
  * Same trust rules as --listen: beyond loopback it needs --token-file,
  * and with a token every request must carry "Authorization: Bearer TOKEN"

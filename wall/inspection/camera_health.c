@@ -273,7 +273,7 @@ struct wall_camera_health *wall_camera_health_new(struct wall_camera_history *hi
 	health->visit_jobs = g_ptr_array_new();
 	health->history = history;
 	health->live_checks = 1;
-	health->keep_ms = 90LL * 24 * 3600 * 1000;
+	health->keep_ms = 0;
 	health->worker = wall_worker_new();
 	wall_worker_start(health->worker, "wall-health", NULL, NULL, NULL);
 	health->timer = wall_worker_post(health->worker, on_tick, health, TICK_MS, true);
@@ -483,6 +483,11 @@ void wall_camera_health_foreach(struct wall_camera_health *health, wall_camera_h
 		fn(user, &seen);
 	}
 	g_mutex_unlock(&health->lock);
+}
+
+const struct wall_camera_history *wall_camera_health_history(struct wall_camera_health *health)
+{
+	return health->history;
 }
 
 void wall_camera_health_sync(struct wall_camera_health *health)

@@ -144,6 +144,12 @@ void wall_camera_health_set_live_checks(struct wall_camera_health *health, bool 
 /** Forget history older than keep_ms (0: keep all), checked every hour. Any thread. */
 void wall_camera_health_set_keep(struct wall_camera_health *health, int64_t keep_ms);
 
+/**
+ * The history it keeps, NULL when none: only to read its path and layout
+ * key (for a reader of its own, such as the report). Any thread.
+ */
+const struct wall_camera_history *wall_camera_health_history(struct wall_camera_health *health);
+
 /** Write pending transitions, the heartbeat and the rates now (tests). Any thread. */
 void wall_camera_health_sync(struct wall_camera_health *health);
 

@@ -217,6 +217,16 @@ void wall_camera_history_close(struct wall_camera_history *history)
 	g_free(history);
 }
 
+const char *wall_camera_history_path(const struct wall_camera_history *history)
+{
+	return history->path;
+}
+
+const char *wall_camera_history_layout(const struct wall_camera_history *history)
+{
+	return history->layout;
+}
+
 bool wall_camera_history_heartbeat(struct wall_camera_history *history, int64_t now_us)
 {
 	return set_setting(history, false, "camera_alive_us", now_us);

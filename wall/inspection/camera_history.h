@@ -45,6 +45,10 @@ struct wall_camera_history *wall_camera_history_open(const char *path, const cha
 /** Accepts NULL. */
 void wall_camera_history_close(struct wall_camera_history *history);
 
+/** The state file's path and the layout's key it was opened with, for readers of their own. */
+const char *wall_camera_history_path(const struct wall_camera_history *history);
+const char *wall_camera_history_layout(const struct wall_camera_history *history);
+
 /**
  * The wall starts running at now_us (wall clock, g_get_real_time): cameras
  * known at the last heartbeat become unknown from then on ("wall not

@@ -25,7 +25,7 @@ struct wall_inspection_config {
 	int64_t open_timeout_ms;
 	/** ALARM a camera offline this long; 0: never. */
 	int64_t alarm_offline_ms;
-	/** Forget history older than this; 0: keep everything. */
+	/** Forget history older than this; 0 (the default): keep everything. */
 	int64_t keep_ms;
 	struct wall_quality_thresholds thresholds;
 };
