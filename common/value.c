@@ -9,7 +9,7 @@ bool wall_parse_duration_in(const char *text, int64_t bare_unit_ms, int64_t *ms)
 	static const struct {
 		const char *suffix;
 		double ms;
-	} units[] = {{"s", 1000}, {"ms", 1}, {"m", 60000}, {"h", 3600000}};
+	} units[] = {{"s", 1000}, {"ms", 1}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
 	/* strtod alone would take a sign, spaces, "inf" and hex: none is a duration. */
 	if (text == NULL || !(g_ascii_isdigit(text[0]) || text[0] == '.') ||
 	    strpbrk(text, "xX") != NULL) {

@@ -14,7 +14,7 @@
 
 /**
  * Parse a duration: a number (decimals allowed: "1.5s", ".5s") and a unit,
- * ms, s, m or h, in any case; a bare number counts in bare_unit_ms (1000
+ * ms, s, m, h or d, in any case; a bare number counts in bare_unit_ms (1000
  * in layouts: seconds). Refuses signs, spaces, hex and anything beyond
  * WALL_DURATION_MAX_MS. Stores milliseconds, rounded, in *ms.
  */

@@ -112,12 +112,12 @@ static void test_rates_by_group(void)
 	struct wall_camera_health *health = wall_camera_health_new(history);
 	wall_metrics_clear();
 	const struct wall_camera_seen cameras[] = {
-	        {"cam-1", "茂南区", "鳌头镇", WALL_CAMERA_ONLINE, "", start_us, false, -1, -1},
+	        {"cam-1", "茂南区", "鳌头镇", WALL_CAMERA_ONLINE, "", start_us, false, -1, -1, true, -1, -1},
 	        {"cam-2", "茂南区", "公馆镇", WALL_CAMERA_OFFLINE, "connection refused", start_us,
-	         false, -1, -1},
-	        {"cam-3", "电白区", NULL, WALL_CAMERA_ONLINE, "", start_us, false, -1, -1},
+	         false, -1, -1, true, -1, -1},
+	        {"cam-3", "电白区", NULL, WALL_CAMERA_ONLINE, "", start_us, false, -1, -1, true, -1, -1},
 	        {"cam-4", NULL, NULL, WALL_CAMERA_UNKNOWN, "not shown or kept warm", start_us,
-	         false, -1, -1},
+	         false, -1, -1, true, -1, -1},
 	};
 	wall_camera_health_begin(health);
 	for (size_t i = 0; i < G_N_ELEMENTS(cameras); i++) {

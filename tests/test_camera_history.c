@@ -219,6 +219,52 @@ static void test_since_text(void)
 	g_free(today);
 }
 
+
+/* Pruning forgets what is older than the kept span, but not the state a
+ * camera was in at its edge: the rate over a later span is the same. */
+static void test_prune_keeps_current_state(struct fixture *fx, gconstpointer data)
+{
+	(void)data;
+	struct wall_camera_history *history = open_at(fx, T0);
+	g_assert_true(wall_camera_history_record(history, "cam-1", WALL_CAMERA_ONLINE, T0, "up"));
+	g_assert_true(wall_camera_history_record(history, "cam-1", WALL_CAMERA_OFFLINE,
+	                                         T0 + S(100), "refused"));
+	g_assert_true(wall_camera_history_record(history, "cam-1", WALL_CAMERA_ONLINE,
+	                                         T0 + S(200), "up"));
+	g_assert_true(wall_camera_history_record(history, "cam-2", WALL_CAMERA_OFFLINE,
+	                                         T0 + S(50), "refused"));
+	GBytes *png = g_bytes_new_static("\x89PNG", 4);
+	for (int i = 0; i < 3; i++) {
+		g_assert_true(wall_camera_history_add_result(history, "cam-1", T0 + S(100 * i),
+		                                             "black", 10, 20, true, png));
+	}
+	g_bytes_unref(png);
+	struct wall_camera_tally before = {0};
+	g_assert_true(wall_camera_history_tally(history, "cam-1", T0 + S(250), T0 + S(300), &before));
+	struct wall_camera_tally before_2 = {0};
+	g_assert_true(wall_camera_history_tally(history, "cam-2", T0 + S(250), T0 + S(300), &before_2));
+
+	/* Keep from T0+250: two transitions of cam-1 and the three results go; each
+	 * camera's last transition before the cut stays. */
+	g_assert_cmpint(wall_camera_history_prune(history, T0 + S(250)), ==, 2 + 3);
+	struct wall_camera_tally after = {0};
+	g_assert_true(wall_camera_history_tally(history, "cam-1", T0 + S(250), T0 + S(300), &after));
+	g_assert_cmpfloat_with_epsilon(after.online_s, before.online_s, 1e-6);
+	g_assert_cmpfloat_with_epsilon(after.online_s, 50, 1e-6);
+	struct wall_camera_tally after_2 = {0};
+	g_assert_true(wall_camera_history_tally(history, "cam-2", T0 + S(250), T0 + S(300), &after_2));
+	g_assert_cmpfloat_with_epsilon(after_2.offline_s, before_2.offline_s, 1e-6);
+	g_assert_cmpfloat_with_epsilon(after_2.offline_s, 50, 1e-6);
+	enum wall_camera_state state;
+	int64_t since_us;
+	g_assert_true(wall_camera_history_last(history, "cam-1", &state, &since_us, NULL));
+	g_assert_cmpint(state, ==, WALL_CAMERA_ONLINE);
+	g_assert_cmpint(since_us, ==, T0 + S(200));
+	/* Nothing more to forget. */
+	g_assert_cmpint(wall_camera_history_prune(history, T0 + S(250)), ==, 0);
+	wall_camera_history_close(history);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -230,6 +276,8 @@ int main(int argc, char **argv)
 	           teardown);
 	g_test_add("/camera-history/not-a-state-file", struct fixture, NULL, setup,
 	           test_not_a_state_file, teardown);
+	g_test_add("/camera-history/prune", struct fixture, NULL, setup,
+	           test_prune_keeps_current_state, teardown);
 	g_test_add_func("/camera-history/buckets", test_buckets);
 	g_test_add_func("/camera-history/since-text", test_since_text);
 	return g_test_run();

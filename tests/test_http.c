@@ -114,9 +114,11 @@ static void test_prometheus_scrapes_the_wall(void)
 
 	SoupSession *session = soup_session_new();
 	char *metrics_url = g_strdup_printf("http://%s/metrics", address);
-	/* The shown camera's plugin says why it is offline. */
+	/* The shown camera's plugin says why it is offline; the rates follow
+	 * its transition on the health thread, so wait for them. */
 	char *metrics =
-	        wait_for(session, metrics_url, TOKEN, "wall_camera_known{source=\"cam-1\"} 1");
+	        wait_for(session, metrics_url, TOKEN, "wall_online_rate{district=\"all\"} 0");
+	g_assert_nonnull(strstr(metrics, "wall_camera_known{source=\"cam-1\"} 1"));
 	g_assert_nonnull(strstr(metrics, "wall_camera_online{source=\"cam-1\",district=\"茂南区\","
 	                                 "town=\"鳌头镇\"} 0\n"));
 	g_assert_nonnull(strstr(metrics, "wall_camera_online{source=\"cam-4\",district=\"\","
@@ -295,6 +297,9 @@ static void test_picture_checks(void)
 	                   "wall_camera_problem{source=\"bars\",check=\"contrast\"} 0");
 	g_assert_nonnull(strstr(metrics, "wall_camera_problem{source=\"bars\",check=\"black\"} 0"));
 	g_assert_nonnull(strstr(metrics, "wall_camera_problem{source=\"bars\",check=\"blur\"} 0"));
+	/* Each running camera's stream figures, from its plugin's status. */
+	g_assert_nonnull(strstr(metrics, "wall_camera_bitrate_kbps{source=\"bars\"} "));
+	g_assert_nonnull(strstr(metrics, "wall_camera_reconnects{source=\"bars\"} "));
 	g_assert_nonnull(strstr(metrics, "wall_quality_coverage{district=\"电白区\"} 0.0000"));
 	g_assert_nonnull(strstr(metrics, "wall_quality_coverage{district=\"all\"}"));
 	g_free(metrics);

@@ -756,6 +756,64 @@ static void test_warm_order(void)
 	wall_layout_destroy(layout);
 }
 
+
+#define INSPECTION_TAIL                                                                            \
+	"sources:\n"                                                                               \
+	"  cam:\n"                                                                                 \
+	"    plugin: pattern\n"                                                                    \
+	"scenes:\n"                                                                                \
+	"  main:\n"                                                                                \
+	"    grid: 1x1\n"                                                                          \
+	"    tiles:\n"                                                                             \
+	"      - {id: t1, source: cam, cell: [0, 0]}\n"
+
+/* wall.inspection: the scheduler's settings, their defaults, and their mistakes at FILE:LINE:COL. */
+static void test_inspection(void)
+{
+	struct wall_layout *layout = parse("wall:\n  canvas: 1920x1080\n" INSPECTION_TAIL);
+	g_assert_false(layout->inspection.enabled);
+	wall_layout_destroy(layout);
+
+	layout = parse("wall:\n"
+	               "  canvas: 1920x1080\n"
+	               "  inspection:\n"
+	               "    every: 15m\n"
+	               "    concurrency: 3\n"
+	               "    alarm_offline: 5m\n"
+	               "    keep: 30d\n"
+	               "    thresholds: {dark_mean: 25, frozen_pictures: 8, min_width: 640, min_fps: 12.5}\n"
+	               INSPECTION_TAIL);
+	const struct wall_inspection_config *config = &layout->inspection;
+	g_assert_true(config->enabled);
+	g_assert_cmpint(config->every_ms, ==, 15 * 60 * 1000);
+	g_assert_cmpint(config->concurrency, ==, 3);
+	g_assert_cmpint(config->visit_ms, ==, 4000);
+	g_assert_cmpint(config->alarm_offline_ms, ==, 5 * 60 * 1000);
+	g_assert_cmpint(config->keep_ms, ==, 30LL * 24 * 3600 * 1000);
+	g_assert_cmpfloat(config->thresholds.dark_mean, ==, 25);
+	g_assert_cmpint(config->thresholds.frozen_pictures, ==, 8);
+	g_assert_cmpint(config->thresholds.min_width_px, ==, 640);
+	g_assert_cmpfloat(config->thresholds.min_fps, ==, 12.5);
+	/* What is not set keeps the published defaults. */
+	g_assert_cmpfloat(config->thresholds.bright_mean, ==, 220);
+	wall_layout_destroy(layout);
+
+	expect_error("wall:\n  canvas: 1920x1080\n  inspection: {every: soon}\n" INSPECTION_TAIL,
+	             "3:23", "a duration like 30s, 10m, 1h or 90d");
+	expect_error("wall:\n  canvas: 1920x1080\n  inspection: {every: 2s}\n" INSPECTION_TAIL,
+	             "3:23", "too short");
+	expect_error("wall:\n  canvas: 1920x1080\n  inspection: {concurrency: 0}\n" INSPECTION_TAIL,
+	             "3:29", "an integer from 1 to 64");
+	expect_error("wall:\n  canvas: 1920x1080\n  inspection: {evrey: 10m}\n" INSPECTION_TAIL,
+	             "3:16", "evrey");
+	expect_error("wall:\n  canvas: 1920x1080\n  inspection:\n    thresholds: {dark_mean: 300}\n"
+	             INSPECTION_TAIL,
+	             "4:29", "expected 0 to 255");
+	expect_error("wall:\n  canvas: 1920x1080\n  inspection:\n    thresholds: {darkness: 3}\n"
+	             INSPECTION_TAIL,
+	             "4:18", "darkness");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -797,5 +855,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/layout/dwell-durations", test_dwell_durations);
 	g_test_add_func("/layout/example-files", test_example_files);
 	g_test_add_func("/layout/broken-files", test_broken_files);
+	g_test_add_func("/layout/inspection", test_inspection);
 	return g_test_run();
 }

@@ -109,7 +109,7 @@ static void test_errors(void)
  */
 static void test_durations_agree_with_layout(void)
 {
-	static const char *const good[] = {"1.5s", "1h", "90s", "90", "250ms", "2m", "3S", ".5s"};
+	static const char *const good[] = {"1.5s", "1h", "90s", "90", "250ms", "2m", "3S", ".5s", "1d"};
 	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
 		int64_t layout_ms = 0;
 		g_assert_true(wall_parse_duration_ms(good[i], &layout_ms));
@@ -123,7 +123,7 @@ static void test_durations_agree_with_layout(void)
 		wall_command_clear(&c);
 		g_free(line);
 	}
-	static const char *const bad[] = {"-1s", "soon", "0x10", "1d", "inf", "2ss"};
+	static const char *const bad[] = {"-1s", "soon", "0x10", "1w", "inf", "2ss"};
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		int64_t ms;
 		g_assert_false(wall_parse_duration_ms(bad[i], &ms));

@@ -40,7 +40,11 @@ static void test_duration(void)
 	g_assert_cmpint(ms, ==, 3000);
 	g_assert_true(wall_parse_duration_ms(".5s", &ms));
 	g_assert_cmpint(ms, ==, 500);
-	g_assert_false(wall_parse_duration_ms("1d", &ms));
+	/* Days, for spans of history kept (wall.inspection.keep: 90d). */
+	g_assert_true(wall_parse_duration_ms("90d", &ms));
+	g_assert_cmpint(ms, ==, 90LL * 86400000);
+	g_assert_false(wall_parse_duration_ms("1w", &ms));
+	g_assert_false(wall_parse_duration_ms("366d", &ms));
 	g_assert_false(wall_parse_duration_ms("9000h", &ms));
 	g_assert_false(wall_parse_duration_ms("inf", &ms));
 	/* A bare number in another unit, as TRANSITION's milliseconds. */

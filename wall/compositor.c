@@ -51,6 +51,9 @@ void wall_compositor_destroy(struct wall_compositor *compositor)
 	}
 	g_hash_table_destroy(compositor->slots);
 	compositor_alarms_finish(&compositor->alarms);
+	if (compositor->offline_alarms != NULL) {
+		g_hash_table_destroy(compositor->offline_alarms);
+	}
 	g_ptr_array_free(compositor->events, TRUE);
 	g_ptr_array_free(compositor->warm, TRUE);
 	g_free(compositor);
@@ -155,7 +158,8 @@ static void sync_slots(struct wall_compositor *compositor)
 			continue;
 		}
 		/* The source passes on changes only, and always the first. */
-		wall_source_set_visible(slot->source, g_hash_table_contains(shown, slot));
+		slot->shown = g_hash_table_contains(shown, slot);
+		wall_source_set_visible(slot->source, slot->shown);
 	}
 	g_hash_table_iter_init(&iter, largest);
 	void *key;
@@ -333,6 +337,16 @@ int wall_compositor_alarm_clear(struct wall_compositor *compositor)
 		sync_slots(compositor);
 	}
 	return count;
+}
+
+bool wall_compositor_alarm_end(struct wall_compositor *compositor, const char *source,
+                               int64_t now_us)
+{
+	bool ended = compositor_alarms_end_source(&compositor->alarms, source, now_us);
+	if (ended) {
+		sync_slots(compositor);
+	}
+	return ended;
 }
 
 GPtrArray *wall_compositor_take_events(struct wall_compositor *compositor)

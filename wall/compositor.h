@@ -109,6 +109,9 @@ int wall_compositor_alarm(struct wall_compositor *compositor, const struct wall_
 			  int64_t now_us);
 /** End the alarm shown and drop the queue. Returns how many there were. */
 int wall_compositor_alarm_clear(struct wall_compositor *compositor);
+/** End source's alarm, shown or queued; true when the one shown ended. */
+bool wall_compositor_alarm_end(struct wall_compositor *compositor, const char *source,
+                               int64_t now_us);
 
 /**
  * Add "tiles": [{id, source, state, reason, fps, age_ms, status, pinned,
@@ -145,7 +148,26 @@ bool wall_compositor_render(struct wall_compositor *compositor, int64_t now_us);
  * shown, warm or neither, to health: see inspection/camera_health.h.
  * now_real_us is wall clock. Render thread; no I/O.
  */
+struct wall_inspection;
+/** With inspection (may be NULL), the cameras go to the inspection scheduler too. */
 void wall_compositor_observe_cameras(struct wall_compositor *compositor,
-                                     struct wall_camera_health *health, int64_t now_real_us);
+                                     struct wall_camera_health *health,
+                                     struct wall_inspection *inspection, int64_t now_real_us);
+
+/**
+ * Hand the inspection visits of running cameras their live pictures, by
+ * reference. Once a frame; does nothing while no such visit runs. Render
+ * thread; no I/O.
+ */
+void wall_compositor_feed_inspection(struct wall_compositor *compositor,
+                                     struct wall_inspection *inspection, int64_t now_us);
+
+/**
+ * ALARM every camera offline (by the camera health) for the layout's
+ * wall.inspection.alarm_offline or longer, each once, and end its alarm
+ * when it is back. Once a second. Render thread.
+ */
+void wall_compositor_alarm_offline(struct wall_compositor *compositor,
+                                   struct wall_camera_health *health, int64_t now_us);
 
 #endif

@@ -135,6 +135,22 @@ int compositor_alarms_clear(struct alarms *alarms)
 	return count;
 }
 
+bool compositor_alarms_end_source(struct alarms *alarms, const char *source, int64_t now_us)
+{
+	for (guint i = alarms->queue->len; i > 0; i--) {
+		const struct alarm_entry *queued = alarms->queue->pdata[i - 1];
+		if (g_strcmp0(queued->source->name, source) == 0) {
+			g_ptr_array_remove_index(alarms->queue, i - 1);
+		}
+	}
+	if (alarms->shown == NULL || g_strcmp0(alarms->shown->source->name, source) != 0) {
+		return false;
+	}
+	end_shown(alarms);
+	show_next(alarms, now_us);
+	return true;
+}
+
 bool compositor_alarms_expire(struct alarms *alarms, int64_t now_us)
 {
 	if (alarms->shown == NULL || now_us < alarms->shown->end_us) {

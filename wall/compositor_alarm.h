@@ -46,6 +46,8 @@ void compositor_alarms_finish(struct alarms *alarms);
 int compositor_alarms_push(struct alarms *alarms, const struct wall_alarm *alarm, int64_t now_us);
 /** End the alarm shown and drop the queue. Returns how many there were. */
 int compositor_alarms_clear(struct alarms *alarms);
+/** End and unqueue the alarms of source; true when the one shown ended. */
+bool compositor_alarms_end_source(struct alarms *alarms, const char *source, int64_t now_us);
 /** End the alarm shown when its time is up at now_us, and show the next; true when one ended. */
 bool compositor_alarms_expire(struct alarms *alarms, int64_t now_us);
 /** Flash the shown alarm's border at now_us. */

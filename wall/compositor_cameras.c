@@ -2,6 +2,7 @@
 #include "compositor.h"
 #include "compositor_events.h"
 #include "compositor_private.h"
+#include "inspection/inspection.h"
 #include "json_write.h"
 #include "plugin_registry.h"
 
@@ -38,7 +39,8 @@ static bool camera_state(enum wall_source_state state, enum wall_camera_state *c
 }
 
 static void see_camera(struct wall_compositor *compositor, struct wall_camera_health *health,
-                       const struct wall_layout_source *config, int64_t now_real_us)
+                       struct wall_inspection *inspection, const struct wall_layout_source *config,
+                       int64_t now_real_us)
 {
 	struct wall_camera_seen seen = {
 	        .source = config->name,
@@ -48,10 +50,14 @@ static void see_camera(struct wall_compositor *compositor, struct wall_camera_he
 	        .reason = "not shown or kept warm",
 	        .since_us = now_real_us,
 	        .fps = -1,
+	        .bitrate_kbps = -1,
+	        .reconnects = -1,
 	};
 	const struct source_slot *slot = g_hash_table_lookup(compositor->slots, config->name);
 	if (slot != NULL) {
+		seen.running = true;
 		seen.fps = slot->fps;
+		wall_inspection_status_figures(slot->source, &seen.bitrate_kbps, &seen.reconnects);
 		seen.undecided = !camera_state(slot->health.state, &seen.state);
 		seen.reason = slot->health.reason != NULL && slot->health.reason[0] != '\0'
 		                      ? slot->health.reason
@@ -60,6 +66,11 @@ static void see_camera(struct wall_compositor *compositor, struct wall_camera_he
 		        slot->health.since_real_us > 0 ? slot->health.since_real_us : now_real_us;
 	}
 	wall_camera_health_see(health, &seen);
+	if (inspection != NULL) {
+		wall_inspection_see(inspection, config, slot != NULL,
+		                    slot != NULL && slot->health.state == WALL_SOURCE_STATE_LIVE,
+		                    seen.reason);
+	}
 	/* The live picture of a camera on screen or warm: checked on the health
 	 * thread, by reference, never copied. */
 	struct wall_frame_ref *picture = slot != NULL ? slot->current : NULL;
@@ -70,20 +81,27 @@ static void see_camera(struct wall_compositor *compositor, struct wall_camera_he
 }
 
 void wall_compositor_observe_cameras(struct wall_compositor *compositor,
-                                     struct wall_camera_health *health, int64_t now_real_us)
+                                     struct wall_camera_health *health,
+                                     struct wall_inspection *inspection, int64_t now_real_us)
 {
 	if (compositor->layout == NULL || health == NULL) {
 		return;
 	}
 	compositor->cameras = health;
 	wall_camera_health_begin(health);
+	if (inspection != NULL) {
+		wall_inspection_begin(inspection, &compositor->layout->inspection);
+	}
 	for (guint i = 0; i < compositor->layout->sources->len; i++) {
 		const struct wall_layout_source *config = compositor->layout->sources->pdata[i];
 		if (is_camera(compositor->registry, config)) {
-			see_camera(compositor, health, config, now_real_us);
+			see_camera(compositor, health, inspection, config, now_real_us);
 		}
 	}
 	wall_camera_health_end(health, now_real_us);
+	if (inspection != NULL) {
+		wall_inspection_end(inspection);
+	}
 }
 
 void compositor_json_since(JsonBuilder *builder, int64_t real_us)

@@ -45,6 +45,8 @@ struct wall_compositor {
 	GPtrArray *events;
 	/* Every camera's health, from the last wall_compositor_observe_cameras(); may be NULL. */
 	struct wall_camera_health *cameras;
+	/* Cameras ALARMed for being offline too long (name -> NULL); NULL before the first. */
+	GHashTable *offline_alarms;
 };
 
 

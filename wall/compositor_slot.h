@@ -29,6 +29,8 @@ struct source_slot {
 	uint64_t health_generation;
 	/* Set while collecting: some tile, tour or warm list still wants it. */
 	bool wanted;
+	/* A tile shows it; false for a warm source, which decodes key frames only. */
+	bool shown;
 	/* When the last new picture arrived (monotonic), and fps over the last window. */
 	int64_t last_frame_us;
 	int64_t fps_window_us;

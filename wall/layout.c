@@ -302,9 +302,8 @@ static bool parse_monitors(struct loader *ld, const node_t *map)
 
 static bool parse_wall(struct loader *ld, const node_t *map)
 {
-	static const char *const keys[] = {"canvas", "monitors", "background", "start",
-	                                   "warm",   "outputs",  "isolate",
-	                                   "name",   NULL};
+	static const char *const keys[] = {"canvas",  "monitors", "background", "start", "warm",
+	                                   "outputs", "isolate",  "inspection", "name",  NULL};
 	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,
 	                      "a mapping with canvas or monitors") ||
 	    !loader_check_keys(ld, map, keys, "wall")) {
@@ -338,6 +337,11 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 	ld->layout->warm_max = (int)warm_max;
 	const node_t *isolate = wall_yaml_mapping_get(map, "isolate");
 	if (isolate != NULL && !want_bool(ld, isolate, &ld->layout->isolate)) {
+		return false;
+	}
+	const node_t *inspection = wall_yaml_mapping_get(map, "inspection");
+	ld->layout->inspection = wall_inspection_config_default();
+	if (inspection != NULL && !layout_parse_inspection(ld, inspection)) {
 		return false;
 	}
 	const node_t *outputs = wall_yaml_mapping_get(map, "outputs");

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "inspection/config.h"
 #include "rect.h"
 #include "wall/plugin.h"
 
@@ -75,6 +76,12 @@ struct wall_layout_source {
 	bool isolate;
 	/** The isolated child's address-space limit in MiB; 0 for none. */
 	int64_t memory_mb;
+	/**
+	 * Not from the layout: a source opened for an inspection visit. It
+	 * publishes no metrics, so the camera's own figures ("<name>.online")
+	 * stay those of the wall's own source.
+	 */
+	bool probe;
 };
 
 struct wall_layout_tile {
@@ -145,6 +152,8 @@ struct wall_layout {
 	int warm_max;
 	/** wall.isolate: the default of every source's isolate. */
 	bool isolate;
+	/** wall.inspection; .enabled false when the layout has none. */
+	struct wall_inspection_config inspection;
 	/**
 	 * wall.monitors: cols x rows monitors of monitor_width_px x
 	 * monitor_height_px, bezel_px apart on the canvas. All 0 with canvas:.

@@ -68,6 +68,9 @@ bool layout_parse_tile(struct loader *ld, const struct grid *grid, const node_t 
                        GHashTable *ids, struct wall_layout_scene *scene);
 void layout_tile_free(void *data);
 
+/* wall.inspection (layout_inspection.c). */
+bool layout_parse_inspection(struct loader *ld, const node_t *map);
+
 /* wall.outputs (layout_outputs.c). */
 bool layout_parse_outputs(struct loader *ld, const node_t *map);
 GPtrArray *layout_outputs_new(void);

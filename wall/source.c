@@ -367,7 +367,8 @@ static uint32_t config_color(struct wall_source *source, const char *name, uint3
 
 static void publish_metric(struct wall_source *source, const char *name, double value)
 {
-	if (source == NULL || name == NULL) {
+	/* A probe's figures would stand in for the camera's own. */
+	if (source == NULL || name == NULL || source->config.probe) {
 		return;
 	}
 	char *full = g_strconcat(source->config.name, ".", name, NULL);

@@ -9,6 +9,7 @@
 #include "compositor.h"
 #include "control/http.h"
 #include "health.h"
+#include "inspection/inspection.h"
 #include "control/control.h"
 #include "layout.h"
 #include "log.h"
@@ -165,6 +166,7 @@ struct frame_loop {
 	int64_t started_us;
 	int64_t health_updated_us;
 	struct wall_camera_health *cameras;
+	struct wall_inspection *inspection;
 	struct wall_health_figures health;
 	struct wall_service service;
 };
@@ -178,8 +180,10 @@ static void update_health(struct frame_loop *loop, int64_t now_us, bool force)
 	}
 	wall_health_update((now_us - loop->started_us) / (double)G_USEC_PER_SEC, &loop->health);
 	/* Every camera of the layout counts, shown or not. */
-	wall_compositor_observe_cameras(loop->compositor, loop->cameras, g_get_real_time());
+	wall_compositor_observe_cameras(loop->compositor, loop->cameras, loop->inspection,
+	                                g_get_real_time());
 	wall_camera_health_apply(loop->cameras, &loop->health);
+	wall_compositor_alarm_offline(loop->compositor, loop->cameras, now_us);
 	wall_http_publish_stats(loop->stats);
 	loop->health_updated_us = now_us;
 }
@@ -238,6 +242,7 @@ static void run_frames(struct frame_loop *loop)
 			}
 		}
 		wall_compositor_render(loop->compositor, start_us);
+		wall_compositor_feed_inspection(loop->compositor, loop->inspection, start_us);
 		int64_t rendered_us = g_get_monotonic_time();
 		backend->impl->present(backend, loop->renderer);
 		int64_t presented_us = g_get_monotonic_time();
@@ -431,7 +436,8 @@ int wall_run(const struct wall_options *options)
 		.control = control,
 		.frame_limit = options->frames,
 		.started_us = g_get_monotonic_time(),
-				.cameras = cameras,
+		.cameras = cameras,
+		.inspection = wall_inspection_new(cameras, registry),
 	};
 	wall_service_init(&loop.service);
 	run_frames(&loop);
@@ -447,6 +453,7 @@ int wall_run(const struct wall_options *options)
 	/* The control thread goes first: nothing may reach the compositor after. */
 	wall_control_destroy(control);
 	control = NULL;
+	wall_inspection_destroy(loop.inspection);
 		wall_compositor_destroy(compositor);
 	wall_stats_destroy(stats);
 	wall_renderer_destroy(renderer);

@@ -85,6 +85,8 @@ struct scrape {
 	GString *known;
 	GString *since;
 	GString *fps;
+	GString *bitrate;
+	GString *reconnects;
 	GString *problem;
 	/* District names seen, for wall_online_rate. */
 	GPtrArray *districts;
@@ -127,6 +129,16 @@ static void scrape_camera(void *user, const struct wall_camera_seen *camera)
 		g_string_append(scrape->fps, "wall_camera_fps{");
 		append_label(scrape->fps, "source", camera->source, true);
 		g_string_append_printf(scrape->fps, "} %.1f\n", camera->fps);
+	}
+	if (camera->bitrate_kbps >= 0) {
+		g_string_append(scrape->bitrate, "wall_camera_bitrate_kbps{");
+		append_label(scrape->bitrate, "source", camera->source, true);
+		g_string_append_printf(scrape->bitrate, "} %.0f\n", camera->bitrate_kbps);
+	}
+	if (camera->reconnects >= 0) {
+		g_string_append(scrape->reconnects, "wall_camera_reconnects{");
+		append_label(scrape->reconnects, "source", camera->source, true);
+		g_string_append_printf(scrape->reconnects, "} %.0f\n", camera->reconnects);
 	}
 	for (int check = 0; check < WALL_CHECK_COUNT && camera->problems >= 0; check++) {
 		g_string_append(scrape->problem, "wall_camera_problem{");
@@ -226,6 +238,8 @@ static char *metrics_text(struct wall_http *http)
 	        .known = g_string_new(NULL),
 	        .since = g_string_new(NULL),
 	        .fps = g_string_new(NULL),
+	        .bitrate = g_string_new(NULL),
+	        .reconnects = g_string_new(NULL),
 	        .problem = g_string_new(NULL),
 	        .districts = g_ptr_array_new_with_free_func(g_free),
 	        .coverage = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
@@ -239,8 +253,15 @@ static char *metrics_text(struct wall_http *http)
 	              scrape.known);
 	append_family(text, "wall_camera_since_seconds", "Unix time the camera's state began.",
 	              scrape.since);
-	append_family(text, "wall_camera_fps", "Pictures a second, cameras running now.",
-	              scrape.fps);
+	append_family(
+	        text, "wall_camera_fps",
+	        "Pictures a second, cameras running now (else over the last inspection visit).",
+	        scrape.fps);
+	append_family(text, "wall_camera_bitrate_kbps",
+	              "Received kilobits a second, running now or over the last inspection visit.",
+	              scrape.bitrate);
+	append_family(text, "wall_camera_reconnects",
+	              "Reconnects of the camera's stream since it started.", scrape.reconnects);
 	GString *rates = g_string_new(NULL);
 	append_rate(rates, "inspection.online_rate.day", "all");
 	for (guint i = 0; i < scrape.districts->len; i++) {
@@ -253,7 +274,8 @@ static char *metrics_text(struct wall_http *http)
 	              "Online time over known time today, 0..1; district=\"all\" is the wall.",
 	              rates);
 	append_family(text, "wall_camera_problem",
-	              "1 when the camera's last checked picture fails the check, else 0.",
+	              "1 when the camera's last inspection visit (or checked picture) failed the "
+	              "check, else 0.",
 	              scrape.problem);
 	GString *coverage = g_string_new(NULL);
 	GHashTableIter iter;
@@ -266,7 +288,8 @@ static char *metrics_text(struct wall_http *http)
 		g_string_append_printf(coverage, "} %.4f\n", (double)group->good / group->cameras);
 	}
 	append_family(text, "wall_quality_coverage",
-	              "Share of cameras online whose picture passed every check, 0..1.", coverage);
+	              "Share of cameras online whose last visit passed every check (优质), 0..1.",
+	              coverage);
 	g_string_free(coverage, TRUE);
 	g_hash_table_unref(scrape.coverage);
 	g_string_free(scrape.problem, TRUE);
@@ -276,6 +299,8 @@ static char *metrics_text(struct wall_http *http)
 	g_string_free(scrape.known, TRUE);
 	g_string_free(scrape.since, TRUE);
 	g_string_free(scrape.fps, TRUE);
+	g_string_free(scrape.bitrate, TRUE);
+	g_string_free(scrape.reconnects, TRUE);
 	g_ptr_array_unref(scrape.districts);
 	return g_string_free(text, FALSE);
 }

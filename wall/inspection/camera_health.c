@@ -22,6 +22,15 @@ struct camera {
 	int64_t since_us;
 	double fps;
 	bool seen;
+	bool running;
+	double bitrate_kbps;
+	double reconnects;
+	/* The last inspection visit: what it found, for a camera that does not run. */
+	bool visited;
+	enum wall_camera_state visit_state;
+	char *visit_reason;
+	int64_t visit_since_us;
+	double visit_fps;
 	/* Picture checks: when last asked for, the result, and the luma
 	 * thumbnail frozen compares against. */
 	int64_t picture_us;
@@ -67,6 +76,13 @@ struct wall_camera_health {
 	struct wall_camera_history *history;
 	struct wall_worker *worker;
 	GSource *timer;
+	/* Set from any thread, read on the worker's. */
+	gint live_checks;
+	/* Under lock. */
+	int64_t keep_ms;
+	int64_t pruned_us;
+	/* struct visit_job * posted and not yet run, as jobs. */
+	GPtrArray *visit_jobs;
 };
 
 static void camera_free(void *data)
@@ -76,8 +92,27 @@ static void camera_free(void *data)
 	g_free(camera->district);
 	g_free(camera->town);
 	g_free(camera->reason);
+	g_free(camera->visit_reason);
 	g_free(camera->thumbnail);
 	g_free(camera);
+}
+
+struct visit_job {
+	struct wall_camera_health *health;
+	char *source;
+	int64_t time_us;
+	struct wall_visit_result result;
+	GBytes *thumbnail;
+};
+
+static void visit_job_free(void *data)
+{
+	struct visit_job *job = data;
+	if (job->thumbnail != NULL) {
+		g_bytes_unref(job->thumbnail);
+	}
+	g_free(job->source);
+	g_free(job);
 }
 
 static void transition_free(void *data)
@@ -171,6 +206,25 @@ static void publish_rates(struct wall_camera_health *health, int64_t now_us)
 	g_ptr_array_unref(cameras);
 }
 
+/* Once an hour, the history beyond the kept span goes. io_lock held. */
+static void prune(struct wall_camera_health *health, int64_t now_us)
+{
+	g_mutex_lock(&health->lock);
+	int64_t keep_ms = health->keep_ms;
+	g_mutex_unlock(&health->lock);
+	if (keep_ms <= 0 ||
+	    (health->pruned_us != 0 && now_us - health->pruned_us < 3600LL * G_USEC_PER_SEC)) {
+		return;
+	}
+	health->pruned_us = now_us;
+	int64_t removed = wall_camera_history_prune(health->history, now_us - keep_ms * 1000);
+	if (removed > 0) {
+		wall_info("camera history: %" G_GINT64_FORMAT " rows older than %" G_GINT64_FORMAT
+		          " days removed",
+		          removed, keep_ms / (24 * 3600 * 1000));
+	}
+}
+
 static void write_pending(struct wall_camera_health *health, bool rates)
 {
 	g_mutex_lock(&health->lock);
@@ -188,6 +242,7 @@ static void write_pending(struct wall_camera_health *health, bool rates)
 		int64_t now_us = g_get_real_time();
 		wall_camera_history_heartbeat(health->history, now_us);
 		publish_rates(health, now_us);
+		prune(health, now_us);
 	}
 	g_mutex_unlock(&health->io_lock);
 	g_ptr_array_unref(pending);
@@ -215,7 +270,10 @@ struct wall_camera_health *wall_camera_health_new(struct wall_camera_history *hi
 	health->order = g_ptr_array_new();
 	health->pending = g_ptr_array_new_with_free_func(transition_free);
 	health->jobs = g_ptr_array_new();
+	health->visit_jobs = g_ptr_array_new();
 	health->history = history;
+	health->live_checks = 1;
+	health->keep_ms = 0;
 	health->worker = wall_worker_new();
 	wall_worker_start(health->worker, "wall-health", NULL, NULL, NULL);
 	health->timer = wall_worker_post(health->worker, on_tick, health, TICK_MS, true);
@@ -264,6 +322,10 @@ void wall_camera_health_destroy(struct wall_camera_health *health)
 		job_free(g_ptr_array_steal_index(health->jobs, 0));
 	}
 	g_ptr_array_unref(health->jobs);
+	while (health->visit_jobs->len > 0) {
+		visit_job_free(g_ptr_array_steal_index(health->visit_jobs, 0));
+	}
+	g_ptr_array_unref(health->visit_jobs);
 	g_ptr_array_unref(health->pending);
 	g_ptr_array_unref(health->order);
 	g_hash_table_unref(health->cameras);
@@ -305,11 +367,26 @@ void wall_camera_health_see(struct wall_camera_health *health, const struct wall
 {
 	g_mutex_lock(&health->lock);
 	struct camera *camera = g_hash_table_lookup(health->cameras, seen->source);
+	if (camera != NULL) {
+		camera->running = seen->running;
+		camera->bitrate_kbps = seen->running ? seen->bitrate_kbps : camera->bitrate_kbps;
+		camera->reconnects = seen->running ? seen->reconnects : camera->reconnects;
+	}
 	if (camera != NULL && seen->undecided) {
 		mark_seen(health, camera);
 		camera->fps = seen->fps;
 		g_mutex_unlock(&health->lock);
 		return;
+	}
+	struct wall_camera_seen visited;
+	if (camera != NULL && !seen->running && camera->visited) {
+		/* Not running: the last visit knows more than "not shown". */
+		visited = *seen;
+		visited.state = camera->visit_state;
+		visited.reason = camera->visit_reason;
+		visited.since_us = camera->visit_since_us;
+		visited.fps = camera->visit_fps;
+		seen = &visited;
 	}
 	enum wall_camera_state state = seen->undecided ? WALL_CAMERA_UNKNOWN : seen->state;
 	bool changed = camera == NULL || camera->state != state;
@@ -317,6 +394,9 @@ void wall_camera_health_see(struct wall_camera_health *health, const struct wall
 		camera = g_new0(struct camera, 1);
 		camera->source = g_strdup(seen->source);
 		camera->problems = -1;
+		camera->running = seen->running;
+		camera->bitrate_kbps = seen->bitrate_kbps;
+		camera->reconnects = seen->reconnects;
 		g_hash_table_insert(health->cameras, camera->source, camera);
 	}
 	mark_seen(health, camera);
@@ -393,8 +473,12 @@ void wall_camera_health_foreach(struct wall_camera_health *health, wall_camera_h
 		        .state = camera->state,
 		        .reason = camera->reason,
 		        .since_us = camera->since_us,
-		        .fps = camera->fps,
+		        .fps = camera->running || !camera->visited ? camera->fps
+		                                                   : camera->visit_fps,
 		        .problems = camera->problems,
+		        .running = camera->running,
+		        .bitrate_kbps = camera->bitrate_kbps,
+		        .reconnects = camera->reconnects,
 		};
 		fn(user, &seen);
 	}
@@ -421,7 +505,8 @@ bool wall_camera_health_wants_picture(struct wall_camera_health *health, const c
 {
 	g_mutex_lock(&health->lock);
 	struct camera *camera = g_hash_table_lookup(health->cameras, source);
-	bool due = camera != NULL && now_us - camera->picture_us >= G_USEC_PER_SEC;
+	bool due = camera != NULL && g_atomic_int_get(&health->live_checks) &&
+	           now_us - camera->picture_us >= G_USEC_PER_SEC;
 	if (due) {
 		camera->picture_us = now_us;
 	}
@@ -498,4 +583,77 @@ void wall_camera_health_check_picture(struct wall_camera_health *health, const c
 	g_ptr_array_add(health->jobs, job);
 	g_mutex_unlock(&health->lock);
 	wall_worker_post(health->worker, on_picture, job, 0, false);
+}
+
+void wall_camera_health_set_live_checks(struct wall_camera_health *health, bool on)
+{
+	g_atomic_int_set(&health->live_checks, on ? 1 : 0);
+}
+
+void wall_camera_health_set_keep(struct wall_camera_health *health, int64_t keep_ms)
+{
+	g_mutex_lock(&health->lock);
+	health->keep_ms = keep_ms;
+	g_mutex_unlock(&health->lock);
+}
+
+/* One row per judged check, the thumbnail with each failed one. */
+static gboolean on_visit(gpointer data)
+{
+	struct visit_job *job = data;
+	struct wall_camera_health *health = job->health;
+	g_mutex_lock(&health->lock);
+	g_ptr_array_remove_fast(health->visit_jobs, job);
+	g_mutex_unlock(&health->lock);
+	g_mutex_lock(&health->io_lock);
+	if (health->history != NULL) {
+		wall_camera_history_batch(health->history, true);
+		for (int check = 0; check < WALL_CHECK_COUNT; check++) {
+			if (!((job->result.judged >> check) & 1)) {
+				continue;
+			}
+			bool failed = (job->result.failed >> check) & 1;
+			wall_camera_history_add_result(health->history, job->source, job->time_us,
+			                               wall_quality_check_name(check),
+			                               job->result.score[check],
+			                               job->result.threshold[check], failed,
+			                               failed ? job->thumbnail : NULL);
+		}
+		wall_camera_history_batch(health->history, false);
+	}
+	g_mutex_unlock(&health->io_lock);
+	visit_job_free(job);
+	return G_SOURCE_REMOVE;
+}
+
+void wall_camera_health_visited(struct wall_camera_health *health,
+                                const struct wall_camera_visit *visit)
+{
+	g_mutex_lock(&health->lock);
+	struct camera *camera = g_hash_table_lookup(health->cameras, visit->source);
+	if (camera != NULL) {
+		camera->problems = (int)visit->result->failed;
+		if (!camera->visited || camera->visit_state != visit->state) {
+			camera->visit_since_us = visit->time_us;
+		}
+		camera->visited = true;
+		camera->visit_state = visit->state;
+		replace(&camera->visit_reason, visit->reason);
+		camera->visit_fps = visit->fps;
+		if (!camera->running) {
+			camera->bitrate_kbps = visit->bitrate_kbps;
+			camera->reconnects = visit->reconnects;
+		}
+	}
+	g_mutex_unlock(&health->lock);
+	struct visit_job *job = g_new0(struct visit_job, 1);
+	job->health = health;
+	job->source = g_strdup(visit->source);
+	job->time_us = visit->time_us;
+	job->result = *visit->result;
+	job->thumbnail = visit->thumbnail != NULL ? g_bytes_ref(visit->thumbnail) : NULL;
+	g_mutex_lock(&health->lock);
+	g_ptr_array_add(health->visit_jobs, job);
+	g_mutex_unlock(&health->lock);
+	wall_worker_post(health->worker, on_visit, job, 0, false);
 }

@@ -28,6 +28,7 @@
 #include "health.h"
 #include "inspection/camera_history.h"
 #include "inspection/quality.h"
+#include "inspection/visit.h"
 
 struct wall_camera_health;
 
@@ -47,9 +48,36 @@ struct wall_camera_seen {
 	double fps;
 	/**
 	 * Out only (wall_camera_health_foreach): the checks its last picture
-	 * failed, bits 1 << enum wall_quality_check; -1 when none was checked.
+	 * (or its last inspection visit) failed, bits 1 << enum
+	 * wall_quality_check; -1 when none was checked.
 	 */
 	int problems;
+	/**
+	 * A tile shows it or it is kept warm, so its plugin runs. When it
+	 * does not, state, reason and since are those of the last inspection
+	 * visit (unknown before the first).
+	 */
+	bool running;
+	/** From the plugin's status (or the last visit's); -1 when unknown. */
+	double bitrate_kbps;
+	double reconnects;
+};
+
+/** What one inspection visit of a camera found. Strings and result are copied. */
+struct wall_camera_visit {
+	const char *source;
+	/** Online when a picture came, else offline with the reason. */
+	enum wall_camera_state state;
+	const char *reason;
+	/** When the visit ended, wall clock. */
+	int64_t time_us;
+	const struct wall_visit_result *result;
+	/** PNG of the picture that failed a check, or NULL; a reference is taken. */
+	GBytes *thumbnail;
+	/** Over the visit; -1 when unknown. */
+	double fps;
+	double bitrate_kbps;
+	double reconnects;
 };
 
 /**
@@ -98,6 +126,23 @@ typedef void (*wall_camera_health_fn)(void *user, const struct wall_camera_seen 
 /** Every camera, in layout order, under the lock: fn must not block. Any thread. */
 void wall_camera_health_foreach(struct wall_camera_health *health, wall_camera_health_fn fn,
                                 void *user);
+
+/**
+ * Take what a visit found: its problems become the camera's, a camera
+ * that does not run takes its state, and one row per judged check goes to
+ * inspection_results (written on the health thread). Any thread.
+ */
+void wall_camera_health_visited(struct wall_camera_health *health,
+                                const struct wall_camera_visit *visit);
+
+/**
+ * Check the live pictures of running cameras once a second (true, the
+ * default), or leave the checks to inspection visits (false). Any thread.
+ */
+void wall_camera_health_set_live_checks(struct wall_camera_health *health, bool on);
+
+/** Forget history older than keep_ms (0: keep all), checked every hour. Any thread. */
+void wall_camera_health_set_keep(struct wall_camera_health *health, int64_t keep_ms);
 
 /**
  * The history it keeps, NULL when none: only to read its path and layout

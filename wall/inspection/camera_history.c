@@ -375,3 +375,60 @@ void wall_camera_history_day(int64_t time_us, int64_t *from_us, int64_t *to_us)
 {
 	local_bucket(time_us, true, from_us, to_us);
 }
+
+bool wall_camera_history_add_result(struct wall_camera_history *history, const char *camera,
+                                    int64_t time_us, const char *check, double score,
+                                    double threshold, bool failed, GBytes *thumbnail)
+{
+	sqlite3_stmt *stmt = statement(history, "INSERT INTO inspection_results (layout, camera, "
+	                                        "time_us, check_name, score, threshold, failed, "
+	                                        "thumbnail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	if (stmt != NULL) {
+		sqlite3_bind_text(stmt, 2, camera, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(stmt, 3, time_us);
+		sqlite3_bind_text(stmt, 4, check, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_double(stmt, 5, score);
+		sqlite3_bind_double(stmt, 6, threshold);
+		sqlite3_bind_int(stmt, 7, failed ? 1 : 0);
+		gsize size = 0;
+		const void *data = thumbnail != NULL ? g_bytes_get_data(thumbnail, &size) : NULL;
+		if (data != NULL && size > 0) {
+			sqlite3_bind_blob(stmt, 8, data, (int)size, SQLITE_TRANSIENT);
+		} else {
+			sqlite3_bind_null(stmt, 8);
+		}
+	}
+	return finish(history, stmt);
+}
+
+bool wall_camera_history_batch(struct wall_camera_history *history, bool begin)
+{
+	if (sqlite3_exec(history->db, begin ? "BEGIN" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		wall_error("%s: %s", history->path, sqlite3_errmsg(history->db));
+		return false;
+	}
+	return true;
+}
+
+int64_t wall_camera_history_prune(struct wall_camera_history *history, int64_t before_us)
+{
+	static const char *const deletes[] = {
+	        "DELETE FROM inspection_results WHERE layout = ?1 AND time_us < ?2",
+	        /* The last change before the cut is the state from then on. */
+	        "DELETE FROM camera_transitions WHERE layout = ?1 AND time_us < ?2 AND id NOT IN "
+	        "(SELECT MAX(id) FROM camera_transitions WHERE layout = ?1 AND time_us < ?2 "
+	        "GROUP BY camera)",
+	};
+	int64_t removed = 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(deletes); i++) {
+		sqlite3_stmt *stmt = statement(history, deletes[i]);
+		if (stmt != NULL) {
+			sqlite3_bind_int64(stmt, 2, before_us);
+		}
+		if (!finish(history, stmt)) {
+			return -1;
+		}
+		removed += sqlite3_changes(history->db);
+	}
+	return removed;
+}

@@ -98,6 +98,25 @@ typedef void (*wall_camera_history_camera_fn)(void *user, const char *camera);
 void wall_camera_history_foreach_camera(struct wall_camera_history *history,
                                         wall_camera_history_camera_fn fn, void *user);
 
+/**
+ * Write one inspection result (a row of inspection_results): check is a
+ * wall_quality_check_name(); thumbnail (PNG, may be NULL) is kept with it.
+ */
+bool wall_camera_history_add_result(struct wall_camera_history *history, const char *camera,
+                                    int64_t time_us, const char *check, double score,
+                                    double threshold, bool failed, GBytes *thumbnail);
+
+/** Begin (true) or commit (false) a batch of writes, so a visit's rows land together. */
+bool wall_camera_history_batch(struct wall_camera_history *history, bool begin);
+
+/**
+ * Forget what happened before before_us: inspection results, and
+ * transitions except each camera's last one before before_us, which is
+ * its state from then on (so rates over later spans stay exact). Returns
+ * the rows removed, or -1 on error.
+ */
+int64_t wall_camera_history_prune(struct wall_camera_history *history, int64_t before_us);
+
 /** The local hour or day that holds time_us, as [*from_us, *to_us). */
 void wall_camera_history_hour(int64_t time_us, int64_t *from_us, int64_t *to_us);
 void wall_camera_history_day(int64_t time_us, int64_t *from_us, int64_t *to_us);

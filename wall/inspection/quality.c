@@ -2,8 +2,10 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const check_names[WALL_CHECK_COUNT] = {
+        [WALL_CHECK_NO_SIGNAL] = "no_signal",
         [WALL_CHECK_BLACK] = "black",
         [WALL_CHECK_FROZEN] = "frozen",
         [WALL_CHECK_DARK] = "dark",
@@ -12,11 +14,24 @@ static const char *const check_names[WALL_CHECK_COUNT] = {
         [WALL_CHECK_BLUR] = "blur",
         [WALL_CHECK_COLOUR_CAST] = "colour_cast",
         [WALL_CHECK_NOISE] = "noise",
+        [WALL_CHECK_RESOLUTION] = "resolution",
+        [WALL_CHECK_FRAME_RATE] = "frame_rate",
 };
 
 const char *wall_quality_check_name(enum wall_quality_check check)
 {
 	return (unsigned)check < WALL_CHECK_COUNT ? check_names[check] : "unknown";
+}
+
+bool wall_quality_check_parse(const char *name, enum wall_quality_check *check)
+{
+	for (int i = 0; name != NULL && i < WALL_CHECK_COUNT; i++) {
+		if (strcmp(name, check_names[i]) == 0) {
+			*check = (enum wall_quality_check)i;
+			return true;
+		}
+	}
+	return false;
 }
 
 struct wall_quality_thresholds wall_quality_default_thresholds(void)
@@ -27,11 +42,16 @@ struct wall_quality_thresholds wall_quality_default_thresholds(void)
 	        .dark_mean = 30,
 	        .bright_mean = 220,
 	        .contrast_stddev = 25,
-	        .blur_sharpness = 0.12,
+	        .blur_sharpness = 0.08,
 	        .cast = 20,
-	        .noise_sigma = 6,
+	        .noise_sigma = 4,
 	        .frozen_similarity = 0.95,
 	        .frozen_pictures = 10,
+	        /* CIF, the smallest sub stream in common use, at a rate
+	         * where motion still reads as motion. */
+	        .min_width_px = 352,
+	        .min_height_px = 288,
+	        .min_fps = 10,
 	};
 }
 

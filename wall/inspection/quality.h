@@ -35,6 +35,8 @@ struct wall_i420 {
 };
 
 enum wall_quality_check {
+	/** The camera could not be opened, or sent no picture during a visit. */
+	WALL_CHECK_NO_SIGNAL,
 	WALL_CHECK_BLACK,
 	WALL_CHECK_FROZEN,
 	WALL_CHECK_DARK,
@@ -43,11 +45,21 @@ enum wall_quality_check {
 	WALL_CHECK_BLUR,
 	WALL_CHECK_COLOUR_CAST,
 	WALL_CHECK_NOISE,
+	/** Pictures smaller than the quality bar (min_width x min_height). */
+	WALL_CHECK_RESOLUTION,
+	/** Fewer pictures a second than the quality bar (min_fps). */
+	WALL_CHECK_FRAME_RATE,
 	WALL_CHECK_COUNT,
 };
 
-/** "black", "frozen", "dark", "bright", "contrast", "blur", "colour_cast", "noise". */
+/**
+ * "no_signal", "black", "frozen", "dark", "bright", "contrast", "blur",
+ * "colour_cast", "noise", "resolution", "frame_rate": the check label of
+ * wall_camera_problem and the check_name of inspection_results.
+ */
 const char *wall_quality_check_name(enum wall_quality_check check);
+/** The check of a name from wall_quality_check_name(); false for anything else. */
+bool wall_quality_check_parse(const char *name, enum wall_quality_check *check);
 
 struct wall_quality_figures {
 	double luma_mean;
@@ -70,6 +82,10 @@ struct wall_quality_thresholds {
 	/** Frozen: frozen_pictures in a row each more than frozen_similarity alike. */
 	double frozen_similarity;
 	int frozen_pictures;
+	/** The quality bar: pictures at least this size, at least this many a second. */
+	int min_width_px;
+	int min_height_px;
+	double min_fps;
 };
 
 /** The defaults above. */

@@ -22,6 +22,14 @@
  *               connection starts them afresh
  *   quit        exit (so do SIGINT and SIGTERM; the end of stdin does not)
  *
+ * Beside the cameras it serves looks, at rtsp://HOST:PORT/look/NAME in the
+ * sub stream's size, for the picture checks of the inspection: "scene", a
+ * moving natural-looking scene (sky, a panning field, a moving object, a
+ * little sensor grain, the camera's name and clock), and the faults made
+ * from it: "black", "frozen" (the same picture every time, packets still
+ * flowing), "dark", "bright" (overexposed), "blur", "cast" (a colour
+ * cast) and "noise" (snow over the scene).
+ *
  * With --udp-only it offers RTP over UDP only, as VLC's RTSP server does,
  * and answers a request for TCP with "461 Unsupported transport".
  *
@@ -66,6 +74,8 @@ struct server {
 	GCancellable *cancel;
 	/* Offer RTP over UDP only, as VLC's RTSP server does: TCP gets 461. */
 	gboolean udp_only;
+	/* The role every stream is offered to. */
+	const char *role;
 };
 
 struct settings {
@@ -174,6 +184,99 @@ static GstRTSPMediaFactory *make_factory(struct camera *camera, int width, int h
 	gst_rtsp_media_factory_set_permissions(factory, permissions);
 	gst_rtsp_permissions_unref(permissions);
 	return factory;
+}
+
+/* The looks: the scene, then each fault made from it (see the top). */
+struct look {
+	const char *name;
+	/* Put between the scene and its on-screen text. */
+	const char *fault;
+	bool still;
+};
+
+static const struct look looks[] = {
+	{"scene", "identity", false},
+	{"black", "videobalance brightness=-1 contrast=0 saturation=0", false},
+	{"frozen", "identity", true},
+	{"dark", "videobalance brightness=-0.23 contrast=0.5", false},
+	{"bright", "videobalance brightness=0.7 contrast=0.6", false},
+	{"blur", "gaussianblur sigma=8", false},
+	{"cast", "videoconvert ! coloreffects preset=sepia ! videoconvert", false},
+	{"noise", "identity name=snowy", false},
+};
+
+static char *look_launch(const struct look *look, int width, int height, int fps)
+{
+	int sky_h = height * 2 / 5 & ~1, field_h = height - sky_h;
+	int font_px = height / 14 > 8 ? height / 14 : 8;
+	/* A still look has nothing that moves: no pan, no grain, no clock. */
+	int speed = look->still ? 0 : 3;
+	double grain = look->still ? 0 : g_str_equal(look->name, "noise") ? 0.5 : 0.05;
+	char *osd = look->still ? g_strdup("identity")
+	                        : g_strdup_printf("clockoverlay valignment=bottom halignment=right "
+	                                          "time-format=\"%%H:%%M:%%S\" font-desc=\"Sans %dpx\"",
+	                                          font_px);
+	char *launch = g_strdup_printf(
+		"( compositor name=mix background=black "
+		"sink_0::xpos=0 sink_0::ypos=0 "
+		"sink_1::xpos=0 sink_1::ypos=%d "
+		"sink_2::xpos=%d sink_2::ypos=%d "
+		"sink_3::xpos=%d sink_3::ypos=%d "
+		"! video/x-raw,width=%d,height=%d,framerate=%d/1 ! grain.sink_0 "
+		/* The grain is part of the scene; the fault acts on both. */
+		"compositor name=grain sink_1::alpha=%.2f "
+		"! video/x-raw,width=%d,height=%d,framerate=%d/1 "
+		"! %s "
+		"! textoverlay text=\"%s\" valignment=top halignment=left font-desc=\"Sans %dpx\" "
+		"! %s "
+		"! videoconvert ! video/x-raw,format=I420 "
+		"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=%d bitrate=%d "
+		"! video/x-h264,profile=constrained-baseline "
+		"! rtph264pay name=pay0 pt=96 config-interval=-1 "
+		"videotestsrc is-live=true pattern=gradient foreground-color=0xff4a6f96 "
+		"background-color=0xffcfdceb ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! mix. "
+		"videotestsrc is-live=true pattern=colors horizontal-speed=%d "
+		"! video/x-raw,width=%d,height=%d,framerate=%d/1 "
+		"! videobalance saturation=0.25 contrast=0.8 ! mix. "
+		"videotestsrc is-live=true pattern=checkers-4 "
+		"! video/x-raw,width=%d,height=%d,framerate=%d/1 "
+		"! videobalance contrast=0.4 saturation=0 ! mix. "
+		"videotestsrc is-live=true pattern=%s motion=sweep background-color=0xff786452 "
+		"foreground-color=0xffe8d048 "
+		"! video/x-raw,width=%d,height=%d,framerate=%d/1 ! mix. "
+		"videotestsrc is-live=true pattern=snow "
+		"! video/x-raw,width=%d,height=%d,framerate=%d/1 ! grain.sink_1 )",
+		sky_h, width / 8, sky_h - height / 5, width * 5 / 8, sky_h - height / 6,
+		width, height, fps, grain, width, height, fps, look->fault, look->name, font_px, osd,
+		fps, width * height * fps / 8000 > 200 ? width * height * fps / 8000 : 200,
+		width, sky_h, fps, speed, width, field_h, fps, width / 4 & ~1, height / 5 & ~1,
+		fps, look->still ? "solid-color" : "ball", width / 4 & ~1, height / 6 & ~1,
+		fps, width, height, fps);
+	g_free(osd);
+	return launch;
+}
+
+static void mount_looks(struct server *server, int width, int height, int fps)
+{
+	GstRTSPMountPoints *mounts = gst_rtsp_server_get_mount_points(server->rtsp);
+	for (size_t i = 0; i < G_N_ELEMENTS(looks); i++) {
+		char *launch = look_launch(&looks[i], width, height, fps);
+		GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
+		gst_rtsp_media_factory_set_launch(factory, launch);
+		gst_rtsp_media_factory_set_shared(factory, TRUE);
+		GstRTSPPermissions *permissions = gst_rtsp_permissions_new();
+		gst_rtsp_permissions_add_role(permissions, server->role,
+					      GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN,
+					      TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
+					      G_TYPE_BOOLEAN, TRUE, NULL);
+		gst_rtsp_media_factory_set_permissions(factory, permissions);
+		gst_rtsp_permissions_unref(permissions);
+		char *path = g_strdup_printf("/look/%s", looks[i].name);
+		gst_rtsp_mount_points_add_factory(mounts, path, factory);
+		g_free(path);
+		g_free(launch);
+	}
+	g_object_unref(mounts);
 }
 
 static void mount_camera(struct server *server, struct camera *camera)
@@ -418,6 +521,8 @@ int main(int argc, char **argv)
 		camera->factories[1] = make_factory(camera, sub_w, sub_h, settings.fps, role);
 		mount_camera(&server, camera);
 	}
+	server.role = role;
+	mount_looks(&server, sub_w, sub_h, settings.fps);
 
 	if (gst_rtsp_server_attach(server.rtsp, NULL) == 0) {
 		fprintf(stderr, "wall-camserver: cannot listen on port %d\n", settings.port);
