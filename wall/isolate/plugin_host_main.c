@@ -9,7 +9,7 @@
  * and then serves the wall's calls on its main thread, which stands in for
  * the render thread. Host services the plugin calls go to the wall as
  * messages (isolate/ipc.h). Pictures cross in a pool of memfd buffers
- * shared with the wall (isolate/child_pool.h): a plugin that decodes
+ * shared with the wall (isolate/plugin_host_pool.h): a plugin that decodes
  * into buffers it took with acquire_buffer() (libavcodec's get_buffer2)
  * hands them over as they are; a picture in the plugin's own memory is
  * copied into the pool once. The wall shows both without another copy.
@@ -29,7 +29,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "isolate/child_pool.h"
+#include "isolate/plugin_host_pool.h"
 #include "isolate/ipc.h"
 #include "isolate/sandbox.h"
 #include "value.h"
@@ -47,7 +47,7 @@ struct wall_source {
 
 	GMutex lock;
 	GCond replied;
-	struct child_pool pool;
+	struct host_pool pool;
 	char *last_error;
 	/* The one read_metric/read_data call waiting for the wall's answer. */
 	uint32_t request_id;
@@ -87,12 +87,12 @@ static bool share_buffer(void *user, uint32_t index, int fd)
 static bool share_frame(struct wall_source *source, const struct wall_frame *frame, bool overlay)
 {
 	struct wall_ipc_header header = {.type = WALL_IPC_FRAME, .b = overlay ? 1 : 0};
-	if (!child_pool_share_frame(&source->pool, frame, &header)) {
+	if (!host_pool_share_frame(&source->pool, frame, &header)) {
 		return false;
 	}
 	if (!send_message(source, header, NULL, 0, -1)) {
 		/* The wall never heard of it: the buffer is ours again. */
-		child_pool_unshow(&source->pool, header.a);
+		host_pool_unshow(&source->pool, header.a);
 		return false;
 	}
 	return true;
@@ -291,13 +291,13 @@ static bool read_data(struct wall_source *source, const char *key, uint64_t know
 
 static void *acquire_buffer(struct wall_source *source, size_t size_bytes, uint8_t **data)
 {
-	return data != NULL ? child_pool_acquire(&source->pool, size_bytes, data) : NULL;
+	return data != NULL ? host_pool_acquire(&source->pool, size_bytes, data) : NULL;
 }
 
 static void release_buffer(struct wall_source *source, void *buffer)
 {
 	if (buffer != NULL) {
-		child_pool_give_back(&source->pool, buffer);
+		host_pool_give_back(&source->pool, buffer);
 	}
 }
 
@@ -397,7 +397,7 @@ static void serve(struct wall_source *source, struct wall_ipc_message *message)
 			answer_ping(source, header->a);
 			break;
 		case WALL_IPC_RELEASE:
-			child_pool_unshow(&source->pool, header->a);
+			host_pool_unshow(&source->pool, header->a);
 			break;
 		case WALL_IPC_METRIC_REPLY:
 		case WALL_IPC_DATA_REPLY:
@@ -493,7 +493,7 @@ int main(int argc, char **argv)
 	g_mutex_init(&source.send_lock);
 	g_mutex_init(&source.request_lock);
 	g_cond_init(&source.replied);
-	child_pool_init(&source.pool, share_buffer, &source);
+	host_pool_init(&source.pool, share_buffer, &source);
 	/* Before any plugin code runs, its load-time constructors included. */
 	if (!wall_sandbox_enter()) {
 		fprintf(stderr, "wall-plugin-host: cannot enter the sandbox\n");

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "isolate/child_pool.h"
+#include "isolate/plugin_host_pool.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -13,7 +13,7 @@
  */
 #define COPY_RESERVE 4u
 
-void child_pool_init(struct child_pool *pool, child_pool_share_fn share, void *user)
+void host_pool_init(struct host_pool *pool, host_pool_share_fn share, void *user)
 {
 	memset(pool, 0, sizeof(*pool));
 	g_mutex_init(&pool->lock);
@@ -21,7 +21,7 @@ void child_pool_init(struct child_pool *pool, child_pool_share_fn share, void *u
 	pool->user = user;
 }
 
-static bool is_free(const struct child_pool_buffer *buffer)
+static bool is_free(const struct host_pool_buffer *buffer)
 {
 	return !buffer->lent && !buffer->shown;
 }
@@ -30,7 +30,7 @@ static bool is_free(const struct child_pool_buffer *buffer)
  * Under the lock: a free buffer, preferring one already large enough,
  * then a slot never used, then a free one too small (made anew).
  */
-static int find_free(struct child_pool *pool, size_t size)
+static int find_free(struct host_pool *pool, size_t size)
 {
 	int small = -1;
 	for (unsigned i = 0; i < pool->count; i++) {
@@ -43,7 +43,7 @@ static int find_free(struct child_pool *pool, size_t size)
 	}
 	if (pool->count < WALL_IPC_POOL_MAX) {
 		int index = (int)pool->count++;
-		pool->buffers[index] = (struct child_pool_buffer){.fd = -1};
+		pool->buffers[index] = (struct host_pool_buffer){.fd = -1};
 		return index;
 	}
 	return small;
@@ -53,9 +53,9 @@ static int find_free(struct child_pool *pool, size_t size)
  * Give buffer index (taken, so no other thread touches it) at least size
  * bytes: a fresh memfd, sealed and shared with the wall once.
  */
-static bool make_room(struct child_pool *pool, int index, size_t size)
+static bool make_room(struct host_pool *pool, int index, size_t size)
 {
-	struct child_pool_buffer *buffer = &pool->buffers[index];
+	struct host_pool_buffer *buffer = &pool->buffers[index];
 	if (buffer->size >= size) {
 		return true;
 	}
@@ -93,7 +93,7 @@ fail:
 	return false;
 }
 
-void *child_pool_acquire(struct child_pool *pool, size_t size, uint8_t **data)
+void *host_pool_acquire(struct host_pool *pool, size_t size, uint8_t **data)
 {
 	if (size == 0 || size > (size_t)1 << 30) {
 		return NULL;
@@ -122,7 +122,7 @@ void *child_pool_acquire(struct child_pool *pool, size_t size, uint8_t **data)
 	return GUINT_TO_POINTER((unsigned)index + 1);
 }
 
-void child_pool_give_back(struct child_pool *pool, void *buffer)
+void host_pool_give_back(struct host_pool *pool, void *buffer)
 {
 	unsigned index = GPOINTER_TO_UINT(buffer) - 1;
 	g_mutex_lock(&pool->lock);
@@ -159,7 +159,7 @@ static int64_t packed_size(const struct wall_frame *frame, uint32_t offsets[3], 
  * Under the lock: the buffer the plugin holds that every plane of frame
  * lies in, with the planes' offsets in it; -1 when there is none.
  */
-static int find_holder(struct child_pool *pool, const struct wall_frame *frame,
+static int find_holder(struct host_pool *pool, const struct wall_frame *frame,
                        uint32_t offsets[3])
 {
 	unsigned planes, bpp;
@@ -167,7 +167,7 @@ static int find_holder(struct child_pool *pool, const struct wall_frame *frame,
 		return -1;
 	}
 	for (unsigned k = 0; k < pool->count; k++) {
-		const struct child_pool_buffer *buffer = &pool->buffers[k];
+		const struct host_pool_buffer *buffer = &pool->buffers[k];
 		uintptr_t start = (uintptr_t)buffer->map;
 		if (!buffer->lent || buffer->shown || buffer->map == NULL ||
 		    (uintptr_t)frame->planes[0] < start ||
@@ -218,7 +218,7 @@ static void copy_planes(uint8_t *base, const struct wall_frame *frame,
 	}
 }
 
-bool child_pool_share_frame(struct child_pool *pool, const struct wall_frame *frame,
+bool host_pool_share_frame(struct host_pool *pool, const struct wall_frame *frame,
                             struct wall_ipc_header *header)
 {
 	struct wall_ipc_frame *out = &header->frame;
@@ -230,7 +230,7 @@ bool child_pool_share_frame(struct child_pool *pool, const struct wall_frame *fr
 	g_mutex_lock(&pool->lock);
 	int index = find_holder(pool, frame, out->offsets);
 	if (index >= 0) {
-		struct child_pool_buffer *buffer = &pool->buffers[index];
+		struct host_pool_buffer *buffer = &pool->buffers[index];
 		buffer->shown = true;
 		buffer->release = frame->release;
 		buffer->release_data = frame->release_data;
@@ -282,13 +282,13 @@ refuse:
 	return false;
 }
 
-void child_pool_unshow(struct child_pool *pool, uint32_t index)
+void host_pool_unshow(struct host_pool *pool, uint32_t index)
 {
 	void (*release)(void *) = NULL;
 	void *release_data = NULL;
 	g_mutex_lock(&pool->lock);
 	if (index < pool->count && pool->buffers[index].shown) {
-		struct child_pool_buffer *buffer = &pool->buffers[index];
+		struct host_pool_buffer *buffer = &pool->buffers[index];
 		buffer->shown = false;
 		release = g_steal_pointer(&buffer->release);
 		release_data = g_steal_pointer(&buffer->release_data);

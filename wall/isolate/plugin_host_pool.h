@@ -12,8 +12,8 @@
  * A frame whose planes lie in a buffer the plugin holds crosses without a
  * copy; any other frame is copied once into a free buffer.
  */
-#ifndef WALL_ISOLATE_CHILD_POOL_H
-#define WALL_ISOLATE_CHILD_POOL_H
+#ifndef WALL_ISOLATE_PLUGIN_HOST_POOL_H
+#define WALL_ISOLATE_PLUGIN_HOST_POOL_H
 
 #include <glib.h>
 #include <stdbool.h>
@@ -23,9 +23,9 @@
 #include "isolate/ipc.h"
 
 /* Sends POOL_ADD for index with fd; false when the packet could not go. */
-typedef bool (*child_pool_share_fn)(void *user, uint32_t index, int fd);
+typedef bool (*host_pool_share_fn)(void *user, uint32_t index, int fd);
 
-struct child_pool_buffer {
+struct host_pool_buffer {
 	int fd;
 	uint8_t *map;
 	size_t size;
@@ -38,27 +38,27 @@ struct child_pool_buffer {
 	void *release_data;
 };
 
-struct child_pool {
+struct host_pool {
 	GMutex lock;
-	struct child_pool_buffer buffers[WALL_IPC_POOL_MAX];
+	struct host_pool_buffer buffers[WALL_IPC_POOL_MAX];
 	unsigned count;
-	child_pool_share_fn share;
+	host_pool_share_fn share;
 	void *user;
 	/* Frames sent without a copy, and copied, for the log at exit. */
 	uint64_t direct_frames;
 	uint64_t copied_frames;
 };
 
-void child_pool_init(struct child_pool *pool, child_pool_share_fn share, void *user);
+void host_pool_init(struct host_pool *pool, host_pool_share_fn share, void *user);
 
 /*
  * A buffer of at least size bytes for the plugin to draw or decode into
  * (wall_host.acquire_buffer); NULL when every buffer the plugin may hold
  * is taken. Any thread.
  */
-void *child_pool_acquire(struct child_pool *pool, size_t size, uint8_t **data);
+void *host_pool_acquire(struct host_pool *pool, size_t size, uint8_t **data);
 /* The plugin is done with buffer (wall_host.release_buffer). Any thread. */
-void child_pool_give_back(struct child_pool *pool, void *buffer);
+void host_pool_give_back(struct host_pool *pool, void *buffer);
 
 /*
  * Put frame into a buffer the wall can read and fill header's index (a)
@@ -67,7 +67,7 @@ void child_pool_give_back(struct child_pool *pool, void *buffer);
  * frame released at once. False when no buffer could take it; the frame
  * is then released.
  */
-bool child_pool_share_frame(struct child_pool *pool, const struct wall_frame *frame,
+bool host_pool_share_frame(struct host_pool *pool, const struct wall_frame *frame,
                             struct wall_ipc_header *header);
 
 /*
@@ -75,6 +75,6 @@ bool child_pool_share_frame(struct child_pool *pool, const struct wall_frame *fr
  * never went: it is free again once the plugin does not hold it. Calls the
  * plugin's release of the frame that was in it. Any thread.
  */
-void child_pool_unshow(struct child_pool *pool, uint32_t index);
+void host_pool_unshow(struct host_pool *pool, uint32_t index);
 
 #endif
