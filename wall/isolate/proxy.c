@@ -34,6 +34,7 @@ static void proxy_set_visible(struct wall_isolate *isolate, bool visible)
 	g_mutex_lock(&isolate->lock);
 	isolate->visible = visible;
 	isolate->visibility_told = true;
+	isolate->visibility_changes++;
 	g_mutex_unlock(&isolate->lock);
 	struct wall_ipc_header header = {.type = visible ? WALL_IPC_SHOW : WALL_IPC_HIDE};
 	send_current(isolate, header);

@@ -20,7 +20,7 @@ char *faults_describe_end(struct wall_isolate *isolate, const siginfo_t *info,
 	bool near_limit =
 	        isolate->memory_mb > 0 && isolate->vm_kb > isolate->base_kb &&
 	        (isolate->vm_kb - isolate->base_kb) * 4 >= (uint64_t)isolate->memory_mb * 1024 * 3;
-	bool hung = run->hung;
+	bool hung = run->hung || run->stale;
 	if (hung) {
 		isolate->hangs++;
 	} else if (near_limit) {
@@ -30,6 +30,11 @@ char *faults_describe_end(struct wall_isolate *isolate, const siginfo_t *info,
 	}
 	g_mutex_unlock(&isolate->lock);
 	const char *name = isolate->plugin_name;
+	if (run->stale) {
+		/* Heartbeats came, pictures did not: one of its threads is stuck. */
+		*kind = "plugin_hang";
+		return g_strdup_printf("%s: 插件无响应 (画面停止 %d s)", name, STALE_MS / 1000);
+	}
 	if (hung) {
 		*kind = "plugin_hang";
 		return g_strdup_printf("%s: 插件无响应 (%d s)", name, HANG_MS / 1000);
@@ -82,4 +87,39 @@ void faults_report_end(struct wall_isolate *isolate, const char *reason, const c
 	char *json = wall_json_finish(builder);
 	isolate->host->emit_event(isolate->source, kind, json);
 	g_free(json);
+}
+
+void faults_note_frame(struct run *run, int64_t now_us)
+{
+	bool steady = run->last_frame_us > 0 &&
+	              now_us - run->last_frame_us <= (int64_t)STEADY_GAP_MS * 1000;
+	run->steady_frames = steady ? run->steady_frames + 1 : 0;
+	run->last_frame_us = now_us;
+}
+
+void faults_note_state(struct run *run, enum wall_source_state state)
+{
+	run->state = state;
+	if (state != WALL_SOURCE_STATE_LIVE) {
+		/* Not live: pictures may stop; steadiness counts again from the next ones. */
+		run->steady_frames = 0;
+	}
+}
+
+bool faults_pictures_stopped(struct wall_isolate *isolate, struct run *run, int64_t now_us)
+{
+	g_mutex_lock(&isolate->lock);
+	/* A hidden source may idle (a camera decodes key frames only). */
+	bool hidden = isolate->visibility_told && !isolate->visible;
+	uint64_t changes = isolate->visibility_changes;
+	g_mutex_unlock(&isolate->lock);
+	if (changes != run->visibility_changes) {
+		/* Shown or hidden since: steadiness counts again from the next pictures. */
+		run->visibility_changes = changes;
+		run->steady_frames = 0;
+	}
+	/* A plugin that never set a state is live by its pictures, as the host sees it. */
+	bool live = run->state == WALL_SOURCE_STATE_LIVE || run->state == WALL_SOURCE_STATE_INVALID;
+	return run->ready && live && !hidden && run->steady_frames >= STEADY_FRAMES &&
+	       now_us - run->last_frame_us > (int64_t)STALE_MS * 1000;
 }

@@ -194,7 +194,13 @@ bool child_handle(struct wall_isolate *isolate, struct child *child,
 	case WALL_IPC_POOL_ADD:
 		return take_pool_buffer(child, message);
 	case WALL_IPC_FRAME:
-		return take_frame(isolate, child, header);
+		if (!take_frame(isolate, child, header)) {
+			return false;
+		}
+		if (header->b != 1) {
+			faults_note_frame(run, g_get_monotonic_time());
+		}
+		return true;
 	case WALL_IPC_OVERLAY_OFF:
 		isolate->host->push_overlay(isolate->source, NULL);
 		return true;
@@ -210,6 +216,7 @@ bool child_handle(struct wall_isolate *isolate, struct child *child,
 		}
 		isolate->host->set_state(isolate->source, (enum wall_source_state)header->a,
 		                         header->b ? text : NULL);
+		faults_note_state(run, (enum wall_source_state)header->a);
 		return true;
 	case WALL_IPC_METRIC:
 		isolate->host->publish_metric(isolate->source, text, header->value);

@@ -35,6 +35,17 @@
 #define HEALTHY_MS 30000
 /* How long a closing child may take over its plugin's destroy(). */
 #define GRACE_MS 300
+/*
+ * A plugin thread can hang while the child still answers heartbeats (a
+ * deadlock in its per-frame code). A source that has been sending video
+ * (STEADY_FRAMES pictures in a row, each within STEADY_GAP_MS of the one
+ * before), is shown, and still says it is live, but then sends no picture
+ * for STALE_MS counts as hung. A stream that merely stops says so itself
+ * (stalled, offline) long before.
+ */
+#define STEADY_GAP_MS 500
+#define STEADY_FRAMES 10
+#define STALE_MS 10000
 
 /*
  * One child process and the buffers it shared. Frames the renderer still
@@ -79,6 +90,8 @@ struct wall_isolate {
 	struct child *child;
 	bool visible;
 	bool visibility_told;
+	/* Counts show() and hide(): pictures may pause across either. */
+	uint64_t visibility_changes;
 	uint32_t view_width_px;
 	uint32_t view_height_px;
 	/* The child's last status pairs, NUL-separated. */
@@ -106,9 +119,17 @@ struct run {
 	uint32_t seq;
 	/* create() returned: heartbeats count from here. */
 	bool ready;
+	/* Killed for missing heartbeats, or for its pictures stopping (stale). */
 	bool hung;
+	bool stale;
 	/* Killed for breaking the protocol. */
 	bool violated;
+	/* Pictures (not overlays): the last one's arrival, and how many came steadily. */
+	int64_t last_frame_us;
+	unsigned steady_frames;
+	uint64_t visibility_changes;
+	/* The state the plugin last set; INVALID until it sets one. */
+	enum wall_source_state state;
 };
 
 /* Children (proxy_child.c). */
@@ -142,6 +163,13 @@ char *faults_describe_end(struct wall_isolate *isolate, const siginfo_t *info,
 /* Log, show, count and send as an event the end of child pid. */
 void faults_report_end(struct wall_isolate *isolate, const char *reason, const char *kind,
                        pid_t pid, int64_t backoff_ms);
+
+/* A picture (not an overlay) came from the child at now_us. */
+void faults_note_frame(struct run *run, int64_t now_us);
+/* The plugin set state. */
+void faults_note_state(struct run *run, enum wall_source_state state);
+/* Whether the child's pictures stopped while it says it is live (see STALE_MS). */
+bool faults_pictures_stopped(struct wall_isolate *isolate, struct run *run, int64_t now_us);
 
 /* The supervisor thread (proxy_supervisor.c): data is the struct wall_isolate. */
 void *supervisor_run(void *data);

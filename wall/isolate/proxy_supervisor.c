@@ -49,8 +49,12 @@ static bool start_child(struct wall_isolate *isolate, struct run *run)
 	run->last_pong_us = run->started_us;
 	run->last_ping_us = 0;
 	run->hung = false;
+	run->stale = false;
 	run->violated = false;
 	run->ready = false;
+	run->last_frame_us = 0;
+	run->steady_frames = 0;
+	run->state = WALL_SOURCE_STATE_INVALID;
 	g_mutex_lock(&isolate->lock);
 	isolate->base_kb = 0;
 	isolate->vm_kb = 0;
@@ -154,6 +158,11 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 		int64_t silence_ms = run->ready ? HANG_MS : START_MS;
 		if (now - run->last_pong_us > silence_ms * 1000) {
 			run->hung = true;
+			pidfd_send_signal(child->pidfd, SIGKILL, NULL, 0);
+			return true;
+		}
+		if (faults_pictures_stopped(isolate, run, now)) {
+			run->stale = true;
 			pidfd_send_signal(child->pidfd, SIGKILL, NULL, 0);
 			return true;
 		}
