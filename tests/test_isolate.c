@@ -602,6 +602,73 @@ static void test_wall_status(void)
 	g_free(layout_path);
 }
 
+/*
+ * A plugin's events reach the wall's subscribers, from a child as from
+ * the wall's own process, in the same shape; text that is not JSON does
+ * not.
+ */
+static void test_wall_events(void)
+{
+	char *layout_path = wall_test_temp_path("events.yaml");
+	const char *layout = "wall: {canvas: 320x180}\n"
+	                     "sources:\n"
+	                     "  iso: {plugin: testfault, isolate: true}\n"
+	                     "  local: {plugin: testfault}\n"
+	                     "scenes:\n"
+	                     "  s: {grid: 2x1, tiles: [{id: a, source: iso, cell: [0, 0]},\n"
+	                     "                         {id: b, source: local, cell: [1, 0]}]}\n";
+	g_assert_true(g_file_set_contents(layout_path, layout, -1, NULL));
+	char *socket_path = wall_test_temp_path("events.sock");
+	char *state_path = wall_test_temp_path("events.sqlite");
+	char *wall_path = wall_test_build_path("wall/wall");
+	const char *argv[] = {
+	        wall_path,   "--backend", "headless",      "--renderer",         "soft",
+	        "--fps",     "25",        "--plugin-path", WALL_TEST_PLUGIN_DIR, "--control",
+	        socket_path, "--state",   state_path,      layout_path,          NULL};
+	GSubprocess *wall = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_NONE);
+	struct wall_test_client client = {0};
+	int64_t deadline = g_get_monotonic_time() + 60 * G_TIME_SPAN_SECOND;
+	while (!wall_test_client_open(&client, socket_path)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		g_usleep(50000);
+	}
+	json_object_unref(wall_test_client_ask_ok(&client, "SUBSCRIBE"));
+	bool from_child = false;
+	bool from_wall = false;
+	while (!(from_child && from_wall) && g_get_monotonic_time() < deadline) {
+		char *line = wall_test_client_read(&client);
+		g_assert_nonnull(line);
+		g_assert_true(g_str_has_prefix(line, "EVENT {"));
+		JsonParser *parser = json_parser_new();
+		g_assert_true(json_parser_load_from_data(parser, line + strlen("EVENT "), -1, NULL));
+		JsonObject *event = json_node_get_object(json_parser_get_root(parser));
+		if (g_str_equal(json_object_get_string_member(event, "event"), "plugin")) {
+			const char *type = json_object_get_string_member(event, "type");
+			g_assert_cmpstr(type, !=, "testfault.broken");
+			if (g_str_equal(type, "testfault.tick")) {
+				JsonObject *data = json_object_get_object_member(event, "data");
+				g_assert_cmpint(json_object_get_int_member(data, "n"), >, 0);
+				const char *name = json_object_get_string_member(event, "source");
+				from_child |= g_str_equal(name, "iso");
+				from_wall |= g_str_equal(name, "local");
+			}
+		}
+		g_object_unref(parser);
+		g_free(line);
+	}
+	g_assert_true(from_child);
+	g_assert_true(from_wall);
+	wall_test_client_close(&client);
+	g_subprocess_send_signal(wall, SIGTERM);
+	g_assert_true(g_subprocess_wait(wall, NULL, NULL));
+	g_assert_cmpint(g_subprocess_get_exit_status(wall), ==, 0);
+	g_object_unref(wall);
+	g_free(wall_path);
+	g_free(state_path);
+	g_free(socket_path);
+	g_free(layout_path);
+}
+
 static const struct fault_case segv = {"segv", "testfault: 插件崩溃 SIGSEGV", 0};
 /* The sandbox refuses signals and tracing aimed at the wall. */
 static const struct fault_case escape = {"escape", "插件退出 (4)", 0};
@@ -639,6 +706,7 @@ int main(int argc, char **argv)
 	g_test_add("/isolate/escape", struct fixture, &escape, fixture_set_up, test_fault,
 	           fixture_tear_down);
 	g_test_add_func("/isolate/wall/status", test_wall_status);
+	g_test_add_func("/isolate/wall/events", test_wall_events);
 	g_test_add_func("/isolate/real/panels", test_panels);
 	g_test_add_func("/isolate/real/tiles", test_tiles);
 	g_test_add_func("/isolate/real/drone", test_drone);

@@ -17,13 +17,16 @@
  *   badframe (isolated only) sends a well-formed frame message whose
  *            picture lies far outside any shared buffer
  * Besides the pushing thread, a ticking thread publishes the metric
- * "ticks" every 50 ms, whatever the other does.
+ * "ticks" every 50 ms, whatever the other does, and emits the event
+ * "testfault.tick" ({"n": ticks}) every 20 ticks. At its start it emits
+ * "testfault.broken" with text that is not JSON, which the wall refuses.
  * Run in-process, every one but none takes the wall down; isolated, only
  * its own tile.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -131,8 +134,14 @@ static void draw_frame(struct instance *self, int64_t n)
 static void *tick(void *data)
 {
 	struct instance *self = data;
+	self->host->emit_event(self->source, "testfault.broken", "{not json");
 	for (int64_t n = 1; !atomic_load(&self->stop); n++) {
 		self->host->publish_metric(self->source, "ticks", (double)n);
+		if (n % 20 == 0) {
+			char json[48];
+			snprintf(json, sizeof(json), "{\"n\": %lld}", (long long)n);
+			self->host->emit_event(self->source, "testfault.tick", json);
+		}
 		sleep_ms(50);
 	}
 	return NULL;

@@ -20,8 +20,12 @@
 
 /* Heartbeat period, and the silence after which a child counts as hung. */
 #define PING_MS 200
-/* How often the child's size is sampled, for telling a memory death from others. */
+/*
+ * How often the child's size is sampled: often under a memory limit, for
+ * telling a memory death from others; else only for STATUS.
+ */
 #define SAMPLE_MS 50
+#define SAMPLE_UNLIMITED_MS 1000
 #define HANG_MS 3000
 /*
  * Before the plugin's create() has returned the child answers nothing;

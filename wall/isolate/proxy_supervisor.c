@@ -116,7 +116,8 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 		        {.fd = child->pidfd, .events = POLLIN},
 		        {.fd = isolate->wake_fd, .events = POLLIN},
 		};
-		poll(fds, 3, SAMPLE_MS);
+		/* Awake only as often as the work below needs: a death wakes it at once. */
+		poll(fds, 3, isolate->memory_mb > 0 ? SAMPLE_MS : PING_MS);
 		if (is_stopping(isolate)) {
 			return false;
 		}
@@ -171,7 +172,8 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 			struct wall_ipc_header ping = {.type = WALL_IPC_PING, .a = ++run->seq};
 			child_send(child, ping, NULL, 0);
 		}
-		if (now - run->last_sample_us >= (int64_t)SAMPLE_MS * 1000) {
+		int64_t sample_ms = isolate->memory_mb > 0 ? SAMPLE_MS : SAMPLE_UNLIMITED_MS;
+		if (now - run->last_sample_us >= sample_ms * 1000) {
 			run->last_sample_us = now;
 			child_sample_memory(isolate, child->pid);
 		}

@@ -275,8 +275,12 @@ struct wall_host {
 	void (*publish_metric)(struct wall_source *source, const char *name, double value);
 
 	/**
-	 * Emit an event (type plus a JSON object as text) to subscribers.
-	 * Any thread; both strings are copied before it returns.
+	 * Emit an event (type plus a JSON object as text) to subscribers
+	 * (SUBSCRIBE), who get it at the next frame as
+	 * {"event": "plugin", "source": <name>, "type": type, "data": json}.
+	 * Text that is not one JSON object, or longer than 16 KiB, is
+	 * refused and logged; beyond 64 events between two frames the rest
+	 * are dropped. Any thread; both strings are copied before it returns.
 	 */
 	void (*emit_event)(struct wall_source *source, const char *type, const char *json);
 
