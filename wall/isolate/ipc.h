@@ -8,7 +8,7 @@
  * name a buffer by index. The wall sends without ever blocking
  * (MSG_DONTWAIT): a child that does not read loses the message, misses
  * its heartbeat and is restarted. Everything the child says is checked by
- * the receiver (wall/isolate/proxy.c) before use.
+ * the receiver (wall/isolate/proxy_messages.c) before use.
  */
 #ifndef WALL_ISOLATE_IPC_H
 #define WALL_ISOLATE_IPC_H
