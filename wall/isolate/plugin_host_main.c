@@ -29,8 +29,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "isolate/plugin_host_pool.h"
 #include "isolate/ipc.h"
+#include "isolate/plugin_host_pool.h"
 #include "isolate/sandbox.h"
 #include "value.h"
 
