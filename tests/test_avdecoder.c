@@ -7,6 +7,7 @@
 
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
+#include <string.h>
 
 #define WIDTH 320
 #define HEIGHT 240
@@ -314,6 +315,182 @@ static void test_fits_and_handles(void)
 	coded_clear(&b);
 }
 
+/*
+ * A host that lends picture buffers, as an isolated plugin's host does
+ * with its shared pool: at most limit at a time, each one counted out
+ * and back.
+ */
+struct lender {
+	GMutex lock;
+	unsigned limit;
+	unsigned out;
+	unsigned most_out;
+	unsigned lent;
+	unsigned returned;
+	unsigned refused;
+	/* Start and size of each buffer out, by handle. */
+	GHashTable *sizes;
+};
+
+static void *lend(struct wall_source *source, size_t size_bytes, uint8_t **data)
+{
+	struct lender *lender = (struct lender *)source;
+	g_mutex_lock(&lender->lock);
+	bool refuse = lender->out >= lender->limit;
+	lender->refused += refuse;
+	if (!refuse) {
+		lender->out++;
+		lender->lent++;
+		lender->most_out = MAX(lender->most_out, lender->out);
+	}
+	g_mutex_unlock(&lender->lock);
+	if (refuse) {
+		return NULL;
+	}
+	*data = g_aligned_alloc(1, size_bytes, 64);
+	g_mutex_lock(&lender->lock);
+	g_hash_table_insert(lender->sizes, *data, GSIZE_TO_POINTER(size_bytes));
+	g_mutex_unlock(&lender->lock);
+	return *data;
+}
+
+static void take_back(struct wall_source *source, void *buffer)
+{
+	struct lender *lender = (struct lender *)source;
+	g_mutex_lock(&lender->lock);
+	g_assert_true(g_hash_table_remove(lender->sizes, buffer));
+	lender->out--;
+	lender->returned++;
+	g_mutex_unlock(&lender->lock);
+	g_aligned_free(buffer);
+}
+
+static const struct wall_host lending_host = {
+        .struct_size = sizeof(struct wall_host),
+        .acquire_buffer = lend,
+        .release_buffer = take_back,
+};
+
+/* Pictures kept as the wall keeps them: the newest few, released later. */
+struct keeper {
+	struct lender *lender;
+	struct wall_frame kept[3];
+	unsigned count;
+	unsigned in_lent;
+	unsigned frames;
+	uint8_t first_y;
+};
+
+static bool in_lent_buffer(struct lender *lender, const struct wall_frame *frame)
+{
+	bool inside = false;
+	g_mutex_lock(&lender->lock);
+	GHashTableIter iter;
+	gpointer start, size;
+	g_hash_table_iter_init(&iter, lender->sizes);
+	while (g_hash_table_iter_next(&iter, &start, &size) && !inside) {
+		const uint8_t *base = start;
+		const uint8_t *end = base + GPOINTER_TO_SIZE(size);
+		inside = frame->planes[0] >= base &&
+		         frame->planes[2] + frame->strides[2] * (frame->height_px / 2) <= end;
+	}
+	g_mutex_unlock(&lender->lock);
+	return inside;
+}
+
+static void keep_picture(void *user, const struct wall_frame *frame)
+{
+	struct keeper *keeper = user;
+	keeper->in_lent += in_lent_buffer(keeper->lender, frame);
+	if (keeper->frames++ == 0) {
+		keeper->first_y =
+		        frame->planes[0][frame->height_px / 2 * frame->strides[0] + frame->width_px / 2];
+	}
+	/* Every stride as libavcodec's SIMD wants it, every plane 64-byte aligned. */
+	for (unsigned i = 0; i < 3; i++) {
+		g_assert_cmpuint((uintptr_t)frame->planes[i] % 64, ==, 0);
+		g_assert_cmpuint(frame->strides[i] % 16, ==, 0);
+	}
+	if (keeper->count == G_N_ELEMENTS(keeper->kept)) {
+		keeper->kept[0].release(keeper->kept[0].release_data);
+		memmove(keeper->kept, keeper->kept + 1, sizeof(keeper->kept[0]) * (keeper->count - 1));
+		keeper->count--;
+	}
+	keeper->kept[keeper->count++] = *frame;
+}
+
+static void keeper_release_all(struct keeper *keeper)
+{
+	for (unsigned i = 0; i < keeper->count; i++) {
+		keeper->kept[i].release(keeper->kept[i].release_data);
+	}
+	keeper->count = 0;
+}
+
+/*
+ * Decoded straight into the host's buffers, B-frames and frame threads
+ * included: every picture lies in a lent buffer, and each buffer comes
+ * back once libavcodec (its reference pictures) and the holder of the
+ * pictures are both done with it, even after the decoder is gone.
+ */
+static void check_host_buffers(const struct avdecoder_options *base, unsigned limit,
+                               bool expect_all_lent)
+{
+	struct coded coded = encode("x264enc bframes=2 key-int-max=10 ref=3",
+	                            "h264parse ! video/x-h264,stream-format=avc,alignment=au");
+	struct lender lender = {.limit = limit,
+	                        .sizes = g_hash_table_new(g_direct_hash, g_direct_equal)};
+	g_mutex_init(&lender.lock);
+	struct avdecoder_options options = *base;
+	options.host = &lending_host;
+	options.source = (struct wall_source *)&lender;
+	struct avdecoder *decoder = decoder_with(&coded, &options);
+	struct keeper keeper = {.lender = &lender};
+	for (guint i = 0; i < coded.units->len; i++) {
+		GstBuffer *unit = g_ptr_array_index(coded.units, i);
+		char *error = NULL;
+		g_assert_true(avdecoder_decode(decoder, unit, capture_time_of(&coded, unit),
+		                               i + 1 == coded.units->len, keep_picture, &keeper,
+		                               &error));
+		g_assert_null(error);
+	}
+	g_assert_cmpuint(keeper.frames, ==, UNITS);
+	g_assert_cmpint(abs(keeper.first_y - 81), <=, 3);
+	g_test_message("limit %u: %u of %u pictures in lent buffers, %u buffers out at most, "
+	               "%u refused",
+	               limit, keeper.in_lent, keeper.frames, lender.most_out, lender.refused);
+	if (expect_all_lent) {
+		g_assert_cmpuint(keeper.in_lent, ==, UNITS);
+		g_assert_cmpuint(lender.refused, ==, 0);
+	} else {
+		/* Out of buffers: libavcodec's own memory takes the rest. */
+		g_assert_cmpuint(lender.refused, >, 0);
+		g_assert_cmpuint(keeper.in_lent, <, UNITS);
+	}
+	g_assert_cmpuint(lender.most_out, <=, limit);
+	avdecoder_destroy(decoder);
+	/* The pictures still kept hold their buffers past the decoder. */
+	unsigned kept_in_lent = 0;
+	for (unsigned i = 0; i < keeper.count; i++) {
+		kept_in_lent += in_lent_buffer(&lender, &keeper.kept[i]);
+	}
+	g_assert_cmpuint(lender.out, ==, kept_in_lent);
+	keeper_release_all(&keeper);
+	g_assert_cmpuint(lender.out, ==, 0);
+	g_assert_cmpuint(lender.returned, ==, lender.lent);
+	g_hash_table_unref(lender.sizes);
+	g_mutex_clear(&lender.lock);
+	coded_clear(&coded);
+}
+
+static void test_host_buffers(void)
+{
+	check_host_buffers(&(struct avdecoder_options){.threads = 1}, 28, true);
+	check_host_buffers(&(struct avdecoder_options){.threads = 3}, 28, true);
+	check_host_buffers(&(struct avdecoder_options){.threads = 0, .live = true}, 28, true);
+	check_host_buffers(&(struct avdecoder_options){.threads = 1}, 3, false);
+}
+
 int main(int argc, char **argv)
 {
 	gst_init(&argc, &argv);
@@ -325,5 +502,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/avdecoder/damaged-until-key-frame", test_damaged_until_key_frame);
 	g_test_add_func("/avdecoder/high-bit-depth-and-chroma", test_high_bit_depth_and_chroma);
 	g_test_add_func("/avdecoder/fits-and-handles", test_fits_and_handles);
+	g_test_add_func("/avdecoder/host-buffers", test_host_buffers);
 	return g_test_run();
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "layout.h"
+#include "metrics.h"
 #include "plugin_registry.h"
 #include "source.h"
 #include "support.h"
@@ -32,16 +33,23 @@ static void fixture_tear_down(struct fixture *fixture, const void *data)
 	wall_plugin_registry_destroy(fixture->registry);
 }
 
-static struct wall_source *isolated(struct fixture *fixture, const char *name, const char *fault,
-                                    int64_t memory_mb)
+static struct wall_source *isolated_after(struct fixture *fixture, const char *name,
+                                          const char *fault, const char *after_frames,
+                                          int64_t memory_mb)
 {
-	struct wall_layout_source *config =
-	        wall_test_config(name, "testfault", "fault", fault, "after_frames", "10", NULL);
+	struct wall_layout_source *config = wall_test_config(name, "testfault", "fault", fault,
+	                                                     "after_frames", after_frames, NULL);
 	config->isolate = true;
 	config->memory_mb = memory_mb;
 	struct wall_source *source = wall_source_create(config, fixture->registry);
 	wall_test_config_free(config);
 	return source;
+}
+
+static struct wall_source *isolated(struct fixture *fixture, const char *name, const char *fault,
+                                    int64_t memory_mb)
+{
+	return isolated_after(fixture, name, fault, "10", memory_mb);
 }
 
 /* Take the newest frame, as the render thread does; true when there was one. */
@@ -271,23 +279,37 @@ static void test_tiles(void)
  * The camera isolated, on a real RTSP stream from the demo camera server:
  * the picture reaches the screen (its colour bars are there).
  */
-static void test_camera(void)
+/* The demo camera server with one camera; NULL (the test skipped) when it was not built. */
+static GSubprocess *start_camserver(int *port, GDataInputStream **replies)
 {
 	char *server_path = wall_test_build_path("plugins/camera/camserver/wall-camserver");
 	if (!g_file_test(server_path, G_FILE_TEST_IS_EXECUTABLE)) {
 		g_test_skip("wall-camserver was not built (no RTSP server library)");
 		g_free(server_path);
-		return;
+		return NULL;
 	}
 	const char *server_args[] = {server_path, "--port=0", "--cameras=1", "--main=640x360",
 	                             NULL};
 	GSubprocess *server = wall_test_spawn(server_args, G_SUBPROCESS_FLAGS_STDIN_PIPE |
 	                                                           G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-	GDataInputStream *replies = g_data_input_stream_new(g_subprocess_get_stdout_pipe(server));
-	char *ready = g_data_input_stream_read_line_utf8(replies, NULL, NULL, NULL);
+	*replies = g_data_input_stream_new(g_subprocess_get_stdout_pipe(server));
+	char *ready = g_data_input_stream_read_line_utf8(*replies, NULL, NULL, NULL);
 	g_assert_nonnull(ready);
 	g_assert_true(g_str_has_prefix(ready, "READY port="));
-	int port = atoi(ready + strlen("READY port="));
+	*port = atoi(ready + strlen("READY port="));
+	g_free(ready);
+	g_free(server_path);
+	return server;
+}
+
+static void test_camera(void)
+{
+	int port = 0;
+	GDataInputStream *replies = NULL;
+	GSubprocess *server = start_camserver(&port, &replies);
+	if (server == NULL) {
+		return;
+	}
 
 	char *layout_path = wall_test_temp_path("camera.yaml");
 	char *shot_path = wall_test_temp_path("camera.png");
@@ -322,46 +344,135 @@ static void test_camera(void)
 	g_free(layout);
 	g_free(layout_path);
 	g_free(shot_path);
-	g_free(ready);
 	g_object_unref(replies);
 	wall_test_stop(server);
-	g_free(server_path);
 }
 
 /*
- * A plugin that deadlocks its own thread still answers heartbeats, so the
- * wall cannot call it a fault; but the source beside it keeps moving, and
- * destroying it (which in-process would wait forever for the thread) ends
- * the child after its grace time instead.
+ * The isolated camera decodes straight into the shared pool: its
+ * pictures cross with no copy at all (STATUS counts them).
+ */
+static void test_camera_in_place(void)
+{
+	int port = 0;
+	GDataInputStream *replies = NULL;
+	GSubprocess *server = start_camserver(&port, &replies);
+	if (server == NULL) {
+		return;
+	}
+	struct wall_plugin_registry *registry = wall_test_registry_with("camera");
+	char *url = g_strdup_printf("rtsp://127.0.0.1:%d/cam01", port);
+	struct wall_layout_source *config = wall_test_config("cam", "camera", "url", url, NULL);
+	config->isolate = true;
+	struct wall_source *source = wall_source_create(config, registry);
+	wall_test_config_free(config);
+	int frames = 0;
+	int64_t deadline = g_get_monotonic_time() + 60 * G_TIME_SPAN_SECOND;
+	while (frames < 25 && g_get_monotonic_time() < deadline) {
+		struct wall_frame_ref *ref = wall_source_take_frame(source);
+		if (ref != NULL) {
+			g_assert_cmpint(ref->frame.format, ==, WALL_PIXEL_FORMAT_I420);
+			g_assert_cmpuint(ref->frame.width_px, ==, 640);
+			frames++;
+			wall_frame_ref_unref(ref);
+		}
+		g_usleep(10000);
+	}
+	g_assert_cmpint(frames, >=, 25);
+	/* The counts come with heartbeats: wait for one that has seen the pictures. */
+	int64_t in_place = 0;
+	int64_t copied = -1;
+	while (in_place < 10 && g_get_monotonic_time() < deadline) {
+		GHashTable *status = wall_test_status(source);
+		const char *direct = g_hash_table_lookup(status, "frames_in_place");
+		const char *copies = g_hash_table_lookup(status, "frames_copied");
+		in_place = direct != NULL ? atoll(direct) : 0;
+		copied = copies != NULL ? atoll(copies) : -1;
+		g_hash_table_unref(status);
+		g_usleep(50000);
+	}
+	g_test_message("isolated camera: %" G_GINT64_FORMAT " pictures in place, %" G_GINT64_FORMAT
+	               " copied",
+	               in_place, copied);
+	g_assert_cmpint(in_place, >=, 10);
+	g_assert_cmpint(copied, ==, 0);
+	wall_source_destroy(source);
+	wall_plugin_registry_destroy(registry);
+	g_free(url);
+	g_object_unref(replies);
+	wall_test_stop(server);
+}
+
+/*
+ * A plugin that deadlocks in its per-frame callback while its other
+ * thread keeps running: the child still answers heartbeats (and the
+ * plugin's ticks still come), but its pictures stopped while it says it
+ * is live. That counts as hung: the slate says so, the child is
+ * restarted, and pictures come again; the source beside it never stops.
  */
 static void test_deadlock(struct fixture *fixture, const void *data)
 {
-	struct wall_source *bad = isolated(fixture, "bad", "deadlock", 0);
+	/* A second of steady video first, so that the wall knows it as video. */
+	struct wall_source *bad = isolated_after(fixture, "bad", "deadlock", "50", 0);
 	struct wall_source *good =
 	        wall_test_source(fixture->registry, "testfault", "good", "fault", "none", NULL);
-	int good_frames = 0;
 	int bad_frames = 0;
+	int frames_after = 0;
+	bool saw_reason = false;
+	double ticks_at_last_frame = 0;
+	double ticks_at_slate = 0;
+	int64_t good_gap_us = 0;
+	int64_t last_good_us = g_get_monotonic_time();
+	int64_t deadline = g_get_monotonic_time() + 90 * G_TIME_SPAN_SECOND;
+	while (frames_after < 3 && g_get_monotonic_time() < deadline) {
+		int64_t now = g_get_monotonic_time();
+		if (took_frame(good, NULL)) {
+			good_gap_us = MAX(good_gap_us, now - last_good_us);
+			last_good_us = now;
+		}
+		bool bad_frame = took_frame(bad, NULL);
+		double ticks = 0;
+		wall_metrics_get("bad.ticks", &ticks);
+		if (bad_frame && !saw_reason) {
+			bad_frames++;
+			ticks_at_last_frame = ticks;
+		}
+		char *reason = NULL;
+		if (!saw_reason && wall_test_state(bad, &reason) == WALL_SOURCE_STATE_ERROR &&
+		    reason != NULL && strstr(reason, "插件无响应") != NULL) {
+			saw_reason = true;
+			ticks_at_slate = ticks;
+			g_test_message("deadlock: %s", reason);
+		}
+		g_free(reason);
+		frames_after += saw_reason && bad_frame;
+		g_usleep(10000);
+	}
+	g_assert_cmpint(bad_frames, >, 0);
+	g_assert_true(saw_reason);
+	/* Its other thread ran on while its pictures had stopped: no heartbeat was missed. */
+	g_assert_cmpfloat(ticks_at_slate, >, ticks_at_last_frame + 10);
+	g_assert_cmpint(frames_after, >=, 3);
+	g_assert_cmpint(good_gap_us, <, 2 * G_TIME_SPAN_SECOND);
+	GHashTable *status = wall_test_status(bad);
+	g_assert_cmpint(atoi(g_hash_table_lookup(status, "hangs")), >=, 1);
+	g_assert_cmpint(atoi(g_hash_table_lookup(status, "restarts")), >=, 1);
+	g_hash_table_unref(status);
+
+	/*
+	 * The new child deadlocks too, after its 50 pictures. Destroying it
+	 * then, which in-process would wait forever for the stuck thread,
+	 * ends the child after its grace time instead.
+	 */
 	int64_t quiet_since_us = g_get_monotonic_time();
-	int64_t deadline = g_get_monotonic_time() + 30 * G_TIME_SPAN_SECOND;
-	/* Until the bad source has shown pictures and then been silent for a second. */
-	while ((bad_frames == 0 || g_get_monotonic_time() - quiet_since_us < G_TIME_SPAN_SECOND) &&
+	while (g_get_monotonic_time() - quiet_since_us < G_TIME_SPAN_SECOND &&
 	       g_get_monotonic_time() < deadline) {
 		if (took_frame(bad, NULL)) {
-			bad_frames++;
 			quiet_since_us = g_get_monotonic_time();
 		}
-		good_frames += took_frame(good, NULL);
 		g_usleep(10000);
 	}
 	g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-	g_assert_cmpint(good_frames, >, 0);
-	int before = good_frames;
-	for (int i = 0; i < 100; i++) {
-		good_frames += took_frame(good, NULL);
-		g_usleep(10000);
-	}
-	g_assert_cmpint(good_frames, >, before);
-
 	int64_t start = g_get_monotonic_time();
 	wall_source_destroy(bad);
 	g_test_message("destroying the deadlocked source took %" G_GINT64_FORMAT " ms",
@@ -491,6 +602,73 @@ static void test_wall_status(void)
 	g_free(layout_path);
 }
 
+/*
+ * A plugin's events reach the wall's subscribers, from a child as from
+ * the wall's own process, in the same shape; text that is not JSON does
+ * not.
+ */
+static void test_wall_events(void)
+{
+	char *layout_path = wall_test_temp_path("events.yaml");
+	const char *layout = "wall: {canvas: 320x180}\n"
+	                     "sources:\n"
+	                     "  iso: {plugin: testfault, isolate: true}\n"
+	                     "  local: {plugin: testfault}\n"
+	                     "scenes:\n"
+	                     "  s: {grid: 2x1, tiles: [{id: a, source: iso, cell: [0, 0]},\n"
+	                     "                         {id: b, source: local, cell: [1, 0]}]}\n";
+	g_assert_true(g_file_set_contents(layout_path, layout, -1, NULL));
+	char *socket_path = wall_test_temp_path("events.sock");
+	char *state_path = wall_test_temp_path("events.sqlite");
+	char *wall_path = wall_test_build_path("wall/wall");
+	const char *argv[] = {
+	        wall_path,   "--backend", "headless",      "--renderer",         "soft",
+	        "--fps",     "25",        "--plugin-path", WALL_TEST_PLUGIN_DIR, "--control",
+	        socket_path, "--state",   state_path,      layout_path,          NULL};
+	GSubprocess *wall = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_NONE);
+	struct wall_test_client client = {0};
+	int64_t deadline = g_get_monotonic_time() + 60 * G_TIME_SPAN_SECOND;
+	while (!wall_test_client_open(&client, socket_path)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		g_usleep(50000);
+	}
+	json_object_unref(wall_test_client_ask_ok(&client, "SUBSCRIBE"));
+	bool from_child = false;
+	bool from_wall = false;
+	while (!(from_child && from_wall) && g_get_monotonic_time() < deadline) {
+		char *line = wall_test_client_read(&client);
+		g_assert_nonnull(line);
+		g_assert_true(g_str_has_prefix(line, "EVENT {"));
+		JsonParser *parser = json_parser_new();
+		g_assert_true(json_parser_load_from_data(parser, line + strlen("EVENT "), -1, NULL));
+		JsonObject *event = json_node_get_object(json_parser_get_root(parser));
+		if (g_str_equal(json_object_get_string_member(event, "event"), "plugin")) {
+			const char *type = json_object_get_string_member(event, "type");
+			g_assert_cmpstr(type, !=, "testfault.broken");
+			if (g_str_equal(type, "testfault.tick")) {
+				JsonObject *data = json_object_get_object_member(event, "data");
+				g_assert_cmpint(json_object_get_int_member(data, "n"), >, 0);
+				const char *name = json_object_get_string_member(event, "source");
+				from_child |= g_str_equal(name, "iso");
+				from_wall |= g_str_equal(name, "local");
+			}
+		}
+		g_object_unref(parser);
+		g_free(line);
+	}
+	g_assert_true(from_child);
+	g_assert_true(from_wall);
+	wall_test_client_close(&client);
+	g_subprocess_send_signal(wall, SIGTERM);
+	g_assert_true(g_subprocess_wait(wall, NULL, NULL));
+	g_assert_cmpint(g_subprocess_get_exit_status(wall), ==, 0);
+	g_object_unref(wall);
+	g_free(wall_path);
+	g_free(state_path);
+	g_free(socket_path);
+	g_free(layout_path);
+}
+
 static const struct fault_case segv = {"segv", "testfault: 插件崩溃 SIGSEGV", 0};
 /* The sandbox refuses signals and tracing aimed at the wall. */
 static const struct fault_case escape = {"escape", "插件退出 (4)", 0};
@@ -528,9 +706,11 @@ int main(int argc, char **argv)
 	g_test_add("/isolate/escape", struct fixture, &escape, fixture_set_up, test_fault,
 	           fixture_tear_down);
 	g_test_add_func("/isolate/wall/status", test_wall_status);
+	g_test_add_func("/isolate/wall/events", test_wall_events);
 	g_test_add_func("/isolate/real/panels", test_panels);
 	g_test_add_func("/isolate/real/tiles", test_tiles);
 	g_test_add_func("/isolate/real/drone", test_drone);
 	g_test_add_func("/isolate/real/camera", test_camera);
+	g_test_add_func("/isolate/real/camera-in-place", test_camera_in_place);
 	return g_test_run();
 }

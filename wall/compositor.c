@@ -359,6 +359,16 @@ GPtrArray *wall_compositor_take_events(struct wall_compositor *compositor)
 		g_ptr_array_add(events, texts[i]);
 	}
 	g_free(texts);
+	/* Then what the plugins emitted, shown or warm. */
+	GHashTableIter iter;
+	void *value;
+	g_hash_table_iter_init(&iter, compositor->slots);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		struct source_slot *slot = value;
+		if (slot->source != NULL) {
+			wall_source_take_events(slot->source, events);
+		}
+	}
 	return events;
 }
 

@@ -4,6 +4,7 @@
 
 #include "datastore.h"
 #include "isolate/proxy.h"
+#include "json_write.h"
 #include "log.h"
 #include "metrics.h"
 #include "plugin_registry.h"
@@ -56,6 +57,11 @@ struct wall_source {
 	uint64_t generation;
 	/* The text of the last ERROR the plugin logged, for its error slate. */
 	char *last_error;
+	/* The plugin's events as JSON texts, until the render thread takes them. */
+	GPtrArray *events;
+	uint64_t events_dropped;
+	/* events->len, read without the lock on every frame. */
+	gint events_waiting;
 };
 
 /* Host services. */
@@ -376,13 +382,65 @@ static void publish_metric(struct wall_source *source, const char *name, double 
 	g_free(full);
 }
 
+/*
+ * The event as subscribers see it: {"event": "plugin", "source": name,
+ * "type": type, "data": the plugin's object}. NULL, with why, when json
+ * is not one JSON object.
+ */
+static char *plugin_event_json(struct wall_source *source, const char *type, const char *json,
+			       const char **problem)
+{
+	JsonParser *parser = json_parser_new();
+	JsonNode *root = NULL;
+	if (strlen(json) > WALL_EVENT_MAX_BYTES) {
+		*problem = "longer than 16 KiB";
+	} else if (!json_parser_load_from_data(parser, json, -1, NULL) ||
+		   (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+		*problem = "not a JSON object";
+		root = NULL;
+	}
+	char *text = NULL;
+	if (root != NULL) {
+		JsonBuilder *builder = json_builder_new();
+		json_builder_begin_object(builder);
+		wall_json_set_string(builder, "event", "plugin");
+		wall_json_set_string(builder, "source", source->config.name);
+		wall_json_set_string(builder, "type", type);
+		json_builder_set_member_name(builder, "data");
+		json_builder_add_value(builder, json_node_copy(root));
+		json_builder_end_object(builder);
+		text = wall_json_finish(builder);
+	}
+	g_object_unref(parser);
+	return text;
+}
+
 static void emit_event(struct wall_source *source, const char *type, const char *json)
 {
-	if (source == NULL || type == NULL) {
+	if (source == NULL || type == NULL || *type == '\0') {
 		return;
 	}
-	log_prefixed(WALL_LOG_DEBUG, source->config.name, "event %s %s", type,
-		     json != NULL ? json : "{}");
+	const char *problem = NULL;
+	char *text = plugin_event_json(source, type, json != NULL ? json : "{}", &problem);
+	if (text == NULL) {
+		log_prefixed(WALL_LOG_WARNING, source->config.name, "event %s refused: %s", type,
+			     problem);
+		return;
+	}
+	g_mutex_lock(&source->lock);
+	bool room = source->events->len < WALL_SOURCE_EVENTS_MAX;
+	bool first_drop = !room && source->events_dropped++ == 0;
+	if (room) {
+		g_ptr_array_add(source->events, g_steal_pointer(&text));
+		g_atomic_int_set(&source->events_waiting, (gint)source->events->len);
+	}
+	g_mutex_unlock(&source->lock);
+	g_free(text);
+	if (first_drop) {
+		log_prefixed(WALL_LOG_WARNING, source->config.name,
+			     "more than %u events between two frames; the rest are dropped",
+			     WALL_SOURCE_EVENTS_MAX);
+	}
 }
 
 static const char *source_name(struct wall_source *source)
@@ -582,6 +640,7 @@ struct wall_source *wall_source_create(const struct wall_layout_source *config,
 	struct wall_source *source = g_new0(struct wall_source, 1);
 	copy_config(&source->config, config);
 	g_mutex_init(&source->lock);
+	source->events = g_ptr_array_new_with_free_func(g_free);
 	source->state = WALL_SOURCE_STATE_CONNECTING;
 	source->since_us = g_get_monotonic_time();
 	source->since_real_us = g_get_real_time();
@@ -643,8 +702,25 @@ void wall_source_destroy(struct wall_source *source)
 	free_config(&source->config);
 	g_free(source->reason);
 	g_free(source->last_error);
+	g_ptr_array_unref(source->events);
 	g_mutex_clear(&source->lock);
 	g_free(source);
+}
+
+void wall_source_take_events(struct wall_source *source, GPtrArray *into)
+{
+	if (g_atomic_int_get(&source->events_waiting) == 0) {
+		return;
+	}
+	g_mutex_lock(&source->lock);
+	for (guint i = 0; i < source->events->len; i++) {
+		g_ptr_array_add(into, source->events->pdata[i]);
+	}
+	g_ptr_array_set_free_func(source->events, NULL);
+	g_ptr_array_set_size(source->events, 0);
+	g_ptr_array_set_free_func(source->events, g_free);
+	g_atomic_int_set(&source->events_waiting, 0);
+	g_mutex_unlock(&source->lock);
 }
 
 const char *wall_source_get_name(const struct wall_source *source)

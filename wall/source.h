@@ -98,6 +98,18 @@ void wall_source_set_view_size(struct wall_source *source, uint32_t width_px, ui
 /** Frames pushed and frames replaced before they were shown. */
 void wall_source_get_counts(struct wall_source *source, uint64_t *pushed, uint64_t *dropped);
 
+/** Events a source queues between two frames; more are dropped (logged once). */
+#define WALL_SOURCE_EVENTS_MAX 64u
+/** The largest JSON text of one plugin event. */
+#define WALL_EVENT_MAX_BYTES 16384u
+
+/**
+ * Render thread: move the events the plugin emitted since the last call
+ * into into (JSON texts, {"event": "plugin", "source", "type", "data"}),
+ * which must free its elements with g_free.
+ */
+void wall_source_take_events(struct wall_source *source, GPtrArray *into);
+
 /** The plugin's status pairs, through add(user, key, value). */
 void wall_source_status(struct wall_source *source, wall_status_fn add, void *user);
 

@@ -1,6 +1,7 @@
 #include "avdecoder.h"
 
 #include <libavcodec/avcodec.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/log.h>
 #include <libavutil/pixdesc.h>
 #include <libyuv.h>
@@ -16,6 +17,9 @@ struct avdecoder {
 	AVFrame *picture;
 	GstCaps *caps;
 	char *name;
+	/* Whose buffers pictures are decoded into, when it offers them. */
+	const struct wall_host *host;
+	struct wall_source *source;
 	/* A picture was concealed: nothing is shown until a clean key frame. */
 	bool damaged;
 	/* Packet numbers go out as pts and come back with the picture. */
@@ -64,6 +68,119 @@ static bool set_codec_data(AVCodecContext *context, const GstCaps *caps)
 	return true;
 }
 
+/* Pictures in the host's buffers. */
+
+/*
+ * Alignment of every plane: libavcodec's SIMD wants STRIDE_ALIGN (at most
+ * 64, for AVX-512), and a plane at a 64-byte boundary serves all. Rows
+ * are aligned as avcodec_align_dimensions2() says.
+ */
+#define PLANE_ALIGN 64
+/*
+ * Bytes past each plane that libavcodec may read (or write, in its edge
+ * emulation) beyond the picture, as its own buffer pool adds.
+ */
+#define PLANE_PADDING (16 + PLANE_ALIGN - 1)
+
+/* One host buffer behind one AVBufferRef. */
+struct host_buffer {
+	const struct wall_host *host;
+	struct wall_source *source;
+	void *buffer;
+};
+
+/*
+ * The last reference went: libavcodec dropped it as a reference picture
+ * and the host released every frame shown from it. Any thread.
+ */
+static void give_back(void *opaque, uint8_t *data)
+{
+	struct host_buffer *held = opaque;
+	held->host->release_buffer(held->source, held->buffer);
+	g_free(held);
+}
+
+/*
+ * The plane layout libavcodec's own allocator would pick for frame
+ * (avcodec_default_get_buffer2): coded dimensions rounded up as the codec
+ * needs them, and rows long enough that every stride is aligned. Fills
+ * linesizes and plane offsets; returns the bytes needed, or 0.
+ */
+static size_t plan_planes(AVCodecContext *context, const AVFrame *frame, int linesizes[4],
+                          size_t offsets[4])
+{
+	int width = frame->width;
+	int height = frame->height;
+	int align[AV_NUM_DATA_POINTERS];
+	avcodec_align_dimensions2(context, &width, &height, align);
+	bool unaligned;
+	do {
+		if (av_image_fill_linesizes(linesizes, frame->format, width) < 0) {
+			return 0;
+		}
+		/* Widen by the lowest set bit until every stride is a multiple of its alignment. */
+		width += width & ~(width - 1);
+		unaligned = false;
+		for (unsigned i = 0; i < 4; i++) {
+			unaligned |= align[i] > 0 && linesizes[i] % align[i] != 0;
+		}
+	} while (unaligned);
+	size_t sizes[4];
+	ptrdiff_t strides[4];
+	for (unsigned i = 0; i < 4; i++) {
+		strides[i] = linesizes[i];
+	}
+	if (av_image_fill_plane_sizes(sizes, frame->format, height, strides) < 0) {
+		return 0;
+	}
+	size_t total = 0;
+	for (unsigned i = 0; i < 4; i++) {
+		offsets[i] = total;
+		if (sizes[i] > 0) {
+			total += (sizes[i] + PLANE_PADDING + PLANE_ALIGN - 1) & ~(size_t)(PLANE_ALIGN - 1);
+		}
+	}
+	return total;
+}
+
+/*
+ * libavcodec's get_buffer2: the picture goes into a host buffer when the
+ * host gives one, so an isolated camera's wall shows what was decoded
+ * where it was decoded. A reference picture keeps its buffer (through
+ * its AVBufferRef) until libavcodec and the wall are both done with it.
+ * Anything else, and a host out of buffers, gets libavcodec's own memory.
+ */
+static int get_buffer(AVCodecContext *context, AVFrame *frame, int flags)
+{
+	struct avdecoder *decoder = context->opaque;
+	bool planar420 =
+	        frame->format == AV_PIX_FMT_YUV420P || frame->format == AV_PIX_FMT_YUVJ420P;
+	int linesizes[4];
+	size_t offsets[4];
+	size_t total = planar420 && (context->codec->capabilities & AV_CODEC_CAP_DR1)
+	                       ? plan_planes(context, frame, linesizes, offsets)
+	                       : 0;
+	uint8_t *data = NULL;
+	void *buffer = total > 0 ? decoder->host->acquire_buffer(decoder->source, total, &data)
+	                         : NULL;
+	if (buffer == NULL) {
+		return avcodec_default_get_buffer2(context, frame, flags);
+	}
+	struct host_buffer *held = g_new(struct host_buffer, 1);
+	*held = (struct host_buffer){.host = decoder->host, .source = decoder->source, .buffer = buffer};
+	frame->buf[0] = av_buffer_create(data, (size_t)total, give_back, held, 0);
+	if (frame->buf[0] == NULL) {
+		give_back(held, data);
+		return AVERROR(ENOMEM);
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		frame->data[i] = linesizes[i] > 0 ? data + offsets[i] : NULL;
+		frame->linesize[i] = linesizes[i];
+	}
+	frame->extended_data = frame->data;
+	return 0;
+}
+
 struct avdecoder *avdecoder_create(const GstCaps *caps, const struct avdecoder_options *options,
                                    char **error_text)
 {
@@ -105,6 +222,13 @@ struct avdecoder *avdecoder_create(const GstCaps *caps, const struct avdecoder_o
 	 * packet) shows grey smears; the tile keeps its last good one.
 	 */
 	context->flags &= ~AV_CODEC_FLAG_OUTPUT_CORRUPT;
+	if (options->host != NULL && WALL_HOST_HAS(options->host, acquire_buffer) &&
+	    WALL_HOST_HAS(options->host, release_buffer)) {
+		decoder->host = options->host;
+		decoder->source = options->source;
+		context->opaque = decoder;
+		context->get_buffer2 = get_buffer;
+	}
 	int result = avcodec_open2(context, codec, NULL);
 	if (result < 0) {
 		char reason[AV_ERROR_MAX_STRING_SIZE];

@@ -32,6 +32,14 @@ struct avdecoder_options {
 	 * picture back each, and slice threads hide concealed pictures.
 	 */
 	bool live;
+	/**
+	 * The host whose buffers pictures are decoded into when it offers
+	 * them (wall_host.acquire_buffer: an isolated plugin's shared pool,
+	 * which the wall then shows without a copy); otherwise, and when
+	 * they run out, libavcodec's own. host may be NULL.
+	 */
+	const struct wall_host *host;
+	struct wall_source *source;
 };
 
 /**

@@ -442,6 +442,8 @@ static void decode_unit(struct pipeline *pipeline, GstCaps *caps, GstBuffer *uni
 		struct avdecoder_options options = {
 			.threads = decoder_threads(pipeline),
 			.live = pipeline->live,
+			.host = pipeline->config.host,
+			.source = pipeline->config.source,
 		};
 		pipeline->avdecoder = avdecoder_create(caps, &options, &error_text);
 		if (pipeline->avdecoder == NULL) {
@@ -1030,6 +1032,8 @@ struct pipeline *pipeline_start(const struct pipeline_config *config, GMainConte
 	pipeline->config.keyframes_only = config->keyframes_only;
 	pipeline->keyframes_only = config->keyframes_only;
 	pipeline->config.metadata = config->metadata;
+	pipeline->config.host = config->host;
+	pipeline->config.source = config->source;
 	pipeline->callbacks = *callbacks;
 	pipeline->user = user;
 	g_mutex_init(&pipeline->lock);

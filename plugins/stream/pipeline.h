@@ -47,6 +47,9 @@ struct pipeline_config {
 	 * decoder, for thumbnails that change once a GOP.
 	 */
 	bool keyframes_only;
+	/** Where decoded pictures go, for buffers it offers (avdecoder_options.host); may be NULL. */
+	const struct wall_host *host;
+	struct wall_source *source;
 };
 
 struct pipeline_callbacks {

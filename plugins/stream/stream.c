@@ -246,6 +246,8 @@ static struct pipeline *start_pipeline(struct stream *stream, enum stream_kind k
 		.latency_ms = stream->latency_ms,
 		.metadata = stream->params.klv != NULL,
 		.keyframes_only = stream->keyframes_only,
+		.host = stream->host,
+		.source = stream->source,
 	};
 	g_mutex_lock(&stream->lock);
 	config.keyframes_only = config.keyframes_only || stream->hidden;

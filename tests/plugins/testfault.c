@@ -6,7 +6,8 @@
  *   segv     writes through a NULL pointer
  *   abort    calls abort()
  *   spin     spins forever in its next show/hide/status callback
- *   deadlock locks its own mutex twice on its pushing thread
+ *   deadlock locks its own mutex twice in its per-frame callback, on its
+ *            pushing thread; its ticking thread keeps running
  *   alloc    allocates and touches memory without bound
  *   exit     exits with status 3
  *   garbage  (isolated only) writes random bytes as a message to the
@@ -15,12 +16,17 @@
  *            group, then exits with status 4 when the sandbox refused both
  *   badframe (isolated only) sends a well-formed frame message whose
  *            picture lies far outside any shared buffer
+ * Besides the pushing thread, a ticking thread publishes the metric
+ * "ticks" every 50 ms, whatever the other does, and emits the event
+ * "testfault.tick" ({"n": ticks}) every 20 ticks. At its start it emits
+ * "testfault.broken" with text that is not JSON, which the wall refuses.
  * Run in-process, every one but none takes the wall down; isolated, only
  * its own tile.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -55,6 +61,7 @@ struct instance {
 	char fault[16];
 	int64_t after_frames;
 	pthread_t thread;
+	pthread_t ticker;
 	pthread_mutex_t lock;
 	atomic_bool stop;
 	atomic_bool armed;
@@ -76,9 +83,6 @@ static void fail_now(struct instance *self)
 		abort();
 	} else if (strcmp(self->fault, "exit") == 0) {
 		exit(3);
-	} else if (strcmp(self->fault, "deadlock") == 0) {
-		pthread_mutex_lock(&self->lock);
-		pthread_mutex_lock(&self->lock);
 	} else if (strcmp(self->fault, "alloc") == 0) {
 		for (;;) {
 			char *block = malloc(8 << 20);
@@ -113,6 +117,36 @@ static void fail_now(struct instance *self)
 	}
 }
 
+/* The plugin's per-frame callback: draws picture n under its lock. */
+static void draw_frame(struct instance *self, int64_t n)
+{
+	pthread_mutex_lock(&self->lock);
+	if (n == self->after_frames && strcmp(self->fault, "deadlock") == 0) {
+		/* A lock taken twice, as a callback that calls back into its own code. */
+		pthread_mutex_lock(&self->lock);
+	}
+	for (int i = 0; i < 16 * 16; i++) {
+		self->pixels[i] = 0xff000000u | (uint32_t)(n * 40 % 256) << 8;
+	}
+	pthread_mutex_unlock(&self->lock);
+}
+
+static void *tick(void *data)
+{
+	struct instance *self = data;
+	self->host->emit_event(self->source, "testfault.broken", "{not json");
+	for (int64_t n = 1; !atomic_load(&self->stop); n++) {
+		self->host->publish_metric(self->source, "ticks", (double)n);
+		if (n % 20 == 0) {
+			char json[48];
+			snprintf(json, sizeof(json), "{\"n\": %lld}", (long long)n);
+			self->host->emit_event(self->source, "testfault.tick", json);
+		}
+		sleep_ms(50);
+	}
+	return NULL;
+}
+
 static void *run(void *data)
 {
 	struct instance *self = data;
@@ -120,9 +154,7 @@ static void *run(void *data)
 		if (n == self->after_frames) {
 			fail_now(self);
 		}
-		for (int i = 0; i < 16 * 16; i++) {
-			self->pixels[i] = 0xff000000u | (uint32_t)(n * 40 % 256) << 8;
-		}
+		draw_frame(self, n);
 		struct wall_frame frame = {
 		        .format = WALL_PIXEL_FORMAT_BGRA,
 		        .width_px = 16,
@@ -155,6 +187,12 @@ static void *fault_create(const struct wall_host *host, struct wall_source *sour
 		free(self);
 		return NULL;
 	}
+	if (pthread_create(&self->ticker, NULL, tick, self) != 0) {
+		atomic_store(&self->stop, true);
+		pthread_join(self->thread, NULL);
+		free(self);
+		return NULL;
+	}
 	return self;
 }
 
@@ -165,6 +203,7 @@ static void fault_destroy(void *instance)
 		return;
 	}
 	atomic_store(&self->stop, true);
+	pthread_join(self->ticker, NULL);
 	pthread_join(self->thread, NULL);
 	pthread_mutex_destroy(&self->lock);
 	free(self);

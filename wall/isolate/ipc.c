@@ -102,6 +102,10 @@ bool wall_ipc_receive(int sock, struct wall_ipc_message *message)
 
 const char *wall_ipc_text_field(const char *text, size_t text_bytes, unsigned n)
 {
+	/* No pairs yet (an empty GByteArray's data is NULL). */
+	if (text == NULL || text_bytes == 0) {
+		return NULL;
+	}
 	size_t at = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const char *end = memchr(text + at, '\0', text_bytes - at);

@@ -8,7 +8,7 @@
  * name a buffer by index. The wall sends without ever blocking
  * (MSG_DONTWAIT): a child that does not read loses the message, misses
  * its heartbeat and is restarted. Everything the child says is checked by
- * the receiver (wall/isolate/proxy.c) before use.
+ * the receiver (wall/isolate/proxy_messages.c) before use.
  */
 #ifndef WALL_ISOLATE_IPC_H
 #define WALL_ISOLATE_IPC_H
@@ -20,8 +20,12 @@
 #include "wall/plugin.h"
 
 #define WALL_IPC_MAX_BYTES 65536u
-/* Buffers one child may share with the wall. */
-#define WALL_IPC_POOL_MAX 6u
+/*
+ * Buffers one child may share with the wall. A decoder that decodes into
+ * the pool holds its reference pictures there too (up to 16 for H.264,
+ * and one per frame thread more), besides the pictures the wall shows.
+ */
+#define WALL_IPC_POOL_MAX 32u
 
 enum wall_ipc_type {
 	WALL_IPC_INVALID = 0,

@@ -8,9 +8,11 @@
  * for INIT (the source's name, folder and options), creates the instance
  * and then serves the wall's calls on its main thread, which stands in for
  * the render thread. Host services the plugin calls go to the wall as
- * messages (isolate/ipc.h). Pictures are copied once into a pool of
- * memfd buffers shared with the wall, since a plugin's own planes are
- * private memory; the wall shows them from there without another copy.
+ * messages (isolate/ipc.h). Pictures cross in a pool of memfd buffers
+ * shared with the wall (isolate/plugin_host_pool.h): a plugin that decodes
+ * into buffers it took with acquire_buffer() (libavcodec's get_buffer2)
+ * hands them over as they are; a picture in the plugin's own memory is
+ * copied into the pool once. The wall shows both without another copy.
  * MEMORY_MB, when not 0, caps the address space (RLIMIT_AS).
  */
 #define _GNU_SOURCE
@@ -28,15 +30,9 @@
 #include <unistd.h>
 
 #include "isolate/ipc.h"
+#include "isolate/plugin_host_pool.h"
 #include "isolate/sandbox.h"
 #include "value.h"
-
-struct pool_buffer {
-	int fd;
-	uint8_t *map;
-	size_t size;
-	bool busy;
-};
 
 struct wall_source {
 	int sock;
@@ -51,8 +47,7 @@ struct wall_source {
 
 	GMutex lock;
 	GCond replied;
-	struct pool_buffer pool[WALL_IPC_POOL_MAX];
-	unsigned pool_count;
+	struct host_pool pool;
 	char *last_error;
 	/* The one read_metric/read_data call waiting for the wall's answer. */
 	uint32_t request_id;
@@ -81,124 +76,26 @@ static void send_text(struct wall_source *source, uint32_t type, uint32_t a, con
 	send_message(source, header, text, MIN(length, WALL_IPC_MAX_BYTES), -1);
 }
 
-/* Frames: one copy into a shared buffer. */
+/* Frames: in place when the plugin decoded into the pool, else one copy. */
 
-static int64_t frame_bytes(const struct wall_frame *frame, uint32_t offsets[3], uint32_t strides[3])
+static bool share_buffer(void *user, uint32_t index, int fd)
 {
-	unsigned planes, bpp;
-	if (!wall_ipc_format_layout(frame->format, &planes, &bpp) || frame->width_px == 0 ||
-	    frame->height_px == 0 || frame->width_px > 16384 || frame->height_px > 16384) {
-		return -1;
-	}
-	uint64_t total = 0;
-	for (unsigned i = 0; i < planes; i++) {
-		uint64_t rows, row_bytes;
-		wall_ipc_plane_size(frame->format, i, frame->width_px, frame->height_px, &rows,
-		                    &row_bytes);
-		if (frame->planes[i] == NULL || frame->strides[i] < row_bytes) {
-			return -1;
-		}
-		offsets[i] = (uint32_t)total;
-		strides[i] = (uint32_t)row_bytes;
-		total += rows * row_bytes;
-	}
-	return (int64_t)total;
-}
-
-/* A free buffer of at least size bytes, marked busy; -1 when all are busy. */
-static int take_buffer(struct wall_source *source, size_t size)
-{
-	g_mutex_lock(&source->lock);
-	int found = -1;
-	for (unsigned i = 0; i < source->pool_count && found < 0; i++) {
-		if (!source->pool[i].busy) {
-			found = (int)i;
-		}
-	}
-	if (found < 0 && source->pool_count < WALL_IPC_POOL_MAX) {
-		found = (int)source->pool_count++;
-		source->pool[found] = (struct pool_buffer){.fd = -1};
-	}
-	if (found >= 0) {
-		source->pool[found].busy = true;
-	}
-	g_mutex_unlock(&source->lock);
-	if (found < 0) {
-		return -1;
-	}
-	struct pool_buffer *buffer = &source->pool[found];
-	if (buffer->size >= size) {
-		return found;
-	}
-	/* Too small (or new): a fresh memfd, shared with the wall once. */
-	if (buffer->map != NULL) {
-		munmap(buffer->map, buffer->size);
-		close(buffer->fd);
-	}
-	size_t rounded = (size + 65535) & ~(size_t)65535;
-	buffer->fd = memfd_create("wall-pool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	buffer->map = NULL;
-	buffer->size = 0;
-	/* The wall maps only a buffer whose size is sealed: it cannot shrink under it. */
-	if (buffer->fd < 0 || ftruncate(buffer->fd, (off_t)rounded) != 0 ||
-	    fcntl(buffer->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
-		goto fail;
-	}
-	buffer->map = mmap(NULL, rounded, PROT_READ | PROT_WRITE, MAP_SHARED, buffer->fd, 0);
-	if (buffer->map == MAP_FAILED) {
-		buffer->map = NULL;
-		goto fail;
-	}
-	buffer->size = rounded;
-	struct wall_ipc_header header = {.type = WALL_IPC_POOL_ADD, .a = (uint32_t)found};
-	if (!send_message(source, header, NULL, 0, buffer->fd)) {
-		goto fail;
-	}
-	return found;
-fail:
-	if (buffer->fd >= 0) {
-		close(buffer->fd);
-	}
-	buffer->fd = -1;
-	g_mutex_lock(&source->lock);
-	buffer->busy = false;
-	g_mutex_unlock(&source->lock);
-	return -1;
+	struct wall_ipc_header header = {.type = WALL_IPC_POOL_ADD, .a = index};
+	return send_message(user, header, NULL, 0, fd);
 }
 
 static bool share_frame(struct wall_source *source, const struct wall_frame *frame, bool overlay)
 {
 	struct wall_ipc_header header = {.type = WALL_IPC_FRAME, .b = overlay ? 1 : 0};
-	struct wall_ipc_frame *out = &header.frame;
-	int64_t size = frame_bytes(frame, out->offsets, out->strides);
-	int index = size > 0 ? take_buffer(source, (size_t)size) : -1;
-	if (index >= 0) {
-		unsigned planes, bpp;
-		wall_ipc_format_layout(frame->format, &planes, &bpp);
-		uint8_t *base = source->pool[index].map;
-		for (unsigned i = 0; i < planes; i++) {
-			uint64_t rows, row_bytes;
-			wall_ipc_plane_size(frame->format, i, frame->width_px, frame->height_px,
-			                    &rows, &row_bytes);
-			for (uint64_t y = 0; y < rows; y++) {
-				memcpy(base + out->offsets[i] + y * row_bytes,
-				       frame->planes[i] + y * frame->strides[i], row_bytes);
-			}
-		}
-		out->format = frame->format;
-		out->width_px = frame->width_px;
-		out->height_px = frame->height_px;
-		out->matrix = frame->matrix;
-		out->range = frame->range;
-		out->flags = frame->flags;
-		out->capture_time_us = frame->capture_time_us;
-		header.a = (uint32_t)index;
+	if (!host_pool_share_frame(&source->pool, frame, &header)) {
+		return false;
 	}
-	/* The copy is made, so the plugin's planes go back at once. */
-	if (frame->release != NULL) {
-		frame->release(frame->release_data);
+	if (!send_message(source, header, NULL, 0, -1)) {
+		/* The wall never heard of it: the buffer is ours again. */
+		host_pool_unshow(&source->pool, header.a);
+		return false;
 	}
-	return index >= 0 && send_message(source, header, NULL, 0, -1);
+	return true;
 }
 
 static bool push_frame(struct wall_source *source, const struct wall_frame *frame)
@@ -392,6 +289,18 @@ static bool read_data(struct wall_source *source, const char *key, uint64_t know
 	return found;
 }
 
+static void *acquire_buffer(struct wall_source *source, size_t size_bytes, uint8_t **data)
+{
+	return data != NULL ? host_pool_acquire(&source->pool, size_bytes, data) : NULL;
+}
+
+static void release_buffer(struct wall_source *source, void *buffer)
+{
+	if (buffer != NULL) {
+		host_pool_give_back(&source->pool, buffer);
+	}
+}
+
 static const struct wall_host host = {
         .struct_size = sizeof(struct wall_host),
         .push_frame = push_frame,
@@ -409,6 +318,8 @@ static const struct wall_host host = {
         .read_data = read_data,
         .layout_dir = layout_dir,
         .push_overlay = push_overlay,
+        .acquire_buffer = acquire_buffer,
+        .release_buffer = release_buffer,
 };
 
 /* The wall's calls. */
@@ -430,6 +341,15 @@ static void answer_ping(struct wall_source *source, uint32_t seq)
 	if (source->plugin.status != NULL) {
 		source->plugin.status(source->instance, add_status, text);
 	}
+	/* How pictures crossed: in place (decoded into the pool) or copied once. */
+	g_mutex_lock(&source->pool.lock);
+	char *direct = g_strdup_printf("%" G_GUINT64_FORMAT, source->pool.direct_frames);
+	char *copied = g_strdup_printf("%" G_GUINT64_FORMAT, source->pool.copied_frames);
+	g_mutex_unlock(&source->pool.lock);
+	add_status(text, "frames_in_place", direct);
+	add_status(text, "frames_copied", copied);
+	g_free(direct);
+	g_free(copied);
 	struct wall_ipc_header header = {.type = WALL_IPC_PONG, .a = seq};
 	send_message(source, header, text->str, text->len, -1);
 	g_string_free(text, TRUE);
@@ -477,11 +397,7 @@ static void serve(struct wall_source *source, struct wall_ipc_message *message)
 			answer_ping(source, header->a);
 			break;
 		case WALL_IPC_RELEASE:
-			g_mutex_lock(&source->lock);
-			if (header->a < source->pool_count) {
-				source->pool[header->a].busy = false;
-			}
-			g_mutex_unlock(&source->lock);
+			host_pool_unshow(&source->pool, header->a);
 			break;
 		case WALL_IPC_METRIC_REPLY:
 		case WALL_IPC_DATA_REPLY:
@@ -577,6 +493,7 @@ int main(int argc, char **argv)
 	g_mutex_init(&source.send_lock);
 	g_mutex_init(&source.request_lock);
 	g_cond_init(&source.replied);
+	host_pool_init(&source.pool, share_buffer, &source);
 	/* Before any plugin code runs, its load-time constructors included. */
 	if (!wall_sandbox_enter()) {
 		fprintf(stderr, "wall-plugin-host: cannot enter the sandbox\n");

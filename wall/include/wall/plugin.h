@@ -275,8 +275,12 @@ struct wall_host {
 	void (*publish_metric)(struct wall_source *source, const char *name, double value);
 
 	/**
-	 * Emit an event (type plus a JSON object as text) to subscribers.
-	 * Any thread; both strings are copied before it returns.
+	 * Emit an event (type plus a JSON object as text) to subscribers
+	 * (SUBSCRIBE), who get it at the next frame as
+	 * {"event": "plugin", "source": <name>, "type": type, "data": json}.
+	 * Text that is not one JSON object, or longer than 16 KiB, is
+	 * refused and logged; beyond 64 events between two frames the rest
+	 * are dropped. Any thread; both strings are copied before it returns.
 	 */
 	void (*emit_event)(struct wall_source *source, const char *type, const char *json);
 
@@ -340,6 +344,29 @@ struct wall_host {
 	 * after releasing the frame, when it is malformed or not BGRA.
 	 */
 	bool (*push_overlay)(struct wall_source *source, const struct wall_frame *frame);
+
+	/**
+	 * Memory for pictures that the host can show without copying them:
+	 * a plugin that chooses where its pictures are drawn or decoded
+	 * (libavcodec's get_buffer2) asks here first. Returns a buffer of at
+	 * least size_bytes and stores its start, aligned to 64 bytes, in
+	 * *data; or NULL when the host has none to give, and the plugin then
+	 * uses memory of its own. A host whose plugins run in its own process
+	 * gives none (the plugin's memory is the wall's there); an isolated
+	 * plugin's host gives shared memory, up to a few dozen buffers.
+	 *
+	 * The plugin holds the buffer until release_buffer(). A frame pushed
+	 * with every plane inside a held buffer is shown from it, with no
+	 * copy; the plugin must not write the buffer from push_frame() until
+	 * that frame's release callback. Any thread.
+	 */
+	void *(*acquire_buffer)(struct wall_source *source, size_t size_bytes, uint8_t **data);
+	/**
+	 * The plugin is done with buffer (from acquire_buffer()). Any thread,
+	 * once per buffer; unlike the other services it may come after
+	 * destroy(), from the release of a frame the host still held then.
+	 */
+	void (*release_buffer)(struct wall_source *source, void *buffer);
 };
 
 /** True when the host is new enough to offer the service named field. */
