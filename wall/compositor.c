@@ -90,7 +90,10 @@ static void tell_view_size(GHashTable *largest, struct source_slot *slot,
 static void sync_tile(struct wall_compositor *compositor, struct tile *tile, GHashTable *shown,
                       GHashTable *largest)
 {
-	const struct wall_layout_source *want = compositor_tile_want(tile);
+	/* A tile outside this node's viewport opens nothing: it shows a slate no one sees. */
+	bool offscreen = tile->config->offscreen && compositor->layout->offscreen_source != NULL;
+	const struct wall_layout_source *want =
+	        offscreen ? compositor->layout->offscreen_source : compositor_tile_want(tile);
 	struct source_slot *slot = want_slot(compositor, want);
 	if (slot != tile->slot) {
 		uint64_t *counter = compositor->stats == NULL
@@ -107,7 +110,7 @@ static void sync_tile(struct wall_compositor *compositor, struct tile *tile, GHa
 	 * counts as shown: hidden, a stream decodes key frames only, and
 	 * the tour would show a still until the next key frame.
 	 */
-	if (tile->config->tour != NULL && tile->tour.running && tile->pinned == NULL) {
+	if (!offscreen && tile->config->tour != NULL && tile->tour.running && tile->pinned == NULL) {
 		struct source_slot *next = want_slot(
 		        compositor, compositor_tour_stop(tile->config, tile->tour.index + 1));
 		g_hash_table_add(shown, next);

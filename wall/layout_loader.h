@@ -72,6 +72,10 @@ void layout_tile_free(void *data);
 bool layout_parse_outputs(struct loader *ld, const node_t *map);
 GPtrArray *layout_outputs_new(void);
 
+/* nodes: (layout_nodes.c). */
+bool layout_parse_nodes(struct loader *ld, const node_t *map);
+GPtrArray *layout_nodes_new(void);
+
 /* A label: text, or false / "" for none (*text NULL). */
 bool layout_want_label(struct loader *ld, const node_t *node, char **text);
 

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "backend/backend.h"
+#include "cluster/cluster.h"
 #include "compositor.h"
 #include "control/http.h"
 #include "health.h"
@@ -257,7 +258,13 @@ static void run_frames(struct frame_loop *loop)
 		    wall_stats_frames(loop->stats) >= (uint64_t)loop->frame_limit) {
 			break;
 		}
-		if (!backend->has_vsync) {
+		if (!backend->has_vsync && wall_control_clustered(loop->control)) {
+			/* The nodes of one wall start their frames on the same
+			 * slots of the shared clock, so a deadline falls between
+			 * the same two frames everywhere. */
+			deadline_us = wall_cluster_next_slot_mono_us(presented_us, period_us);
+			sleep_until(deadline_us);
+		} else if (!backend->has_vsync) {
 			if (presented_us > deadline_us + period_us) {
 				/* Far behind: start a new cadence rather than
 				 * rushing frames out to catch up. */
@@ -316,6 +323,12 @@ int wall_run(const struct wall_options *options)
 		status = WALL_EXIT_BAD_LAYOUT;
 		goto out_registry;
 	}
+	if (options->node != NULL && !wall_layout_focus_node(layout, options->node, &error)) {
+		fprintf(stderr, "%s\n", error->message);
+		g_error_free(error);
+		status = WALL_EXIT_USAGE;
+		goto out_layout;
+	}
 	if (options->check) {
 		int errors = report_plugin_errors(layout);
 		status = errors > 0 ? WALL_EXIT_BAD_LAYOUT : WALL_EXIT_OK;
@@ -349,6 +362,7 @@ int wall_run(const struct wall_options *options)
 			.http = options->http,
 			.cameras = cameras,
 			.registry = registry,
+			.frame_period_us = (int64_t)(G_USEC_PER_SEC / (options->fps > 0 ? options->fps : 60.0)),
 		};
 		control = wall_control_create(&control_options, layout, &error);
 		if (control == NULL) {
