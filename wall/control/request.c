@@ -63,10 +63,33 @@ struct wall_request *wall_request_parse(const char *line, const char *peer, GErr
 	return request;
 }
 
+/* A batch's text is its lines joined by "; " (dispatch.c): split there, but not inside quotes. */
+static char **split_lines(const char *text)
+{
+	GPtrArray *lines = g_ptr_array_new();
+	GString *line = g_string_new(NULL);
+	bool quoted = false;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (quoted && *p == '\\' && p[1] != '\0') {
+			g_string_append_c(line, *p++);
+		} else if (*p == '"') {
+			quoted = !quoted;
+		} else if (!quoted && (*p == ';' || *p == '\n')) {
+			g_ptr_array_add(lines, g_strstrip(g_string_free(line, FALSE)));
+			line = g_string_new(NULL);
+			continue;
+		}
+		g_string_append_c(line, *p);
+	}
+	g_ptr_array_add(lines, g_strstrip(g_string_free(line, FALSE)));
+	g_ptr_array_add(lines, NULL);
+	return (char **)g_ptr_array_free(lines, FALSE);
+}
+
 struct wall_request *wall_request_parse_lines(const char *text, const char *peer, GError **error)
 {
 	GArray *commands = g_array_new(FALSE, TRUE, sizeof(struct wall_command));
-	char **lines = g_strsplit(text, "\n", -1);
+	char **lines = split_lines(text);
 	bool ok = true;
 	for (char **line = lines; *line != NULL && ok; line++) {
 		struct wall_command command = {0};

@@ -90,7 +90,8 @@ struct wall_request *wall_request_new(const char *peer, const char *text, const 
  */
 struct wall_request *wall_request_parse(const char *line, const char *peer, GError **error);
 /**
- * Parse text, one line or a batch's lines (BEGIN and COMMIT are left out),
+ * Parse text, one line or a batch's lines joined by "; " or newlines (BEGIN
+ * and COMMIT are left out),
  * into one request from peer, with no connection. NULL with error set when
  * a line is not a command or there is none.
  */
