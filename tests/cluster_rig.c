@@ -7,6 +7,7 @@
 #include "support.h"
 
 const char *const rig_names[RIG_NODES] = {"a", "b", "c", "d"};
+bool rig_quiet;
 
 static void on_observer_connect(struct mosquitto *mosq, void *user, int rc)
 {
@@ -32,7 +33,7 @@ static void on_observer_message(struct mosquitto *mosq, void *user,
 	}
 }
 
-static char *layout_with_port(int port)
+static char *layout_with_port(int port, bool clustered)
 {
 	char *source = wall_test_source_path("tests/layouts/cluster-2x2.yaml");
 	char *text = NULL;
@@ -40,6 +41,9 @@ static char *layout_with_port(int port)
 	char *port_text = g_strdup_printf(":%d/", port);
 	GString *out = g_string_new(text);
 	g_string_replace(out, ":1883/", port_text, 0);
+	if (!clustered) {
+		g_string_replace(out, "cluster: mqtt:", "# cluster: mqtt:", 0);
+	}
 	char *path = wall_test_temp_path("cluster-2x2.yaml");
 	g_assert_true(g_file_set_contents(path, out->str, -1, NULL));
 	g_string_free(out, TRUE);
@@ -49,14 +53,14 @@ static char *layout_with_port(int port)
 	return path;
 }
 
-bool rig_start(struct cluster_rig *rig)
+bool rig_start(struct cluster_rig *rig, bool clustered)
 {
 	memset(rig, 0, sizeof(*rig));
 	rig->broker = wall_test_broker_start(&rig->port);
 	if (rig->broker == NULL) {
 		return false;
 	}
-	rig->layout = layout_with_port(rig->port);
+	rig->layout = layout_with_port(rig->port, clustered);
 	rig->events = g_async_queue_new_full((GDestroyNotify)json_object_unref);
 	mosquitto_lib_init();
 	rig->observer = mosquitto_new(NULL, true, rig);
@@ -109,7 +113,8 @@ void rig_node_start(struct cluster_rig *rig, int i)
 	const char *argv[] = {wall,           "--backend", "headless",      "--renderer",
 	                      "soft",         "--fps",     "25",            "--node",
 	                      rig_names[i],   "--control", rig->sockets[i], "--state",
-	                      rig->states[i], rig->layout,  NULL};
+	                      rig->states[i], rig->layout,  rig_quiet ? "--quiet" : NULL,
+	                      NULL};
 	rig->started_us[i] = g_get_real_time();
 	rig->nodes[i] = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_NONE);
 	g_free(wall);

@@ -29,9 +29,15 @@ struct cluster_rig {
 };
 
 extern const char *const rig_names[RIG_NODES];
+/** Nodes log errors only (the benchmark's table stays readable). */
+extern bool rig_quiet;
 
-/** Start the broker, the observer and the four nodes; false (test skipped) without mosquitto. */
-bool rig_start(struct cluster_rig *rig);
+/**
+ * Start the broker, the observer and the four nodes; false (test skipped)
+ * without mosquitto. Without clustered, the layout loses wall.cluster: four
+ * nodes that know nothing of each other, as four unrelated walls.
+ */
+bool rig_start(struct cluster_rig *rig, bool clustered);
 void rig_finish(struct cluster_rig *rig);
 /** Start node i (again); it is ready once its control socket answers. */
 void rig_node_start(struct cluster_rig *rig, int i);

@@ -144,7 +144,7 @@ static const char *tile_member(JsonObject *status, const char *id, const char *m
 static void test_scene_change(void)
 {
 	struct cluster_rig rig;
-	if (!rig_start(&rig)) {
+	if (!rig_start(&rig, true)) {
 		return;
 	}
 	g_assert_true(rig_wait_all_online(&rig, 60));
@@ -185,7 +185,7 @@ static void test_scene_change(void)
 static void test_restart_catches_up(void)
 {
 	struct cluster_rig rig;
-	if (!rig_start(&rig)) {
+	if (!rig_start(&rig, true)) {
 		return;
 	}
 	g_assert_true(rig_wait_all_online(&rig, 60));
@@ -232,7 +232,7 @@ static int64_t frames_of(struct cluster_rig *rig, int i)
 static void test_broker_outage(void)
 {
 	struct cluster_rig rig;
-	if (!rig_start(&rig)) {
+	if (!rig_start(&rig, true)) {
 		return;
 	}
 	g_assert_true(rig_wait_all_online(&rig, 60));

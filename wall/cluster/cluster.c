@@ -55,6 +55,8 @@ struct wall_cluster {
 	GMutex lock;
 	/* Guarded by lock from here. */
 	bool connected;
+	/* When it last connected, shared clock. */
+	int64_t connected_us;
 	/* Since (re)connecting no command came yet: a retained state is one to catch up with. */
 	bool want_state;
 	char *state;
@@ -236,6 +238,7 @@ static void on_connect(struct mosquitto *mosq, void *user, int rc)
 	}
 	g_mutex_lock(&cluster->lock);
 	cluster->connected = true;
+	cluster->connected_us = wall_cluster_now_us();
 	cluster->want_state = true;
 	g_mutex_unlock(&cluster->lock);
 	/* The state first: retained, it comes at once, before any new command. */
@@ -398,6 +401,14 @@ void wall_cluster_destroy(struct wall_cluster *cluster)
 const char *wall_cluster_node(struct wall_cluster *cluster)
 {
 	return cluster->node;
+}
+
+int64_t wall_cluster_connected_us(struct wall_cluster *cluster)
+{
+	g_mutex_lock(&cluster->lock);
+	int64_t connected_us = cluster->connected_us;
+	g_mutex_unlock(&cluster->lock);
+	return connected_us;
 }
 
 /*

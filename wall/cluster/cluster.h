@@ -100,6 +100,8 @@ void wall_cluster_publish_presented(struct wall_cluster *cluster, const char *js
 void wall_cluster_tick(struct wall_cluster *cluster, uint64_t frame, const char *scene);
 
 const char *wall_cluster_node(struct wall_cluster *cluster);
+/** When this node last connected to the broker, shared clock; 0 for never. Any thread. */
+int64_t wall_cluster_connected_us(struct wall_cluster *cluster);
 /** Add "cluster": {...every node, its last heartbeat and clock offset} to out. */
 void wall_cluster_describe(struct wall_cluster *cluster, JsonBuilder *out);
 

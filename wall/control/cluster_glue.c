@@ -315,6 +315,9 @@ static void catch_up(struct wall_control *control, const char *json)
 	}
 	json_node_unref(root);
 	JsonObject *event = presented_event(control, "caught-up");
+	/* How long after connecting it showed the state: a late node's wait. */
+	json_object_set_int_member(event, "connected_us",
+	                           wall_cluster_connected_us(control->cluster));
 	json_object_set_string_member(event, "scene",
 	                              wall_compositor_get_scene(control->compositor)->name);
 	g_ptr_array_add(control->cluster_presented, event);
