@@ -222,6 +222,13 @@ static int node_index(const char *name)
 bool rig_wait_presented(struct cluster_rig *rig, const char *text, int count, int timeout_s,
                         int64_t *presented_us)
 {
+	return rig_wait_presented_slots(rig, text, count, timeout_s, presented_us, NULL, NULL);
+}
+
+bool rig_wait_presented_slots(struct cluster_rig *rig, const char *text, int count,
+                              int timeout_s, int64_t *presented_us, int64_t *slot_us,
+                              bool *late)
+{
 	int64_t end_us = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
 	bool seen[RIG_NODES] = {false};
 	int found = 0;
@@ -242,6 +249,10 @@ bool rig_wait_presented(struct cluster_rig *rig, const char *text, int count, in
 			found++;
 			if (presented_us != NULL) {
 				presented_us[i] = json_object_get_int_member(event, "presented_us");
+			}
+			if (slot_us != NULL) {
+				slot_us[i] = json_object_get_int_member(event, "slot_us");
+				late[i] = json_object_get_boolean_member(event, "late");
 			}
 		}
 		json_object_unref(event);

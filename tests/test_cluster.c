@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cluster_rig.h"
+#include "control/request.h"
 #include "layout.h"
 #include "outputs.h"
 #include "support.h"
@@ -88,6 +89,27 @@ static void test_focus(void)
 	g_free(topic);
 	g_assert_false(wall_cluster_url_parse("mqtt://host:99999/wall", NULL, NULL, NULL));
 	g_assert_false(wall_cluster_url_parse("mqtt://host/wall/#", NULL, NULL, NULL));
+}
+
+/* A batch travels as its text; every node parses it back into the same commands. */
+static void test_batch_text(void)
+{
+	GError *error = NULL;
+	struct wall_request *request = wall_request_parse_lines(
+	        "SCENE main; PRESET SAVE 3 \"a; b\"; TILE t1 SOURCE red; COMMIT", "test", &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(request->count, ==, 3);
+	g_assert_cmpint(request->commands[0].kind, ==, WALL_COMMAND_SCENE);
+	g_assert_cmpint(request->commands[1].kind, ==, WALL_COMMAND_PRESET_SAVE);
+	g_assert_cmpstr(request->commands[1].text, ==, "a; b");
+	g_assert_cmpint(request->commands[2].kind, ==, WALL_COMMAND_TILE_SOURCE);
+	wall_request_free(request);
+	g_assert_null(wall_request_parse_lines("COMMIT", "test", &error));
+	g_assert_nonnull(error);
+	g_clear_error(&error);
+	g_assert_null(wall_request_parse_lines("SCENE main; BOGUS", "test", &error));
+	g_assert_nonnull(error);
+	g_clear_error(&error);
 }
 
 /* Each node draws its monitor's crop of the canvas: the tile colour at its centre. */
@@ -264,6 +286,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/cluster/layout-errors", test_layout_errors);
 	g_test_add_func("/cluster/focus", test_focus);
+	g_test_add_func("/cluster/batch-text", test_batch_text);
 	g_test_add_func("/cluster/viewport-drawn", test_viewport_drawn);
 	g_test_add_func("/cluster/scene-change", test_scene_change);
 	g_test_add_func("/cluster/restart-catches-up", test_restart_catches_up);
