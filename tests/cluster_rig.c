@@ -8,12 +8,16 @@
 
 const char *const rig_names[RIG_NODES] = {"a", "b", "c", "d"};
 bool rig_quiet;
+const char *rig_layout_name = "cluster-2x2.yaml";
+const char *rig_camera_port;
+bool rig_no_capture_delay;
 
 static void on_observer_connect(struct mosquitto *mosq, void *user, int rc)
 {
 	(void)user;
 	if (rc == 0) {
 		mosquitto_subscribe(mosq, NULL, "wall/test/presented/+", 1);
+		mosquitto_subscribe(mosq, NULL, "wall/test/shown/+", 0);
 	}
 }
 
@@ -26,7 +30,9 @@ static void on_observer_message(struct mosquitto *mosq, void *user,
 	JsonNode *node = text[0] != '\0' ? json_from_string(text, NULL) : NULL;
 	g_free(text);
 	if (node != NULL && JSON_NODE_HOLDS_OBJECT(node)) {
-		g_async_queue_push(rig->events, json_object_ref(json_node_get_object(node)));
+		bool shown = g_str_has_prefix(message->topic, "wall/test/shown/");
+		g_async_queue_push(shown ? rig->shown : rig->events,
+		                   json_object_ref(json_node_get_object(node)));
 	}
 	if (node != NULL) {
 		json_node_unref(node);
@@ -35,7 +41,9 @@ static void on_observer_message(struct mosquitto *mosq, void *user,
 
 static char *layout_with_port(int port, bool clustered)
 {
-	char *source = wall_test_source_path("tests/layouts/cluster-2x2.yaml");
+	char *relative = g_strdup_printf("tests/layouts/%s", rig_layout_name);
+	char *source = wall_test_source_path(relative);
+	g_free(relative);
 	char *text = NULL;
 	g_assert_true(g_file_get_contents(source, &text, NULL, NULL));
 	char *port_text = g_strdup_printf(":%d/", port);
@@ -43,6 +51,14 @@ static char *layout_with_port(int port, bool clustered)
 	g_string_replace(out, ":1883/", port_text, 0);
 	if (!clustered) {
 		g_string_replace(out, "cluster: mqtt:", "# cluster: mqtt:", 0);
+	}
+	if (rig_camera_port != NULL) {
+		char *camera = g_strdup_printf(":%s/", rig_camera_port);
+		g_string_replace(out, ":8554/", camera, 0);
+		g_free(camera);
+	}
+	if (rig_no_capture_delay) {
+		g_string_replace(out, "capture_delay:", "# capture_delay:", 0);
 	}
 	char *path = wall_test_temp_path("cluster-2x2.yaml");
 	g_assert_true(g_file_set_contents(path, out->str, -1, NULL));
@@ -62,6 +78,7 @@ bool rig_start(struct cluster_rig *rig, bool clustered)
 	}
 	rig->layout = layout_with_port(rig->port, clustered);
 	rig->events = g_async_queue_new_full((GDestroyNotify)json_object_unref);
+	rig->shown = g_async_queue_new_full((GDestroyNotify)json_object_unref);
 	mosquitto_lib_init();
 	rig->observer = mosquitto_new(NULL, true, rig);
 	mosquitto_connect_callback_set(rig->observer, on_observer_connect);
@@ -102,6 +119,7 @@ void rig_finish(struct cluster_rig *rig)
 	wall_test_stop(rig->broker);
 	if (rig->events != NULL) {
 		g_async_queue_unref(rig->events);
+		g_async_queue_unref(rig->shown);
 	}
 	g_free(rig->layout);
 }

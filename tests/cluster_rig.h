@@ -26,11 +26,19 @@ struct cluster_rig {
 	struct mosquitto *observer;
 	/* JsonObject *: presented and caught-up events, as they came. */
 	GAsyncQueue *events;
+	/* JsonObject *: what each node showed on tiles across nodes (PREFIX/shown/NAME). */
+	GAsyncQueue *shown;
 };
 
 extern const char *const rig_names[RIG_NODES];
 /** Nodes log errors only (the benchmark's table stays readable). */
 extern bool rig_quiet;
+/** The layout under tests/layouts/ (default cluster-2x2.yaml). */
+extern const char *rig_layout_name;
+/** Put in for ":8554/" in the layout (a camera server's port), or NULL. */
+extern const char *rig_camera_port;
+/** Without wall.capture_delay: the newest picture at once, for a comparison. */
+extern bool rig_no_capture_delay;
 
 /**
  * Start the broker, the observer and the four nodes; false (test skipped)

@@ -15,6 +15,7 @@ struct wall_compositor *wall_compositor_create(struct wall_renderer *renderer,
 	compositor->slots = g_hash_table_new(g_str_hash, g_str_equal);
 	compositor->tiles = g_ptr_array_new();
 	compositor->events = g_ptr_array_new_with_free_func(g_free);
+	compositor->shown = g_array_new(FALSE, FALSE, sizeof(struct wall_shown));
 	compositor_alarms_init(&compositor->alarms, compositor->events, compositor->tiles);
 	compositor->warm = g_ptr_array_new();
 	compositor->full_damage = true;
@@ -53,6 +54,7 @@ void wall_compositor_destroy(struct wall_compositor *compositor)
 	compositor_alarms_finish(&compositor->alarms);
 	g_ptr_array_free(compositor->events, TRUE);
 	g_ptr_array_free(compositor->warm, TRUE);
+	wall_shown_free(compositor->shown);
 	g_free(compositor);
 }
 
@@ -70,6 +72,8 @@ static struct source_slot *want_slot(struct wall_compositor *compositor,
 		slot = compositor_slot_create(config, compositor->registry);
 		g_hash_table_insert(compositor->slots, (char *)config->name, slot);
 	}
+	/* Again on every sync: a reload may change it. */
+	wall_source_set_hold(slot->source, compositor->layout->capture_delay_ms * 1000);
 	slot->wanted = true;
 	return slot;
 }
@@ -338,6 +342,21 @@ int wall_compositor_alarm_clear(struct wall_compositor *compositor)
 	return count;
 }
 
+void wall_shown_free(GArray *shown)
+{
+	for (guint i = 0; i < shown->len; i++) {
+		g_free(g_array_index(shown, struct wall_shown, i).tile_id);
+	}
+	g_array_free(shown, TRUE);
+}
+
+GArray *wall_compositor_take_shown(struct wall_compositor *compositor)
+{
+	GArray *shown = compositor->shown;
+	compositor->shown = g_array_new(FALSE, FALSE, sizeof(struct wall_shown));
+	return shown;
+}
+
 GPtrArray *wall_compositor_take_events(struct wall_compositor *compositor)
 {
 	/* The array itself stays: the alarms hold it. */
@@ -443,6 +462,15 @@ bool wall_compositor_render(struct wall_compositor *compositor, int64_t now_us)
 		    compositor->stats != NULL) {
 			wall_stats_add_capture(compositor->stats,
 			                       tile->slot->current->frame.capture_time_us);
+		}
+		/* Bounded: a node that is not clustered never takes them. */
+		if (tile->damaged && tile->slate.show_frame && tile->slot->fresh &&
+		    tile->config->spans_nodes && compositor->shown->len < 256) {
+			struct wall_shown shown = {
+			        .tile_id = g_strdup(tile->config->id),
+			        .capture_time_us = tile->slot->current->frame.capture_time_us,
+			};
+			g_array_append_val(compositor->shown, shown);
 		}
 	}
 	if (transition) {

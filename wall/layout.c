@@ -302,8 +302,8 @@ static bool parse_monitors(struct loader *ld, const node_t *map)
 
 static bool parse_wall(struct loader *ld, const node_t *map)
 {
-	static const char *const keys[] = {"canvas",  "monitors", "background", "start", "warm",
-	                                   "outputs", "isolate",  "cluster",    NULL};
+	static const char *const keys[] = {"canvas",  "monitors", "background",      "start", "warm",
+	                                   "outputs", "isolate",  "cluster", "capture_delay", NULL};
 	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,
 	                      "a mapping with canvas or monitors") ||
 	    !loader_check_keys(ld, map, keys, "wall")) {
@@ -342,6 +342,13 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 	const node_t *outputs = wall_yaml_mapping_get(map, "outputs");
 	if (outputs != NULL && !layout_parse_outputs(ld, outputs)) {
 		return false;
+	}
+	const node_t *delay = wall_yaml_mapping_get(map, "capture_delay");
+	if (delay != NULL &&
+	    (!loader_is_scalar(delay) ||
+	     !wall_parse_duration_ms(delay->text, &ld->layout->capture_delay_ms) ||
+	     ld->layout->capture_delay_ms > MAX_CAPTURE_DELAY_MS)) {
+		return loader_fail_got(ld, delay, "a delay like 300ms, at most 1s");
 	}
 	const node_t *cluster = wall_yaml_mapping_get(map, "cluster");
 	if (cluster != NULL) {

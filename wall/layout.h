@@ -106,6 +106,8 @@ struct wall_layout_tile {
 	 * source is never opened here.
 	 */
 	bool offscreen;
+	/** Set by wall_layout_focus_node() too: partly inside the viewport, partly outside. */
+	bool spans_nodes;
 };
 
 struct wall_layout_scene {
@@ -179,6 +181,12 @@ struct wall_layout {
 	GArray *keys;
 	/** struct wall_layout_node *, in file order (nodes:); empty for one machine. */
 	GPtrArray *nodes;
+	/**
+	 * wall.capture_delay: pictures that know their capture time are shown
+	 * at capture time + this, so every node shows the same picture at
+	 * the same moment; 0, the default, shows the newest at once.
+	 */
+	int64_t capture_delay_ms;
 	/** wall.cluster: "mqtt://host:port/wall/NAME", or NULL. */
 	char *cluster_url;
 	struct wall_mark cluster_mark;

@@ -14,6 +14,8 @@
 #define MAX_CANVAS_PX WALL_MAX_CANVAS_PX
 #define MAX_PRESET 99
 #define MAX_WARM 256
+/* Pictures are held at most this long (source.c holds 32 frames). */
+#define MAX_CAPTURE_DELAY_MS 1000
 #define DEFAULT_BORDER_ARGB 0xff3a4a5au
 
 /* One load in progress: where messages point and what they need. */

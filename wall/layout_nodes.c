@@ -158,6 +158,7 @@ bool wall_layout_focus_node(struct wall_layout *layout, const char *name, GError
 		for (guint j = 0; j < scene->tiles->len; j++) {
 			struct wall_layout_tile *tile = scene->tiles->pdata[j];
 			tile->offscreen = !wall_rect_intersects(&tile->rect, &view);
+			tile->spans_nodes = !tile->offscreen && !wall_rect_contains(&view, &tile->rect);
 			tile->rect.x -= view.x;
 			tile->rect.y -= view.y;
 		}

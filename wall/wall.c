@@ -206,6 +206,7 @@ static void run_frames(struct frame_loop *loop)
 	/* Set by the first present: see below. */
 	int64_t deadline_us = 0;
 	int64_t last_present_us = 0;
+	bool aligned = !backend->has_vsync && wall_control_clustered(loop->control);
 
 	while (stop_signal == 0) {
 		if (!backend->impl->dispatch(backend)) {
@@ -213,17 +214,26 @@ static void run_frames(struct frame_loop *loop)
 			break;
 		}
 		int64_t start_us = g_get_monotonic_time();
+		/*
+		 * The frame's time: its slot on the shared clock when the nodes of
+		 * a wall keep one beat, so that deadlines and held pictures fall
+		 * due on the same frame everywhere, whatever each woke late by.
+		 */
+		int64_t frame_us = start_us;
+		if (aligned && deadline_us != 0 && start_us - deadline_us < period_us / 2) {
+			frame_us = deadline_us;
+		}
 		if (loop->control != NULL) {
 			/* Commands land on the frame about to be drawn. */
 			uint64_t frame = wall_stats_frames(loop->stats) + 1;
-			wall_control_begin_frame(loop->control, frame, start_us);
+			wall_control_begin_frame(loop->control, frame, frame_us);
 			struct wall_key key;
 			while (backend->impl->take_key != NULL &&
 			       backend->impl->take_key(backend, &key)) {
 				run_key(loop->control, &key, start_us);
 			}
 		}
-		wall_compositor_render(loop->compositor, start_us);
+		wall_compositor_render(loop->compositor, frame_us);
 		int64_t rendered_us = g_get_monotonic_time();
 		backend->impl->present(backend, loop->renderer);
 		int64_t presented_us = g_get_monotonic_time();
@@ -258,7 +268,7 @@ static void run_frames(struct frame_loop *loop)
 		    wall_stats_frames(loop->stats) >= (uint64_t)loop->frame_limit) {
 			break;
 		}
-		if (!backend->has_vsync && wall_control_clustered(loop->control)) {
+		if (aligned) {
 			/* The nodes of one wall start their frames on the same
 			 * slots of the shared clock, so a deadline falls between
 			 * the same two frames everywhere. */

@@ -44,6 +44,7 @@ struct wall_cluster {
 	char *topic_state;
 	char *topic_nodes;
 	char *topic_presented;
+	char *topic_shown;
 	char *topic_heartbeat;
 
 	/* Filled by the mosquitto thread: struct wall_cluster_command *. */
@@ -326,6 +327,7 @@ struct wall_cluster *wall_cluster_create(const struct wall_cluster_options *opti
 	cluster->topic_state = g_strdup_printf("%s/state", prefix);
 	cluster->topic_nodes = g_strdup_printf("%s/node/", prefix);
 	cluster->topic_presented = g_strdup_printf("%s/presented/%s", prefix, options->node);
+	cluster->topic_shown = g_strdup_printf("%s/shown/%s", prefix, options->node);
 	cluster->topic_heartbeat = g_strdup_printf("%s/node/%s", prefix, options->node);
 	cluster->incoming = g_async_queue_new_full((GDestroyNotify)wall_cluster_command_free);
 	g_queue_init(&cluster->waiting);
@@ -394,6 +396,7 @@ void wall_cluster_destroy(struct wall_cluster *cluster)
 	g_free(cluster->topic_state);
 	g_free(cluster->topic_nodes);
 	g_free(cluster->topic_presented);
+	g_free(cluster->topic_shown);
 	g_free(cluster->topic_heartbeat);
 	g_free(cluster);
 }
@@ -499,6 +502,13 @@ void wall_cluster_publish_state(struct wall_cluster *cluster, const char *json)
 void wall_cluster_publish_presented(struct wall_cluster *cluster, const char *json)
 {
 	mosquitto_publish(cluster->mosq, NULL, cluster->topic_presented, (int)strlen(json), json, 1,
+	                  false);
+}
+
+void wall_cluster_publish_shown(struct wall_cluster *cluster, const char *json)
+{
+	/* Many a second, and only for whoever watches: QoS 0. */
+	mosquitto_publish(cluster->mosq, NULL, cluster->topic_shown, (int)strlen(json), json, 0,
 	                  false);
 }
 

@@ -12,6 +12,8 @@
  *   PREFIX/node/NAME      retained: NAME's heartbeat, once a second; its
  *                         will marks it offline
  *   PREFIX/presented/NAME which command NAME presented, on which frame, when
+ *   PREFIX/shown/NAME     the capture time of each new picture on a tile
+ *                         that spans nodes, per frame
  *
  * The shared clock is the system clock (CLOCK_REALTIME, g_get_real_time()),
  * which chrony or PTP keeps in step across the machines; each node's
@@ -96,6 +98,11 @@ char *wall_cluster_take_state(struct wall_cluster *cluster);
 void wall_cluster_publish_state(struct wall_cluster *cluster, const char *json);
 /** Tell the others a command was presented: json is an object with the node's name added. */
 void wall_cluster_publish_presented(struct wall_cluster *cluster, const char *json);
+/**
+ * Say which pictures a frame showed on tiles that span nodes (on
+ * PREFIX/shown/NAME), so both halves can be checked for one moment.
+ */
+void wall_cluster_publish_shown(struct wall_cluster *cluster, const char *json);
 /** Once a frame: the heartbeat goes out once a second. */
 void wall_cluster_tick(struct wall_cluster *cluster, uint64_t frame, const char *scene);
 

@@ -422,6 +422,40 @@ void control_cluster_begin_frame(struct wall_control *control)
 	}
 }
 
+/* A frame's new pictures on tiles across nodes: {"node", "slot_us", "presented_us",
+ * "pictures": [{"tile", "capture_us"}]}, capture times on the shared clock. */
+static void publish_shown(struct wall_control *control, int64_t presented_us)
+{
+	GArray *shown = wall_compositor_take_shown(control->compositor);
+	if (shown->len == 0) {
+		wall_shown_free(shown);
+		return;
+	}
+	int64_t to_shared_us = wall_cluster_now_us() - g_get_monotonic_time();
+	JsonBuilder *builder = json_builder_new();
+	json_builder_begin_object(builder);
+	wall_json_set_string(builder, "node", wall_cluster_node(control->cluster));
+	wall_json_set_int(builder, "slot_us", control->slot_us);
+	wall_json_set_int(builder, "presented_us", presented_us);
+	json_builder_set_member_name(builder, "pictures");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < shown->len; i++) {
+		const struct wall_shown *picture = &g_array_index(shown, struct wall_shown, i);
+		json_builder_begin_object(builder);
+		wall_json_set_string(builder, "tile", picture->tile_id);
+		wall_json_set_int(builder, "capture_us",
+		                  picture->capture_time_us > 0 ? picture->capture_time_us + to_shared_us
+		                                               : 0);
+		json_builder_end_object(builder);
+	}
+	json_builder_end_array(builder);
+	json_builder_end_object(builder);
+	char *json = wall_json_finish(builder);
+	wall_cluster_publish_shown(control->cluster, json);
+	g_free(json);
+	wall_shown_free(shown);
+}
+
 void control_cluster_end_frame(struct wall_control *control, GPtrArray *events)
 {
 	if (control->cluster == NULL) {
@@ -438,6 +472,7 @@ void control_cluster_end_frame(struct wall_control *control, GPtrArray *events)
 		g_ptr_array_add(events, json);
 	}
 	g_ptr_array_set_size(control->cluster_presented, 0);
+	publish_shown(control, presented_us);
 	if (control->cluster_own_changed) {
 		char *state = cluster_state_json(control);
 		wall_cluster_publish_state(control->cluster, state);
