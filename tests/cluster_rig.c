@@ -106,6 +106,9 @@ void rig_finish(struct cluster_rig *rig)
 		if (rig->nodes[i] != NULL) {
 			g_subprocess_send_signal(rig->nodes[i], SIGTERM);
 			g_subprocess_wait(rig->nodes[i], NULL, NULL);
+			/* A clean stop: no crash on the way out, and no leak where sanitized. */
+			g_assert_true(g_subprocess_get_if_exited(rig->nodes[i]));
+			g_assert_cmpint(g_subprocess_get_exit_status(rig->nodes[i]), ==, 0);
 			g_clear_object(&rig->nodes[i]);
 		}
 		g_free(rig->sockets[i]);

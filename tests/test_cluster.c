@@ -281,6 +281,62 @@ static void test_broker_outage(void)
 	rig_finish(&rig);
 }
 
+/*
+ * A camera tile across nodes a and b, wall.capture_delay 300ms: both draw
+ * their half of the same stream, and no picture that knows its capture
+ * time is drawn before capture + 300 ms on the shared clock.
+ */
+static void test_camera_across_nodes(void)
+{
+	int port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
+	char *exe = wall_test_build_path("plugins/camera/camserver/wall-camserver");
+	char *port_text = g_strdup_printf("%d", port);
+	const char *argv[] = {exe, "-p", port_text, "-n", "1", "--fps", "25", NULL};
+	GSubprocess *camserver = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+	rig_layout_name = "cluster-span.yaml";
+	rig_camera_port = port_text;
+	struct cluster_rig rig;
+	bool started = rig_start(&rig, true);
+	rig_layout_name = "cluster-2x2.yaml";
+	rig_camera_port = NULL;
+	if (!started) {
+		wall_test_stop(camserver);
+		g_free(port_text);
+		g_free(exe);
+		return;
+	}
+	int timed[2] = {0, 0};
+	/* Capture times come with the camera's first RTCP sender reports: seconds. */
+	int64_t end_us = g_get_monotonic_time() + 120 * G_USEC_PER_SEC;
+	while ((timed[0] < 25 || timed[1] < 25) && g_get_monotonic_time() < end_us) {
+		JsonObject *event = g_async_queue_timeout_pop(rig.shown, G_USEC_PER_SEC);
+		if (event == NULL) {
+			continue;
+		}
+		const char *node = json_object_get_string_member(event, "node");
+		JsonObject *picture = json_array_get_object_element(
+		        json_object_get_array_member(event, "pictures"), 0);
+		const char *tile = json_object_get_string_member(picture, "tile");
+		/* The camera's tile is across a and b; the grey one below, across c and d. */
+		bool top = g_strcmp0(node, "a") == 0 || g_strcmp0(node, "b") == 0;
+		g_assert_cmpstr(tile, ==, top ? "across" : "below");
+		int64_t capture_us = json_object_get_int_member(picture, "capture_us");
+		if (top && capture_us > 0) {
+			/* Held: its frame's slot is at or after capture + 300 ms (1 ms of rounding). */
+			g_assert_cmpint(json_object_get_int_member(event, "slot_us"), >=,
+			                capture_us + 300 * 1000 - 1000);
+			timed[g_strcmp0(node, "a") == 0 ? 0 : 1]++;
+		}
+		json_object_unref(event);
+	}
+	g_assert_cmpint(timed[0], >=, 25);
+	g_assert_cmpint(timed[1], >=, 25);
+	rig_finish(&rig);
+	wall_test_stop(camserver);
+	g_free(port_text);
+	g_free(exe);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -291,5 +347,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cluster/scene-change", test_scene_change);
 	g_test_add_func("/cluster/restart-catches-up", test_restart_catches_up);
 	g_test_add_func("/cluster/broker-outage", test_broker_outage);
+	g_test_add_func("/cluster/camera-across-nodes", test_camera_across_nodes);
 	return g_test_run();
 }

@@ -14,7 +14,7 @@
 /* A node silent for this long is reported offline. */
 #define NODE_SILENT_US (3 * G_USEC_PER_SEC)
 /* Bounds of the deadline margin: room for the slowest node, and no later than a host notices. */
-#define MIN_MARGIN_US (80 * 1000)
+#define MIN_MARGIN_US (120 * 1000)
 #define MAX_MARGIN_US (1000 * 1000)
 /* Round trips remembered for the margin: the largest of them counts. */
 #define RTT_SAMPLES 8
