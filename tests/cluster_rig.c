@@ -131,10 +131,21 @@ void rig_node_start(struct cluster_rig *rig, int i)
 {
 	char *wall = wall_test_build_path("wall/wall");
 	/* The plugins come from WALL_PLUGIN_PATH, as in every test. */
-	const char *argv[] = {wall,           "--backend", "headless",      "--renderer",
-	                      "soft",         "--fps",     "25",            "--node",
-	                      rig_names[i],   "--control", rig->sockets[i], "--state",
-	                      rig->states[i], rig->layout,  rig_quiet ? "--quiet" : NULL,
+	const char *argv[] = {wall,
+	                      "--backend",
+	                      "headless",
+	                      "--renderer",
+	                      "soft",
+	                      "--fps",
+	                      "25",
+	                      "--node",
+	                      rig_names[i],
+	                      "--control",
+	                      rig->sockets[i],
+	                      "--state",
+	                      rig->states[i],
+	                      rig->layout,
+	                      rig_quiet ? "--quiet" : NULL,
 	                      NULL};
 	rig->started_us[i] = g_get_real_time();
 	rig->nodes[i] = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_NONE);
@@ -246,16 +257,16 @@ bool rig_wait_presented(struct cluster_rig *rig, const char *text, int count, in
 	return rig_wait_presented_slots(rig, text, count, timeout_s, presented_us, NULL, NULL);
 }
 
-bool rig_wait_presented_slots(struct cluster_rig *rig, const char *text, int count,
-                              int timeout_s, int64_t *presented_us, int64_t *slot_us,
-                              bool *late)
+bool rig_wait_presented_slots(struct cluster_rig *rig, const char *text, int count, int timeout_s,
+                              int64_t *presented_us, int64_t *slot_us, bool *late)
 {
 	int64_t end_us = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
 	bool seen[RIG_NODES] = {false};
 	int found = 0;
 	while (found < count) {
 		int64_t left_us = end_us - g_get_monotonic_time();
-		JsonObject *event = left_us > 0 ? g_async_queue_timeout_pop(rig->events, left_us) : NULL;
+		JsonObject *event =
+		        left_us > 0 ? g_async_queue_timeout_pop(rig->events, left_us) : NULL;
 		if (event == NULL) {
 			return false;
 		}
@@ -263,8 +274,8 @@ bool rig_wait_presented_slots(struct cluster_rig *rig, const char *text, int cou
 		if (i >= 0 && !seen[i] &&
 		    g_strcmp0(json_object_get_string_member_with_default(event, "event", ""),
 		              "presented") == 0 &&
-		    g_strcmp0(json_object_get_string_member_with_default(event, "text", ""), text) ==
-		            0) {
+		    g_strcmp0(json_object_get_string_member_with_default(event, "text", ""),
+		              text) == 0) {
 			g_assert_true(json_object_get_boolean_member(event, "ok"));
 			seen[i] = true;
 			found++;
@@ -273,7 +284,8 @@ bool rig_wait_presented_slots(struct cluster_rig *rig, const char *text, int cou
 			}
 			if (slot_us != NULL) {
 				slot_us[i] = json_object_get_int_member(event, "slot_us");
-				late[i] = json_object_get_boolean_member(event, "late");
+				late[i] = json_object_get_int_member(event, "received_us") >
+				          json_object_get_int_member(event, "deadline_us");
 			}
 		}
 		json_object_unref(event);
@@ -287,13 +299,15 @@ JsonObject *rig_wait_event(struct cluster_rig *rig, const char *kind, const char
 	int64_t end_us = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
 	for (;;) {
 		int64_t left_us = end_us - g_get_monotonic_time();
-		JsonObject *event = left_us > 0 ? g_async_queue_timeout_pop(rig->events, left_us) : NULL;
+		JsonObject *event =
+		        left_us > 0 ? g_async_queue_timeout_pop(rig->events, left_us) : NULL;
 		if (event == NULL) {
 			return NULL;
 		}
-		if (g_strcmp0(json_object_get_string_member_with_default(event, "event", ""), kind) ==
-		            0 &&
-		    g_strcmp0(json_object_get_string_member_with_default(event, "node", ""), node) == 0) {
+		if (g_strcmp0(json_object_get_string_member_with_default(event, "event", ""),
+		              kind) == 0 &&
+		    g_strcmp0(json_object_get_string_member_with_default(event, "node", ""),
+		              node) == 0) {
 			return event;
 		}
 		json_object_unref(event);

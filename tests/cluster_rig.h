@@ -70,10 +70,12 @@ void rig_drain(struct cluster_rig *rig);
  */
 bool rig_wait_presented(struct cluster_rig *rig, const char *text, int count, int timeout_s,
                         int64_t *presented_us);
-/** The same, with each node's frame slot and whether its deadline had passed a frame before. */
-bool rig_wait_presented_slots(struct cluster_rig *rig, const char *text, int count,
-                              int timeout_s, int64_t *presented_us, int64_t *slot_us,
-                              bool *late);
+/**
+ * The same, with each node's frame slot, and whether the command reached
+ * it after its deadline.
+ */
+bool rig_wait_presented_slots(struct cluster_rig *rig, const char *text, int count, int timeout_s,
+                              int64_t *presented_us, int64_t *slot_us, bool *late);
 /** Wait for node's next event of kind ("caught-up"); a new reference or NULL on timeout. */
 JsonObject *rig_wait_event(struct cluster_rig *rig, const char *kind, const char *node,
                            int timeout_s);

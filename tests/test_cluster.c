@@ -31,16 +31,17 @@ static void test_layout_errors(void)
 	                              "12:17", "viewport lies outside the 320x180 canvas");
 	wall_test_expect_layout_error(NULL, WALL_HEAD "nodes:\n  a: {outputs: {}}\n", "12:6",
 	                              "missing key \"viewport\"");
-	wall_test_expect_layout_error(NULL,
-	                              WALL_HEAD "nodes:\n  a: {viewport: [0, 0, 160, 180], size: 1}\n",
-	                              "12:35", "unknown key \"size\"");
-	wall_test_expect_layout_error(NULL, WALL_HEAD "nodes:\n  a b: {viewport: [0, 0, 160, 180]}\n",
-	                              "12:3", "letters, digits");
 	wall_test_expect_layout_error(
-	        NULL,
-	        WALL_HEAD "nodes:\n  a: {viewport: [0, 0, 160, 180], outputs: "
-	                  "{HDMI-A-1: {rect: [100, 0, 160, 180]}}}\n",
-	        "12:45", "outside node \"a\"'s viewport");
+	        NULL, WALL_HEAD "nodes:\n  a: {viewport: [0, 0, 160, 180], size: 1}\n", "12:35",
+	        "unknown key \"size\"");
+	wall_test_expect_layout_error(NULL,
+	                              WALL_HEAD "nodes:\n  a b: {viewport: [0, 0, 160, 180]}\n",
+	                              "12:3", "letters, digits");
+	wall_test_expect_layout_error(NULL,
+	                              WALL_HEAD
+	                              "nodes:\n  a: {viewport: [0, 0, 160, 180], outputs: "
+	                              "{HDMI-A-1: {rect: [100, 0, 160, 180]}}}\n",
+	                              "12:45", "outside node \"a\"'s viewport");
 	wall_test_expect_layout_error(NULL,
 	                              "wall:\n  canvas: 320x180\n  cluster: http://broker/wall/x\n"
 	                              "scenes:\n  main:\n    tiles: []\n",
@@ -123,15 +124,17 @@ static void test_viewport_drawn(void)
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		char *shot = wall_test_temp_path("node.png");
 		/* --no-control: no broker, just the node's picture. */
-		const char *args[] = {"--backend", "headless", "--renderer", "soft", "--fps", "25",
-		                      "--frames",  "3",        "--no-control", "--node", cases[i].node,
-		                      "--screenshot", shot, layout, NULL};
+		const char *args[] = {"--backend",    "headless", "--renderer",  "soft",
+		                      "--fps",        "25",       "--frames",    "3",
+		                      "--no-control", "--node",   cases[i].node, "--screenshot",
+		                      shot,           layout,     NULL};
 		g_assert_cmpint(wall_test_run_wall(args, NULL, NULL), ==, 0);
 		cairo_surface_t *picture = cairo_image_surface_create_from_png(shot);
 		g_assert_cmpint(cairo_surface_status(picture), ==, CAIRO_STATUS_SUCCESS);
 		g_assert_cmpint(cairo_image_surface_get_width(picture), ==, 160);
 		g_assert_cmpint(cairo_image_surface_get_height(picture), ==, 90);
-		g_assert_true(wall_test_color_near(wall_test_pixel(picture, 80, 45), cases[i].argb, 8));
+		g_assert_true(
+		        wall_test_color_near(wall_test_pixel(picture, 80, 45), cases[i].argb, 8));
 		cairo_surface_destroy(picture);
 		g_free(shot);
 	}
@@ -322,7 +325,8 @@ static void test_camera_across_nodes(void)
 		g_assert_cmpstr(tile, ==, top ? "across" : "below");
 		int64_t capture_us = json_object_get_int_member(picture, "capture_us");
 		if (top && capture_us > 0) {
-			/* Held: its frame's slot is at or after capture + 300 ms (1 ms of rounding). */
+			/* Held: its frame's slot is at or after capture + 300 ms (1 ms of
+			 * rounding). */
 			g_assert_cmpint(json_object_get_int_member(event, "slot_us"), >=,
 			                capture_us + 300 * 1000 - 1000);
 			timed[g_strcmp0(node, "a") == 0 ? 0 : 1]++;

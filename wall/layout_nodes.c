@@ -29,7 +29,8 @@ static bool parse_viewport(struct loader *ld, const node_t *value, struct wall_r
 		return false;
 	}
 	if (px[2] < 1 || px[3] < 1) {
-		return loader_fail(ld, value, "viewport has no area: width and height must be above 0");
+		return loader_fail(ld, value,
+		                   "viewport has no area: width and height must be above 0");
 	}
 	if (px[0] + px[2] > layout->canvas_width_px || px[1] + px[3] > layout->canvas_height_px) {
 		return loader_fail(ld, value, "viewport lies outside the %dx%d canvas",
@@ -40,7 +41,8 @@ static bool parse_viewport(struct loader *ld, const node_t *value, struct wall_r
 }
 
 /* A node's outputs read as wall.outputs does, then checked against its viewport. */
-static bool parse_node_outputs(struct loader *ld, const node_t *value, struct wall_layout_node *node)
+static bool parse_node_outputs(struct loader *ld, const node_t *value,
+                               struct wall_layout_node *node)
 {
 	struct wall_layout *layout = ld->layout;
 	GPtrArray *wall_outputs = layout->outputs;
@@ -58,8 +60,8 @@ static bool parse_node_outputs(struct loader *ld, const node_t *value, struct wa
 			g_set_error(ld->error, WALL_LAYOUT_ERROR, WALL_LAYOUT_ERROR_SCHEMA,
 			            "%s:%d:%d: output \"%s\" shows %s, outside node \"%s\"'s "
 			            "viewport %s",
-			            ld->path, output->mark.line, output->mark.column, output->connector,
-			            rect, node->name, view);
+			            ld->path, output->mark.line, output->mark.column,
+			            output->connector, rect, node->name, view);
 			g_free(rect);
 			g_free(view);
 			return false;
@@ -88,9 +90,9 @@ static bool parse_node(struct loader *ld, const node_t *key, const node_t *map)
 	/* Node names go into topic names and command lines: keep them plain. */
 	for (const char *p = node->name; *p != '\0'; p++) {
 		if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_') {
-			return loader_fail(ld, key,
-			                   "a node name is letters, digits, - and _ only; got \"%s\"",
-			                   node->name);
+			return loader_fail(
+			        ld, key, "a node name is letters, digits, - and _ only; got \"%s\"",
+			        node->name);
 		}
 	}
 	char *where = g_strdup_printf("node \"%s\"", node->name);
@@ -146,8 +148,7 @@ bool wall_layout_focus_node(struct wall_layout *layout, const char *name, GError
 	if (node == NULL) {
 		g_set_error(error, WALL_LAYOUT_ERROR, WALL_LAYOUT_ERROR_SCHEMA,
 		            "--node %s: %s has no such node (%s%s)", name, layout->path,
-		            names->len > 0 ? "it has: " : "it has no nodes: section",
-		            names->str);
+		            names->len > 0 ? "it has: " : "it has no nodes: section", names->str);
 		g_string_free(names, TRUE);
 		return false;
 	}
@@ -158,7 +159,8 @@ bool wall_layout_focus_node(struct wall_layout *layout, const char *name, GError
 		for (guint j = 0; j < scene->tiles->len; j++) {
 			struct wall_layout_tile *tile = scene->tiles->pdata[j];
 			tile->offscreen = !wall_rect_intersects(&tile->rect, &view);
-			tile->spans_nodes = !tile->offscreen && !wall_rect_contains(&view, &tile->rect);
+			tile->spans_nodes =
+			        !tile->offscreen && !wall_rect_contains(&view, &tile->rect);
 			tile->rect.x -= view.x;
 			tile->rect.y -= view.y;
 		}
@@ -206,8 +208,8 @@ bool wall_cluster_url_parse(const char *text, char **host, int *port, char **top
 	}
 	const char *prefix = slash + 1;
 	/* The prefix names topics: MQTT's wildcards and an empty level have no place in it. */
-	if (host_end == authority || strpbrk(prefix, "+#") != NULL || strstr(prefix, "//") != NULL ||
-	    g_str_has_suffix(prefix, "/")) {
+	if (host_end == authority || strpbrk(prefix, "+#") != NULL ||
+	    strstr(prefix, "//") != NULL || g_str_has_suffix(prefix, "/")) {
 		return false;
 	}
 	if (host != NULL) {

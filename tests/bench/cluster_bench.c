@@ -60,7 +60,8 @@ static int64_t spread(const int64_t *times_us)
 struct misses {
 	/* Switches some node presented a frame slot later than another. */
 	int other_slot;
-	/* Of those, switches where a node got the command after its deadline. */
+	/* Of those, switches where a node got the command after its deadline (the
+	 * others: a node that had it in time drew its frame late). */
 	int deadline_missed;
 };
 
@@ -74,7 +75,8 @@ static void measure_skew(struct cluster_rig *rig, int switches, int64_t *skew_us
 		bool late[RIG_NODES] = {false};
 		rig_drain(rig);
 		json_object_unref(rig_ask_ok(rig, n % RIG_NODES, line));
-		if (!rig_wait_presented_slots(rig, line, RIG_NODES, 60, presented_us, slot_us, late)) {
+		if (!rig_wait_presented_slots(rig, line, RIG_NODES, 60, presented_us, slot_us,
+		                              late)) {
 			g_error("switch %d: not every node presented it within a minute", n);
 		}
 		skew_us[n] = spread(presented_us);
@@ -168,7 +170,8 @@ int main(int argc, char **argv)
 	double cluster_p95 = percentile_ms(skew_us, switches, 0.95);
 	report("scene-change skew, one by one", baseline_us, switches);
 	double baseline_p95 = percentile_ms(baseline_us, switches, 0.95);
-	printf("switches on different frame slots: %d of %d (%d of them a node past its deadline)\n",
+	printf("switches on different frame slots: %d of %d (%d of them: a node got it after "
+	       "its deadline)\n",
 	       misses.other_slot, switches, misses.deadline_missed);
 	printf("p95 skew, one by one / cluster:    %.1fx\n",
 	       baseline_p95 / MAX(cluster_p95, 0.001));

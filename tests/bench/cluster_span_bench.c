@@ -39,8 +39,8 @@ static GSubprocess *camserver_start(int *port)
 	g_free(exe);
 	GSocketClient *client = g_socket_client_new();
 	for (int i = 0; i < 500; i++) {
-		GSocketConnection *c =
-		        g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)*port, NULL, NULL);
+		GSocketConnection *c = g_socket_client_connect_to_host(client, "127.0.0.1",
+		                                                       (guint16)*port, NULL, NULL);
 		if (c != NULL) {
 			g_object_unref(c);
 			break;
@@ -59,7 +59,8 @@ static void collect(struct cluster_rig *rig, int seconds, GArray *by_node[2])
 	bool timed[2] = {false, false};
 	while (g_get_monotonic_time() < give_up_us) {
 		JsonObject *event = g_async_queue_timeout_pop(rig->shown, G_USEC_PER_SEC);
-		if (started_us != 0 && g_get_monotonic_time() - started_us > seconds * G_USEC_PER_SEC) {
+		if (started_us != 0 &&
+		    g_get_monotonic_time() - started_us > seconds * G_USEC_PER_SEC) {
 			if (event != NULL) {
 				json_object_unref(event);
 			}
@@ -170,7 +171,8 @@ int main(int argc, char **argv)
 	g_free(port_text);
 
 	printf("a 360p25 RTSP camera tile across two of four headless nodes at 25 fps, "
-	       "%d s per mode\n", seconds);
+	       "%d s per mode\n",
+	       seconds);
 	printf("%-44s %6.1f %% of %d frame pairs\n", "same picture, held to capture + 300 ms", held,
 	       held_pairs);
 	printf("%-44s %6.1f %% of %d frame pairs\n", "same picture, newest at once", newest,

@@ -152,6 +152,7 @@ static void on_command(struct wall_cluster *cluster, JsonObject *object)
 	command->text = g_strdup(text);
 	command->deadline_us = json_object_get_int_member_with_default(object, "deadline_us", 0);
 	command->own = strcmp(node, cluster->node) == 0 && command->run == cluster->run;
+	command->received_us = wall_cluster_now_us();
 	g_mutex_lock(&cluster->lock);
 	/* A command came after the retained state: that state is no longer the one to take. */
 	cluster->want_state = false;
@@ -293,8 +294,7 @@ static char *heartbeat_json(struct wall_cluster *cluster, bool online, int64_t f
 	return wall_json_finish(builder);
 }
 
-struct wall_cluster *wall_cluster_create(const struct wall_cluster_options *options,
-                                         GError **error)
+struct wall_cluster *wall_cluster_create(const struct wall_cluster_options *options, GError **error)
 {
 	char *host = NULL;
 	int port = 0;
@@ -344,7 +344,8 @@ struct wall_cluster *wall_cluster_create(const struct wall_cluster_options *opti
 		mosquitto_username_pw_set(cluster->mosq, "wall", options->token);
 	}
 	char *will = heartbeat_json(cluster, false, 0, NULL);
-	mosquitto_will_set(cluster->mosq, cluster->topic_heartbeat, (int)strlen(will), will, 1, true);
+	mosquitto_will_set(cluster->mosq, cluster->topic_heartbeat, (int)strlen(will), will, 1,
+	                   true);
 	g_free(will);
 	mosquitto_connect_callback_set(cluster->mosq, on_connect);
 	mosquitto_disconnect_callback_set(cluster->mosq, on_disconnect);
@@ -377,8 +378,8 @@ void wall_cluster_destroy(struct wall_cluster *cluster)
 	}
 	if (cluster->mosq != NULL) {
 		char *bye = heartbeat_json(cluster, false, 0, NULL);
-		mosquitto_publish(cluster->mosq, NULL, cluster->topic_heartbeat, (int)strlen(bye), bye,
-		                  1, true);
+		mosquitto_publish(cluster->mosq, NULL, cluster->topic_heartbeat, (int)strlen(bye),
+		                  bye, 1, true);
 		g_free(bye);
 		mosquitto_disconnect(cluster->mosq);
 		mosquitto_loop_stop(cluster->mosq, false);
@@ -464,8 +465,9 @@ bool wall_cluster_send(struct wall_cluster *cluster, const char *peer, const cha
 	                           1, false);
 	g_free(json);
 	if (rc != MOSQ_ERR_SUCCESS) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot send to the broker %s: %s",
-		            cluster->url, mosquitto_strerror(rc));
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		            "cannot send to the broker %s: %s", cluster->url,
+		            mosquitto_strerror(rc));
 		return false;
 	}
 	return true;
@@ -563,7 +565,8 @@ void wall_cluster_describe(struct wall_cluster *cluster, JsonBuilder *out)
 		json_builder_set_member_name(out, "last_heartbeat_us");
 		if (info->heard_us != 0) {
 			json_builder_add_int_value(out, info->heard_us);
-			wall_json_set_int(out, "heartbeat_age_ms", (now_us - info->heard_us) / 1000);
+			wall_json_set_int(out, "heartbeat_age_ms",
+			                  (now_us - info->heard_us) / 1000);
 			wall_json_set_int(out, "clock_offset_us", info->offset_us);
 			wall_json_set_int(out, "rtt_us", info->rtt_us);
 			wall_json_set_int(out, "frame", info->frame);

@@ -59,6 +59,8 @@ struct wall_cluster_command {
 	int64_t deadline_us;
 	/** Given at this node, in this run. */
 	bool own;
+	/** When this node got it from the broker, shared clock. */
+	int64_t received_us;
 };
 
 void wall_cluster_command_free(struct wall_cluster_command *command);

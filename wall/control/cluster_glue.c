@@ -70,8 +70,10 @@ bool control_cluster_start(struct wall_control *control, const char *token, GErr
 	if (control->cluster == NULL) {
 		return false;
 	}
-	control->cluster_sent = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, sent_free);
-	control->cluster_presented = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+	control->cluster_sent =
+	        g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, sent_free);
+	control->cluster_presented =
+	        g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
 	control->cluster_alarms = g_ptr_array_new_with_free_func(alarm_free);
 	return true;
 }
@@ -215,7 +217,8 @@ static void catch_up_presets(struct wall_control *control, JsonObject *presets)
 		}
 		JsonObject *object = json_node_get_object(value);
 		const char *name = json_object_get_string_member_with_default(object, "name", "");
-		const char *state = json_object_get_string_member_with_default(object, "state", NULL);
+		const char *state =
+		        json_object_get_string_member_with_default(object, "state", NULL);
 		int n = atoi(number);
 		if (state == NULL || n <= 0) {
 			continue;
@@ -224,7 +227,8 @@ static void catch_up_presets(struct wall_control *control, JsonObject *presets)
 		preset->name = g_strdup(name);
 		preset->json = g_strdup(state);
 		g_hash_table_replace(control->presets, GINT_TO_POINTER(n), preset);
-		struct wall_followup *save = wall_request_follow_up(request, WALL_FOLLOWUP_SAVE_PRESET);
+		struct wall_followup *save =
+		        wall_request_follow_up(request, WALL_FOLLOWUP_SAVE_PRESET);
 		save->number = n;
 		save->text = g_strdup(name);
 		save->json = g_strdup(state);
@@ -247,15 +251,18 @@ static void catch_up_alarms(struct wall_control *control, JsonArray *alarms)
 		}
 		JsonObject *object = json_node_get_object(node);
 		const char *name = json_object_get_string_member_with_default(object, "source", "");
-		const struct wall_layout_source *source = wall_layout_find_source(control->layout, name);
+		const struct wall_layout_source *source =
+		        wall_layout_find_source(control->layout, name);
 		int64_t until_us = json_object_get_int_member_with_default(object, "until_us", 0);
 		if (source == NULL || until_us <= now_us) {
 			continue;
 		}
 		struct cluster_alarm *kept = g_new0(struct cluster_alarm, 1);
 		kept->source = g_strdup(name);
-		kept->tile = g_strdup(json_object_get_string_member_with_default(object, "tile", NULL));
-		kept->priority = (int)json_object_get_int_member_with_default(object, "priority", 0);
+		kept->tile =
+		        g_strdup(json_object_get_string_member_with_default(object, "tile", NULL));
+		kept->priority =
+		        (int)json_object_get_int_member_with_default(object, "priority", 0);
 		kept->until_us = until_us;
 		g_ptr_array_add(control->cluster_alarms, kept);
 		struct wall_alarm alarm = {
@@ -338,9 +345,10 @@ static void expire_sent(struct wall_control *control)
 			continue;
 		}
 		struct wall_request *request = g_steal_pointer(&sent->request);
-		wall_request_fail(request, "cluster",
-		                  "sent to the broker, but it never came back; it may have landed on "
-		                  "other nodes");
+		wall_request_fail(
+		        request, "cluster",
+		        "sent to the broker, but it never came back; it may have landed on "
+		        "other nodes");
 		answer_unapplied(control, request);
 		g_hash_table_iter_remove(&iter);
 	}
@@ -391,11 +399,11 @@ static void apply_command(struct wall_control *control, struct wall_cluster_comm
 	json_object_set_string_member(event, "from", command->node);
 	json_object_set_string_member(event, "text", command->text);
 	json_object_set_int_member(event, "deadline_us", command->deadline_us);
+	json_object_set_int_member(event, "received_us", command->received_us);
 	json_object_set_boolean_member(event, "ok", request->ok);
 	/* Late: its deadline had passed a whole frame before this one. */
-	json_object_set_boolean_member(event, "late",
-	                               control->slot_us - command->deadline_us >=
-	                                       control->frame_period_us);
+	json_object_set_boolean_member(
+	        event, "late", control->slot_us - command->deadline_us >= control->frame_period_us);
 	json_object_set_string_member(event, "scene",
 	                              wall_compositor_get_scene(control->compositor)->name);
 	g_ptr_array_add(control->cluster_presented, event);
@@ -443,9 +451,9 @@ static void publish_shown(struct wall_control *control, int64_t presented_us)
 		const struct wall_shown *picture = &g_array_index(shown, struct wall_shown, i);
 		json_builder_begin_object(builder);
 		wall_json_set_string(builder, "tile", picture->tile_id);
-		wall_json_set_int(builder, "capture_us",
-		                  picture->capture_time_us > 0 ? picture->capture_time_us + to_shared_us
-		                                               : 0);
+		wall_json_set_int(
+		        builder, "capture_us",
+		        picture->capture_time_us > 0 ? picture->capture_time_us + to_shared_us : 0);
 		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);
