@@ -28,6 +28,14 @@ struct node_info {
 	int64_t sent_us;
 	int64_t rtt_us;
 	int64_t offset_us;
+	/*
+	 * The last heartbeats' offset estimates and trip times (receive - send):
+	 * the one that travelled fastest waited least in queues, so its
+	 * estimate is the one reported.
+	 */
+	int64_t offset_samples[RTT_SAMPLES];
+	int64_t trip_samples[RTT_SAMPLES];
+	guint sample_next;
 	int64_t frame;
 	char *scene;
 };
@@ -198,7 +206,15 @@ static void on_heartbeat(struct wall_cluster *cluster, const char *name, JsonObj
 	int64_t one_way_us = (rtt_us + own_rtt_locked(cluster)) / 2;
 	/* A retained heartbeat from before we connected says nothing of now. */
 	if (own || now_us - sent_us < 10 * G_USEC_PER_SEC) {
-		info->offset_us = own ? 0 : sent_us + one_way_us - now_us;
+		guint slot = info->sample_next++ % RTT_SAMPLES;
+		info->offset_samples[slot] = own ? 0 : sent_us + one_way_us - now_us;
+		info->trip_samples[slot] = now_us - sent_us;
+		guint kept = MIN(info->sample_next, RTT_SAMPLES);
+		guint best = 0;
+		for (guint i = 1; i < kept; i++) {
+			best = info->trip_samples[i] < info->trip_samples[best] ? i : best;
+		}
+		info->offset_us = info->offset_samples[best];
 		info->heard_us = now_us;
 		info->online = true;
 	}
