@@ -344,6 +344,8 @@ static void test_camera_across_nodes(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	/* The camera test's nodes run GStreamer: their leak checks need whole stacks. */
+	wall_test_full_unwind_children();
 	g_test_add_func("/cluster/layout-errors", test_layout_errors);
 	g_test_add_func("/cluster/focus", test_focus);
 	g_test_add_func("/cluster/batch-text", test_batch_text);
