@@ -380,6 +380,12 @@ struct wall_source *wall_test_source(struct wall_plugin_registry *registry, cons
 
 GSubprocess *wall_test_broker_start(int *port)
 {
+	*port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
+	return wall_test_broker_start_on(*port);
+}
+
+GSubprocess *wall_test_broker_start_on(int port)
+{
 	char *path = g_find_program_in_path("mosquitto");
 	if (path == NULL) {
 		const char *sbin = "/usr/sbin/mosquitto";
@@ -389,8 +395,7 @@ GSubprocess *wall_test_broker_start(int *port)
 		g_test_skip("mosquitto is not installed");
 		return NULL;
 	}
-	*port = wall_test_free_port(G_SOCKET_TYPE_STREAM);
-	char *port_text = g_strdup_printf("%d", *port);
+	char *port_text = g_strdup_printf("%d", port);
 	const char *argv[] = {path, "-p", port_text, NULL};
 	GSubprocess *process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 	g_free(port_text);
@@ -400,7 +405,7 @@ GSubprocess *wall_test_broker_start(int *port)
 	bool up = false;
 	for (int i = 0; i < 250 && !up; i++) {
 		GSocketConnection *connection =
-			g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)*port, NULL, NULL);
+			g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)port, NULL, NULL);
 		if (connection != NULL) {
 			up = true;
 			g_object_unref(connection);

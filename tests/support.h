@@ -113,6 +113,8 @@ GHashTable *wall_test_status(struct wall_source *source);
  * wall_test_stop().
  */
 GSubprocess *wall_test_broker_start(int *port);
+/** The same on port, to bring a stopped broker back where its clients look for it. */
+GSubprocess *wall_test_broker_start_on(int port);
 
 /** A line-based connection to a wall's control socket. */
 struct wall_test_client {

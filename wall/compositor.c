@@ -15,6 +15,7 @@ struct wall_compositor *wall_compositor_create(struct wall_renderer *renderer,
 	compositor->slots = g_hash_table_new(g_str_hash, g_str_equal);
 	compositor->tiles = g_ptr_array_new();
 	compositor->events = g_ptr_array_new_with_free_func(g_free);
+	compositor->shown = g_array_new(FALSE, FALSE, sizeof(struct wall_shown));
 	compositor_alarms_init(&compositor->alarms, compositor->events, compositor->tiles);
 	compositor->warm = g_ptr_array_new();
 	compositor->full_damage = true;
@@ -56,6 +57,7 @@ void wall_compositor_destroy(struct wall_compositor *compositor)
 	}
 	g_ptr_array_free(compositor->events, TRUE);
 	g_ptr_array_free(compositor->warm, TRUE);
+	wall_shown_free(compositor->shown);
 	g_free(compositor);
 }
 
@@ -73,6 +75,8 @@ static struct source_slot *want_slot(struct wall_compositor *compositor,
 		slot = compositor_slot_create(config, compositor->registry);
 		g_hash_table_insert(compositor->slots, (char *)config->name, slot);
 	}
+	/* Again on every sync: a reload may change it. */
+	wall_source_set_hold(slot->source, compositor->layout->capture_delay_ms * 1000);
 	slot->wanted = true;
 	return slot;
 }
@@ -93,7 +97,10 @@ static void tell_view_size(GHashTable *largest, struct source_slot *slot,
 static void sync_tile(struct wall_compositor *compositor, struct tile *tile, GHashTable *shown,
                       GHashTable *largest)
 {
-	const struct wall_layout_source *want = compositor_tile_want(tile);
+	/* A tile outside this node's viewport opens nothing: it shows a slate no one sees. */
+	bool offscreen = tile->config->offscreen && compositor->layout->offscreen_source != NULL;
+	const struct wall_layout_source *want =
+	        offscreen ? compositor->layout->offscreen_source : compositor_tile_want(tile);
 	struct source_slot *slot = want_slot(compositor, want);
 	if (slot != tile->slot) {
 		uint64_t *counter = compositor->stats == NULL
@@ -110,7 +117,7 @@ static void sync_tile(struct wall_compositor *compositor, struct tile *tile, GHa
 	 * counts as shown: hidden, a stream decodes key frames only, and
 	 * the tour would show a still until the next key frame.
 	 */
-	if (tile->config->tour != NULL && tile->tour.running && tile->pinned == NULL) {
+	if (!offscreen && tile->config->tour != NULL && tile->tour.running && tile->pinned == NULL) {
 		struct source_slot *next = want_slot(
 		        compositor, compositor_tour_stop(tile->config, tile->tour.index + 1));
 		g_hash_table_add(shown, next);
@@ -349,6 +356,21 @@ bool wall_compositor_alarm_end(struct wall_compositor *compositor, const char *s
 	return ended;
 }
 
+void wall_shown_free(GArray *shown)
+{
+	for (guint i = 0; i < shown->len; i++) {
+		g_free(g_array_index(shown, struct wall_shown, i).tile_id);
+	}
+	g_array_free(shown, TRUE);
+}
+
+GArray *wall_compositor_take_shown(struct wall_compositor *compositor)
+{
+	GArray *shown = compositor->shown;
+	compositor->shown = g_array_new(FALSE, FALSE, sizeof(struct wall_shown));
+	return shown;
+}
+
 GPtrArray *wall_compositor_take_events(struct wall_compositor *compositor)
 {
 	/* The array itself stays: the alarms hold it. */
@@ -464,6 +486,15 @@ bool wall_compositor_render(struct wall_compositor *compositor, int64_t now_us)
 		    compositor->stats != NULL) {
 			wall_stats_add_capture(compositor->stats,
 			                       tile->slot->current->frame.capture_time_us);
+		}
+		/* Bounded: a node that is not clustered never takes them. */
+		if (tile->damaged && tile->slate.show_frame && tile->slot->fresh &&
+		    tile->config->spans_nodes && compositor->shown->len < 256) {
+			struct wall_shown shown = {
+			        .tile_id = g_strdup(tile->config->id),
+			        .capture_time_us = tile->slot->current->frame.capture_time_us,
+			};
+			g_array_append_val(compositor->shown, shown);
 		}
 	}
 	if (transition) {

@@ -129,6 +129,22 @@ void wall_compositor_describe(struct wall_compositor *compositor, JsonBuilder *b
  */
 GPtrArray *wall_compositor_take_events(struct wall_compositor *compositor);
 
+/** A new picture drawn on a tile that spans nodes. */
+struct wall_shown {
+	/** Owned (g_free it). */
+	char *tile_id;
+	/** Its capture time, monotonic clock. */
+	int64_t capture_time_us;
+};
+
+/**
+ * The pictures drawn on tiles that span nodes since the last call: struct
+ * wall_shown, in tile order; the caller owns the array and its strings.
+ */
+GArray *wall_compositor_take_shown(struct wall_compositor *compositor);
+/** Free what wall_compositor_take_shown() returned. */
+void wall_shown_free(GArray *shown);
+
 /** True while a transition is running. */
 bool wall_compositor_in_transition(const struct wall_compositor *compositor);
 

@@ -43,6 +43,8 @@ struct wall_compositor {
 	GPtrArray *warm;
 	/* JSON texts for wall_compositor_take_events(). */
 	GPtrArray *events;
+	/* struct wall_shown: new pictures on tiles that span nodes, this frame. */
+	GArray *shown;
 	/* Every camera's health, from the last wall_compositor_observe_cameras(); may be NULL. */
 	struct wall_camera_health *cameras;
 	/* Cameras ALARMed for being offline too long (name -> NULL); NULL before the first. */

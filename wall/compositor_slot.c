@@ -33,7 +33,7 @@ void compositor_slot_destroy(struct source_slot *slot, struct wall_renderer *ren
 
 void compositor_slot_take(struct source_slot *slot, int64_t now_us)
 {
-	struct wall_frame_ref *ref = wall_source_take_frame(slot->source);
+	struct wall_frame_ref *ref = wall_source_take_frame_due(slot->source, now_us);
 	slot->fresh = ref != NULL;
 	if (ref != NULL) {
 		wall_frame_ref_unref(slot->pending);

@@ -302,8 +302,9 @@ static bool parse_monitors(struct loader *ld, const node_t *map)
 
 static bool parse_wall(struct loader *ld, const node_t *map)
 {
-	static const char *const keys[] = {"canvas",  "monitors", "background", "start", "warm",
-	                                   "outputs", "isolate",  "inspection", "name",  NULL};
+	static const char *const keys[] = {"canvas",     "monitors", "background", "start",
+	                                   "warm",       "outputs",  "isolate",    "inspection",
+	                                   "name",       "cluster",  "capture_delay", NULL};
 	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,
 	                      "a mapping with canvas or monitors") ||
 	    !loader_check_keys(ld, map, keys, "wall")) {
@@ -356,6 +357,23 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 		}
 		ld->layout->name = g_strdup(name->text);
 	}
+	const node_t *delay = wall_yaml_mapping_get(map, "capture_delay");
+	if (delay != NULL &&
+	    (!loader_is_scalar(delay) ||
+	     !wall_parse_duration_ms(delay->text, &ld->layout->capture_delay_ms) ||
+	     ld->layout->capture_delay_ms > MAX_CAPTURE_DELAY_MS)) {
+		return loader_fail_got(ld, delay, "a delay like 300ms, at most 1s");
+	}
+	const node_t *cluster = wall_yaml_mapping_get(map, "cluster");
+	if (cluster != NULL) {
+		if (!loader_want_text(ld, cluster, "mqtt://host:port/wall/NAME") ||
+		    !wall_cluster_url_parse(cluster->text, NULL, NULL, NULL)) {
+			return loader_fail_got(ld, cluster,
+			                       "a broker and topic like mqtt://host:1883/wall/NAME");
+		}
+		ld->layout->cluster_url = g_strdup(cluster->text);
+		ld->layout->cluster_mark = loader_mark_of(cluster);
+	}
 	const node_t *background = wall_yaml_mapping_get(map, "background");
 	ld->layout->background_argb = 0xff000000u;
 	return background == NULL ||
@@ -364,7 +382,8 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 
 static bool parse_root(struct loader *ld, const node_t *root)
 {
-	static const char *const keys[] = {"wall", "sources", "scenes", "presets", "keys", NULL};
+	static const char *const keys[] = {"wall", "sources", "scenes", "presets",
+	                                   "keys", "nodes",   NULL};
 	const node_t *wall, *scenes, *node;
 	if (loader_is_scalar(root) && root->text[0] == '\0') {
 		return loader_fail(ld, root,
@@ -392,6 +411,9 @@ static bool parse_root(struct loader *ld, const node_t *root)
 	if ((node = wall_yaml_mapping_get(root, "keys")) != NULL && !layout_parse_keys(ld, node)) {
 		return false;
 	}
+	if ((node = wall_yaml_mapping_get(root, "nodes")) != NULL && !layout_parse_nodes(ld, node)) {
+		return false;
+	}
 	/* Scenes are known only now, so the start scene is checked last. */
 	ld->layout->start_scene = g_ptr_array_index(ld->layout->scenes, 0);
 	node = wall_yaml_mapping_get(wall, "start");
@@ -414,6 +436,7 @@ struct wall_layout *wall_layout_parse(const char *path, const char *text, size_t
 	layout->scenes = g_ptr_array_new_with_free_func(scene_free);
 	layout->presets = g_array_new(FALSE, FALSE, sizeof(struct wall_layout_preset));
 	layout->outputs = layout_outputs_new();
+	layout->nodes = layout_nodes_new();
 	wall_layout_keys_init(layout);
 
 	struct loader ld = {
@@ -456,6 +479,11 @@ void wall_layout_destroy(struct wall_layout *layout)
 	g_ptr_array_unref(layout->sources);
 	g_array_unref(layout->presets);
 	g_ptr_array_unref(layout->outputs);
+	g_ptr_array_unref(layout->nodes);
+	if (layout->offscreen_source != NULL) {
+		source_free(layout->offscreen_source);
+	}
+	g_free(layout->cluster_url);
 	g_array_unref(layout->keys);
 	g_free(layout->path);
 	g_free(layout->name);
@@ -594,7 +622,7 @@ GPtrArray *wall_layout_warm_tiles(const struct wall_layout *layout,
 			const struct wall_layout_source *source = tile->source;
 			/* A source of the scene on screen runs anyway; one whose
 			 * plugin is missing has nothing to keep warm. */
-			if (source == NULL || source->plugin_error != NULL ||
+			if (source == NULL || source->plugin_error != NULL || tile->offscreen ||
 			    g_hash_table_contains(taken, source) ||
 			    (scene != NULL && scene_uses(scene, source))) {
 				continue;

@@ -107,6 +107,14 @@ struct wall_layout_tile {
 	const char *label;
 	char *label_own;
 	struct wall_mark mark;
+	/**
+	 * Outside the viewport of the node this wall draws (--node): the tile
+	 * keeps its place, so commands that name it still work, but its
+	 * source is never opened here.
+	 */
+	bool offscreen;
+	/** Set by wall_layout_focus_node() too: partly inside the viewport, partly outside. */
+	bool spans_nodes;
 };
 
 struct wall_layout_scene {
@@ -119,6 +127,16 @@ struct wall_layout_scene {
 struct wall_layout_preset {
 	int number;
 	const struct wall_layout_scene *scene;
+};
+
+/** nodes: one render node of a wall drawn by several machines. */
+struct wall_layout_node {
+	char *name;
+	/** The part of the canvas this node draws, canvas pixels. */
+	struct wall_rect viewport;
+	/** struct wall_layout_output *, rects in canvas pixels inside viewport. */
+	GPtrArray *outputs;
+	struct wall_mark mark;
 };
 
 /** keys: one binding of a key to a control command. */
@@ -172,6 +190,24 @@ struct wall_layout {
 	const struct wall_layout_scene *start_scene;
 	/** struct wall_layout_key, in file order (keys:). */
 	GArray *keys;
+	/** struct wall_layout_node *, in file order (nodes:); empty for one machine. */
+	GPtrArray *nodes;
+	/**
+	 * wall.capture_delay: pictures that know their capture time are shown
+	 * at capture time + this, so every node shows the same picture at
+	 * the same moment; 0, the default, shows the newest at once.
+	 */
+	int64_t capture_delay_ms;
+	/** wall.cluster: "mqtt://host:port/wall/NAME", or NULL. */
+	char *cluster_url;
+	struct wall_mark cluster_mark;
+	/**
+	 * Set by wall_layout_focus_node(): the node drawn here and its
+	 * viewport, in the whole canvas's pixels. NULL for the whole wall.
+	 */
+	const struct wall_layout_node *node;
+	/** What offscreen tiles show: an error slate that opens nothing. */
+	struct wall_layout_source *offscreen_source;
 };
 
 /**
@@ -226,6 +262,21 @@ const struct wall_layout_tile *wall_layout_find_tile(const struct wall_layout_sc
  * keypad "PRESET n" (1-9) or the start scene (0), both without transition.
  */
 char *wall_layout_key_command(const struct wall_layout *layout, int code);
+/**
+ * Make layout the one node's part of the wall: the canvas becomes its
+ * viewport, tiles move into the viewport's pixels, tiles outside it are
+ * marked offscreen, and the node's outputs replace wall.outputs. False
+ * with error set when the layout has no such node.
+ */
+bool wall_layout_focus_node(struct wall_layout *layout, const char *name, GError **error);
+
+/**
+ * Split "mqtt://host[:port]/topic/prefix" (port 1883 when left out). Any
+ * out pointer may be NULL; g_free what comes back. False when text is not
+ * such a URL.
+ */
+bool wall_cluster_url_parse(const char *text, char **host, int *port, char **topic);
+
 /** A Linux key code's name, "KEY_PAGEDOWN"; "KEY_UNKNOWN" when it has none. */
 const char *wall_key_name(int code);
 

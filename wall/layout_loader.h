@@ -14,6 +14,8 @@
 #define MAX_CANVAS_PX WALL_MAX_CANVAS_PX
 #define MAX_PRESET 99
 #define MAX_WARM 256
+/* Pictures are held at most this long (source.c holds 32 frames). */
+#define MAX_CAPTURE_DELAY_MS 1000
 #define DEFAULT_BORDER_ARGB 0xff3a4a5au
 
 /* One load in progress: where messages point and what they need. */
@@ -74,6 +76,10 @@ bool layout_parse_inspection(struct loader *ld, const node_t *map);
 /* wall.outputs (layout_outputs.c). */
 bool layout_parse_outputs(struct loader *ld, const node_t *map);
 GPtrArray *layout_outputs_new(void);
+
+/* nodes: (layout_nodes.c). */
+bool layout_parse_nodes(struct loader *ld, const node_t *map);
+GPtrArray *layout_nodes_new(void);
 
 /* A label: text, or false / "" for none (*text NULL). */
 bool layout_want_label(struct loader *ld, const node_t *node, char **text);

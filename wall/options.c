@@ -45,6 +45,9 @@ bool wall_options_parse(struct wall_options *options, int argc, char **argv, GEr
 		 "Fill the display", NULL},
 		{"display", 0, 0, G_OPTION_ARG_INT, &options->display_index,
 		 "Display to use with --fullscreen (default 0)", "N"},
+		{"node", 0, 0, G_OPTION_ARG_STRING, &options->node,
+		 "Draw only node NAME's viewport of the layout's nodes: (one machine of several)",
+		 "NAME"},
 		{"scene", 0, 0, G_OPTION_ARG_STRING, &options->start_scene,
 		 "Scene to start on (default: the layout's start scene)", "NAME"},
 		{"control", 0, 0, G_OPTION_ARG_FILENAME, &options->control_path,
@@ -180,6 +183,7 @@ void wall_options_finish(struct wall_options *options)
 	g_free(options->screenshot_path);
 	g_free(options->plugin_path);
 	g_free(options->start_scene);
+	g_free(options->node);
 	g_free(options->control_path);
 	g_free(options->listen);
 	g_free(options->http);

@@ -18,6 +18,8 @@ struct wall_options {
 	char *screenshot_path;
 	char *plugin_path;
 	char *start_scene;
+	/** --node: draw only this node's viewport of the layout's nodes:. */
+	char *node;
 	/** Control socket path; NULL for the default in $XDG_RUNTIME_DIR. */
 	char *control_path;
 	/** "HOST:PORT" for a TCP control listener, or NULL. */

@@ -10,6 +10,9 @@
 #include "plugin_registry.h"
 #include "value.h"
 
+/* Pictures held for wall.capture_delay at most: over a second at 25 fps. */
+#define HOLD_MAX_FRAMES 32
+
 struct wall_source {
 	/*
 	 * A deep copy of the layout's source, so the strings handed to the
@@ -37,6 +40,13 @@ struct wall_source {
 	GMutex lock;
 	/* The newest frame not yet taken by the render thread, or NULL. */
 	struct wall_frame_ref *pending;
+	/*
+	 * wall.capture_delay: frames that know their capture time wait here
+	 * (oldest first) until capture time + hold_us, so that every node of a
+	 * wall shows a picture at the same moment. 0: the newest wins at once.
+	 */
+	int64_t hold_us;
+	GQueue held;
 	uint64_t seq;
 	uint64_t pushed;
 	uint64_t dropped;
@@ -224,8 +234,16 @@ static bool push_frame(struct wall_source *source, const struct wall_frame *fram
 	g_mutex_lock(&source->lock);
 	ref->seq = ++source->seq;
 	source->pushed++;
-	struct wall_frame_ref *replaced = source->pending;
-	source->pending = ref;
+	struct wall_frame_ref *replaced;
+	if (source->hold_us > 0 && frame->capture_time_us > 0) {
+		g_queue_push_tail(&source->held, ref);
+		/* Never more than a second or so of pictures: the oldest goes. */
+		replaced = source->held.length > HOLD_MAX_FRAMES ? g_queue_pop_head(&source->held)
+								  : NULL;
+	} else {
+		replaced = source->pending;
+		source->pending = ref;
+	}
 	if (replaced != NULL) {
 		source->dropped++;
 	}
@@ -698,6 +716,7 @@ void wall_source_destroy(struct wall_source *source)
 		source->instance = NULL;
 	}
 	wall_frame_ref_unref(source->pending);
+	g_queue_clear_full(&source->held, (GDestroyNotify)wall_frame_ref_unref);
 	wall_frame_ref_unref(source->overlay);
 	free_config(&source->config);
 	g_free(source->reason);
@@ -745,9 +764,46 @@ bool wall_source_take_overlay(struct wall_source *source, struct wall_frame_ref 
 
 struct wall_frame_ref *wall_source_take_frame(struct wall_source *source)
 {
+	return wall_source_take_frame_due(source, G_MAXINT64);
+}
+
+void wall_source_set_hold(struct wall_source *source, int64_t hold_us)
+{
 	g_mutex_lock(&source->lock);
+	source->hold_us = MAX(hold_us, 0);
+	g_mutex_unlock(&source->lock);
+}
+
+struct wall_frame_ref *wall_source_take_frame_due(struct wall_source *source, int64_t now_us)
+{
+	GPtrArray *passed = NULL;
+	g_mutex_lock(&source->lock);
+	struct wall_frame_ref *head;
+	while ((head = g_queue_peek_head(&source->held)) != NULL &&
+	       (now_us == G_MAXINT64 || head->frame.capture_time_us + source->hold_us <= now_us)) {
+		g_queue_pop_head(&source->held);
+		/* The newest due picture wins; the ones it passed were never shown. */
+		struct wall_frame_ref *older = source->pending;
+		if (older != NULL && older->seq > head->seq) {
+			older = head;
+		} else {
+			source->pending = head;
+		}
+		if (older != NULL) {
+			source->dropped++;
+			if (passed == NULL) {
+				passed = g_ptr_array_new_with_free_func(
+					(GDestroyNotify)wall_frame_ref_unref);
+			}
+			g_ptr_array_add(passed, older);
+		}
+	}
 	struct wall_frame_ref *ref = g_steal_pointer(&source->pending);
 	g_mutex_unlock(&source->lock);
+	/* Outside the lock: a release is plugin code. */
+	if (passed != NULL) {
+		g_ptr_array_unref(passed);
+	}
 	return ref;
 }
 

@@ -70,6 +70,17 @@ const struct wall_layout_source *wall_source_get_config(const struct wall_source
  * owns the reference), or NULL when there is none.
  */
 struct wall_frame_ref *wall_source_take_frame(struct wall_source *source);
+/**
+ * Render thread: the same, for a frame presented at now_us (monotonic):
+ * held pictures (wall_source_set_hold) count only once their capture time
+ * plus the hold has come.
+ */
+struct wall_frame_ref *wall_source_take_frame_due(struct wall_source *source, int64_t now_us);
+/**
+ * Hold every picture that knows its capture time until capture time +
+ * hold_us (0: show the newest at once, the default). Any thread.
+ */
+void wall_source_set_hold(struct wall_source *source, int64_t hold_us);
 
 /**
  * Render thread: when the overlay changed since the last call, returns

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "backend/backend.h"
+#include "cluster/cluster.h"
 #include "compositor.h"
 #include "control/http.h"
 #include "health.h"
@@ -223,6 +224,7 @@ static void run_frames(struct frame_loop *loop)
 	/* Set by the first present: see below. */
 	int64_t deadline_us = 0;
 	int64_t last_present_us = 0;
+	bool aligned = !backend->has_vsync && wall_control_clustered(loop->control);
 
 	while (stop_signal == 0) {
 		if (!backend->impl->dispatch(backend)) {
@@ -230,10 +232,19 @@ static void run_frames(struct frame_loop *loop)
 			break;
 		}
 		int64_t start_us = g_get_monotonic_time();
+		/*
+		 * The frame's time: its slot on the shared clock when the nodes of
+		 * a wall keep one beat, so that deadlines and held pictures fall
+		 * due on the same frame everywhere, whatever each woke late by.
+		 */
+		int64_t frame_us = start_us;
+		if (aligned && deadline_us != 0 && start_us - deadline_us < period_us / 2) {
+			frame_us = deadline_us;
+		}
 		if (loop->control != NULL) {
 			/* Commands land on the frame about to be drawn. */
 			uint64_t frame = wall_stats_frames(loop->stats) + 1;
-			wall_control_begin_frame(loop->control, frame, start_us);
+			wall_control_begin_frame(loop->control, frame, frame_us);
 			relayout(backend, wall_control_layout(loop->control));
 			struct wall_key key;
 			while (backend->impl->take_key != NULL &&
@@ -241,8 +252,8 @@ static void run_frames(struct frame_loop *loop)
 				run_key(loop->control, &key, start_us);
 			}
 		}
-		wall_compositor_render(loop->compositor, start_us);
-		wall_compositor_feed_inspection(loop->compositor, loop->inspection, start_us);
+		wall_compositor_render(loop->compositor, frame_us);
+		wall_compositor_feed_inspection(loop->compositor, loop->inspection, frame_us);
 		int64_t rendered_us = g_get_monotonic_time();
 		backend->impl->present(backend, loop->renderer);
 		int64_t presented_us = g_get_monotonic_time();
@@ -277,7 +288,13 @@ static void run_frames(struct frame_loop *loop)
 		    wall_stats_frames(loop->stats) >= (uint64_t)loop->frame_limit) {
 			break;
 		}
-		if (!backend->has_vsync) {
+		if (aligned) {
+			/* The nodes of one wall start their frames on the same
+			 * slots of the shared clock, so a deadline falls between
+			 * the same two frames everywhere. */
+			deadline_us = wall_cluster_next_slot_mono_us(presented_us, period_us);
+			sleep_until(deadline_us);
+		} else if (!backend->has_vsync) {
 			if (presented_us > deadline_us + period_us) {
 				/* Far behind: start a new cadence rather than
 				 * rushing frames out to catch up. */
@@ -336,6 +353,12 @@ int wall_run(const struct wall_options *options)
 		status = WALL_EXIT_BAD_LAYOUT;
 		goto out_registry;
 	}
+	if (options->node != NULL && !wall_layout_focus_node(layout, options->node, &error)) {
+		fprintf(stderr, "%s\n", error->message);
+		g_error_free(error);
+		status = WALL_EXIT_USAGE;
+		goto out_layout;
+	}
 	if (options->check) {
 		int errors = report_plugin_errors(layout);
 		status = errors > 0 ? WALL_EXIT_BAD_LAYOUT : WALL_EXIT_OK;
@@ -370,6 +393,7 @@ int wall_run(const struct wall_options *options)
 			.http = options->http,
 			.cameras = cameras,
 			.registry = registry,
+			.frame_period_us = (int64_t)(G_USEC_PER_SEC / (options->fps > 0 ? options->fps : 60.0)),
 		};
 		control = wall_control_create(&control_options, layout, &error);
 		if (control == NULL) {

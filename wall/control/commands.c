@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "cluster/cluster.h"
 #include "json_write.h"
 
 typedef bool (*command_fn)(struct wall_control *control, const struct wall_command *command,
@@ -240,6 +241,7 @@ static bool do_alarm(struct wall_control *control, const struct wall_command *co
 	        .priority = command->priority,
 	};
 	int place = wall_compositor_alarm(control->compositor, &alarm, control->now_us);
+	control_cluster_note_alarm(control, command);
 	wall_json_set_string(out, "source", source->name);
 	wall_json_set_int(out, "queued", place);
 	return true;
@@ -249,6 +251,7 @@ static bool do_alarm_clear(struct wall_control *control, const struct wall_comma
                            struct wall_request *request, JsonBuilder *out)
 {
 	wall_json_set_int(out, "cleared", wall_compositor_alarm_clear(control->compositor));
+	control_cluster_note_alarm(control, command);
 	return true;
 }
 
@@ -327,6 +330,9 @@ static bool do_status(struct wall_control *control, const struct wall_command *c
 	wall_json_set_int(out, "canvas_height_px", control->layout->canvas_height_px);
 	wall_compositor_describe(control->compositor, out, control->now_us);
 	wall_counters_describe(&control->counters, out);
+	if (control->cluster != NULL) {
+		wall_cluster_describe(control->cluster, out);
+	}
 	return true;
 }
 

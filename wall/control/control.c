@@ -139,6 +139,7 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 	        .screenshot_dir = control->screenshot_dir,
 	        .counters = &control->counters,
 	        .layout_path = layout->path,
+	        .node = layout->node != NULL ? layout->node->name : NULL,
 	        .canvas_width_px = layout->canvas_width_px,
 	        .canvas_height_px = layout->canvas_height_px,
 	        .registry = options->registry,
@@ -146,6 +147,10 @@ struct wall_control *wall_control_create(const struct wall_control_options *opti
 	};
 	control->server = wall_server_start(&server_options, control->inbox, error);
 	if (control->server == NULL) {
+		goto err;
+	}
+	control->frame_period_us = options->frame_period_us;
+	if (!control_cluster_start(control, token, error)) {
 		goto err;
 	}
 	free_token(token);
@@ -168,6 +173,7 @@ void wall_control_destroy(struct wall_control *control)
 		return;
 	}
 	wall_server_stop(control->server);
+	control_cluster_stop(control);
 	/* Nobody is left to answer: what is still queued just goes. */
 	g_async_queue_unref(control->inbox);
 	g_ptr_array_unref(control->answered);
@@ -186,6 +192,11 @@ void wall_control_destroy(struct wall_control *control)
 const struct wall_layout *wall_control_layout(struct wall_control *control)
 {
 	return control->layout;
+}
+
+bool wall_control_clustered(struct wall_control *control)
+{
+	return control != NULL && control->cluster != NULL;
 }
 
 const char *wall_control_socket_path(struct wall_control *control)
@@ -226,8 +237,9 @@ void wall_control_begin_frame(struct wall_control *control, uint64_t frame, int6
 	struct wall_request *request;
 	/* Never waits: a frame takes only what is there already. */
 	while ((request = g_async_queue_try_pop(control->inbox)) != NULL) {
-		control_apply_request(control, request);
+		control_route_request(control, request);
 	}
+	control_cluster_begin_frame(control);
 }
 
 bool wall_control_submit_key(struct wall_control *control, const char *command, const char *peer,
@@ -247,8 +259,9 @@ bool wall_control_submit_key(struct wall_control *control, const char *command, 
 		 * line would. */
 		wall_server_submit(control->server, request);
 	} else {
-		/* Lands on the frame about to be drawn: a key press shows at once. */
-		control_apply_request(control, request);
+		/* Lands on the frame about to be drawn (on every node's, for a wall of
+		 * several machines): a key press shows at once. */
+		control_route_request(control, request);
 	}
 	return true;
 }
@@ -319,6 +332,7 @@ void wall_control_end_frame(struct wall_control *control)
 	take_screenshots(control);
 	cairo_surface_t *miniature = take_miniature(control);
 	GPtrArray *events = wall_compositor_take_events(control->compositor);
+	control_cluster_end_frame(control, events);
 	if (control->answered->len == 0 && events->len == 0 && !control->state_changed &&
 	    !control->scene_changed && miniature == NULL) {
 		g_ptr_array_unref(events);

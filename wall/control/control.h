@@ -49,6 +49,8 @@ struct wall_control_options {
 	const char *state_path;
 	/** Seconds a silent connection may stay open; 0 for the default. */
 	int idle_s;
+	/** How often frames are presented: the node's deadline margin counts frames. */
+	int64_t frame_period_us;
 	/** Used to check reloaded layouts; must outlive the control. */
 	struct wall_plugin_registry *registry;
 };
@@ -92,6 +94,9 @@ bool wall_control_submit_key(struct wall_control *control, const char *command,
 			     const char *peer, int64_t now_us);
 /** The frame is on screen: answer, take screenshots, send events. */
 void wall_control_end_frame(struct wall_control *control);
+
+/** True for a node of a wall over several machines (wall.cluster and --node). */
+bool wall_control_clustered(struct wall_control *control);
 
 /** The socket path in use, or NULL when none. */
 const char *wall_control_socket_path(struct wall_control *control);

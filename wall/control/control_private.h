@@ -51,7 +51,40 @@ struct wall_control {
 	/* The scene or pins changed this frame: save and announce. */
 	bool state_changed;
 	bool scene_changed;
+
+	/* A node of a wall over several machines (cluster.c); NULL otherwise. */
+	struct wall_cluster *cluster;
+	int64_t frame_period_us;
+	/* This frame's slot on the shared clock. */
+	int64_t slot_us;
+	/* Own commands sent to the broker, by number: struct sent_request *. */
+	GHashTable *cluster_sent;
+	/* Commands from the broker presented on this frame: JSON objects to announce. */
+	GPtrArray *cluster_presented;
+	/* An own command changed the wall on this frame: the broker keeps the new state. */
+	bool cluster_own_changed;
+	/* Alarms showing or queued, as every node applied them: struct cluster_alarm *. */
+	GPtrArray *cluster_alarms;
 };
+
+/* cluster_glue.c */
+/** Join the broker of layout->cluster_url as layout->node, when both are set. */
+bool control_cluster_start(struct wall_control *control, const char *token, GError **error);
+void control_cluster_stop(struct wall_control *control);
+/**
+ * Run request now, or, for a node of a wall over several machines, send
+ * it through the broker to land everywhere at once. Takes request.
+ */
+void control_route_request(struct wall_control *control, struct wall_request *request);
+/** Start of a frame: catch up with the broker's state, apply the commands now due. */
+void control_cluster_begin_frame(struct wall_control *control);
+/**
+ * After a frame is on screen: say what was presented (to the broker, and as
+ * EVENT JSON added to events), and leave the state on the broker.
+ */
+void control_cluster_end_frame(struct wall_control *control, GPtrArray *events);
+/** Render thread: an ALARM or ALARM CLEAR ran; remember it for late nodes. */
+void control_cluster_note_alarm(struct wall_control *control, const struct wall_command *command);
 
 /* commands.c */
 /** Run request's commands now, on this frame, and keep it to answer after the frame. */

@@ -40,6 +40,10 @@ struct wall_layout *wall_server_load_layout(struct wall_server *server, GError *
 	if (layout == NULL) {
 		return NULL;
 	}
+	if (server->node != NULL && !wall_layout_focus_node(layout, server->node, error)) {
+		wall_layout_destroy(layout);
+		return NULL;
+	}
 	if (layout->canvas_width_px != server->canvas_width_px ||
 	    layout->canvas_height_px != server->canvas_height_px) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,

@@ -63,6 +63,64 @@ struct wall_request *wall_request_parse(const char *line, const char *peer, GErr
 	return request;
 }
 
+/* A batch's text is its lines joined by "; " (dispatch.c): split there, but not inside quotes. */
+static char **split_lines(const char *text)
+{
+	GPtrArray *lines = g_ptr_array_new();
+	GString *line = g_string_new(NULL);
+	bool quoted = false;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (quoted && *p == '\\' && p[1] != '\0') {
+			g_string_append_c(line, *p++);
+		} else if (*p == '"') {
+			quoted = !quoted;
+		} else if (!quoted && (*p == ';' || *p == '\n')) {
+			g_ptr_array_add(lines, g_strstrip(g_string_free(line, FALSE)));
+			line = g_string_new(NULL);
+			continue;
+		}
+		g_string_append_c(line, *p);
+	}
+	g_ptr_array_add(lines, g_strstrip(g_string_free(line, FALSE)));
+	g_ptr_array_add(lines, NULL);
+	return (char **)g_ptr_array_free(lines, FALSE);
+}
+
+struct wall_request *wall_request_parse_lines(const char *text, const char *peer, GError **error)
+{
+	GArray *commands = g_array_new(FALSE, TRUE, sizeof(struct wall_command));
+	char **lines = split_lines(text);
+	bool ok = true;
+	for (char **line = lines; *line != NULL && ok; line++) {
+		struct wall_command command = {0};
+		ok = wall_protocol_parse(*line, strlen(*line), &command, error);
+		if (ok && (command.kind == WALL_COMMAND_INVALID || command.kind == WALL_COMMAND_BEGIN ||
+		           command.kind == WALL_COMMAND_COMMIT)) {
+			wall_command_clear(&command);
+			continue;
+		}
+		if (ok) {
+			g_array_append_val(commands, command);
+		}
+	}
+	g_strfreev(lines);
+	if (ok && commands->len == 0) {
+		g_set_error(error, WALL_PROTOCOL_ERROR, WALL_PROTOCOL_ERROR_SYNTAX,
+		            "\"%s\" holds no command", text);
+		ok = false;
+	}
+	if (!ok) {
+		for (guint i = 0; i < commands->len; i++) {
+			wall_command_clear(&g_array_index(commands, struct wall_command, i));
+		}
+		g_array_free(commands, TRUE);
+		return NULL;
+	}
+	guint count = commands->len;
+	struct wall_command *array = (struct wall_command *)(void *)g_array_free(commands, FALSE);
+	return wall_request_new(peer, text, NULL, array, count, NULL);
+}
+
 void wall_request_free(struct wall_request *request)
 {
 	if (request == NULL) {

@@ -98,6 +98,13 @@ struct wall_request *wall_request_new(const char *peer, const char *text, const 
  * NULL with error set when the line is not a command.
  */
 struct wall_request *wall_request_parse(const char *line, const char *peer, GError **error);
+/**
+ * Parse text, one line or a batch's lines joined by "; " or newlines (BEGIN
+ * and COMMIT are left out),
+ * into one request from peer, with no connection. NULL with error set when
+ * a line is not a command or there is none.
+ */
+struct wall_request *wall_request_parse_lines(const char *text, const char *peer, GError **error);
 /** Accepts NULL. Any thread: drops the connection's reference. */
 void wall_request_free(struct wall_request *request);
 

@@ -428,6 +428,7 @@ struct wall_server *wall_server_start(const struct wall_server_options *options,
 	server->screenshot_dir = g_strdup(options->screenshot_dir);
 	server->counters = options->counters;
 	server->layout_path = g_strdup(options->layout_path);
+	server->node = g_strdup(options->node);
 	server->registry = options->registry;
 	server->canvas_width_px = options->canvas_width_px;
 	server->canvas_height_px = options->canvas_height_px;
@@ -472,6 +473,7 @@ void wall_server_stop(struct wall_server *server)
 	wall_web_users_free(server->web_users);
 	g_free(server->screenshot_dir);
 	g_free(server->layout_path);
+	g_free(server->node);
 	g_free(server->layout_checksum);
 	g_free(server);
 }

@@ -47,6 +47,8 @@ struct wall_server_options {
 	struct wall_control_counters *counters;
 	/** Watched, and reloaded on RELOAD. */
 	const char *layout_path;
+	/** The node whose viewport a reloaded layout is focused on, or NULL. */
+	const char *node;
 	/** The running canvas, which a reloaded layout must keep. */
 	int32_t canvas_width_px;
 	int32_t canvas_height_px;

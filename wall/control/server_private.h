@@ -57,6 +57,7 @@ struct wall_server {
 	GSource *idle_timer;
 	/* The layout file, its watch, and what a reloaded layout must keep. */
 	char *layout_path;
+	char *node;
 	struct wall_plugin_registry *registry;
 	int32_t canvas_width_px;
 	int32_t canvas_height_px;
