@@ -1,0 +1,43 @@
+#include "heap.h"
+
+#include "config.h"
+#include "json_write.h"
+
+#if HAVE_MALLINFO2 || HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
+
+bool wall_heap_figures(struct wall_heap_figures *figures)
+{
+#if HAVE_MALLINFO2
+	struct mallinfo2 info = mallinfo2();
+	figures->in_use_bytes = info.uordblks + info.hblkhd;
+	figures->free_bytes = info.fordblks;
+	figures->mapped_bytes = info.hblkhd;
+	return true;
+#else
+	*figures = (struct wall_heap_figures){0};
+	return false;
+#endif
+}
+
+void wall_heap_describe(JsonBuilder *out)
+{
+	struct wall_heap_figures figures;
+	if (!wall_heap_figures(&figures)) {
+		return;
+	}
+	json_builder_set_member_name(out, "heap");
+	json_builder_begin_object(out);
+	wall_json_set_int(out, "in_use_kb", (int64_t)(figures.in_use_bytes / 1024));
+	wall_json_set_int(out, "free_kb", (int64_t)(figures.free_bytes / 1024));
+	wall_json_set_int(out, "mapped_kb", (int64_t)(figures.mapped_bytes / 1024));
+	json_builder_end_object(out);
+}
+
+void wall_heap_trim(void)
+{
+#if HAVE_MALLOC_TRIM
+	malloc_trim(0);
+#endif
+}

@@ -1,0 +1,39 @@
+/*
+ * The C heap as glibc's allocator sees it, for STATUS and the soak run,
+ * and giving its free pages back to the system.
+ *
+ * A wall that reconnects cameras all day starts and ends decoder and
+ * streaming threads all day. glibc gives threads arenas of their own (up
+ * to eight per core), and a pipeline's memory, freed when it ends, stays
+ * in its arena as free chunks between live ones: the heap in use stays
+ * flat, but resident memory creeps up, arena by arena. wall_heap_trim()
+ * hands those free pages back.
+ */
+#ifndef WALL_HEAP_H
+#define WALL_HEAP_H
+
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct wall_heap_figures {
+	/** Bytes handed out and not yet freed, in every arena and mapping. */
+	uint64_t in_use_bytes;
+	/** Bytes the arenas hold free: resident unless trimmed. */
+	uint64_t free_bytes;
+	/** Bytes in chunks mapped on their own (large allocations). */
+	uint64_t mapped_bytes;
+};
+
+/** Any thread. False where the C library cannot say (not glibc). */
+bool wall_heap_figures(struct wall_heap_figures *figures);
+/** Add "heap": {"in_use_kb", "free_kb", "mapped_kb"} to out; nothing where unknown. */
+void wall_heap_describe(JsonBuilder *out);
+/**
+ * Give the free pages of every arena back to the system. Any thread but
+ * the render thread: it walks every arena, holding each one's lock while
+ * it does (a few milliseconds on a wall of 16 cameras).
+ */
+void wall_heap_trim(void);
+
+#endif
