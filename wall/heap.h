@@ -19,7 +19,10 @@
 struct wall_heap_figures {
 	/** Bytes handed out and not yet freed, in every arena and mapping. */
 	uint64_t in_use_bytes;
-	/** Bytes the arenas hold free: resident unless trimmed. */
+	/**
+	 * Bytes the arenas hold free, resident or not: after a trim their
+	 * pages are gone from resident memory, but still counted here.
+	 */
 	uint64_t free_bytes;
 	/** Bytes in chunks mapped on their own (large allocations). */
 	uint64_t mapped_bytes;
