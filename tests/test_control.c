@@ -1375,6 +1375,15 @@ static void test_data(void)
 	g_assert_true(wall_test_client_open(&c, wall->socket_path));
 	g_assert_cmpint(status_limit(&c, "data_keys"), ==, 0);
 	g_assert_cmpint(status_limit(&c, "data_refused"), ==, 0);
+#if defined(__GLIBC__)
+	/* The C heap as glibc sees it: something is in use. */
+	JsonObject *status = wall_test_client_ask_ok(&c, "STATUS");
+	JsonObject *heap = json_object_get_object_member(status, "heap");
+	g_assert_nonnull(heap);
+	g_assert_cmpint(json_object_get_int_member(heap, "in_use_kb"), >, 0);
+	g_assert_true(json_object_has_member(heap, "free_kb"));
+	json_object_unref(status);
+#endif
 
 	/* A key longer than 256 bytes is refused, and counted. */
 	GString *line = g_string_new("DATA ");
