@@ -14,7 +14,8 @@ bool wall_heap_figures(struct wall_heap_figures *figures)
 	figures->in_use_bytes = info.uordblks + info.hblkhd;
 	figures->free_bytes = info.fordblks;
 	figures->mapped_bytes = info.hblkhd;
-	return true;
+	/* All zero where another allocator stands in (a sanitizer's, a preloaded one). */
+	return figures->in_use_bytes != 0;
 #else
 	*figures = (struct wall_heap_figures){0};
 	return false;

@@ -28,7 +28,10 @@ struct wall_heap_figures {
 	uint64_t mapped_bytes;
 };
 
-/** Any thread. False where the C library cannot say (not glibc). */
+/**
+ * Any thread. False where the C library cannot say: not glibc, or another
+ * allocator in its place (AddressSanitizer's).
+ */
 bool wall_heap_figures(struct wall_heap_figures *figures);
 /** Add "heap": {"in_use_kb", "free_kb", "mapped_kb"} to out; nothing where unknown. */
 void wall_heap_describe(JsonBuilder *out);
