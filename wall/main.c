@@ -2,6 +2,7 @@
 
 #include "backend/backend.h"
 #include "config.h"
+#include "heap.h"
 #include "layout.h"
 #include "wall/plugin.h"
 #include "log.h"
@@ -46,6 +47,8 @@ static int list_outputs(const char *layout_path)
 
 int main(int argc, char **argv)
 {
+	/* Before any thread starts: heap.h says why. */
+	wall_heap_limit_arenas();
 	struct wall_options options;
 	GError *error = NULL;
 	if (!wall_options_parse(&options, argc, argv, &error)) {
