@@ -1319,6 +1319,152 @@ static void test_audit_limits(void)
 	wall_stop(wall, false);
 }
 
+/* wallctl reads its token file as the wall does: one others can read is refused, unsent. */
+static void test_wallctl_token_file(void)
+{
+	guint16 port = (guint16)wall_test_free_port(G_SOCKET_TYPE_STREAM);
+	char *path = token_file();
+	struct wall_process *wall = wall_start_tcp(port, NULL, NULL);
+	char *address = g_strdup_printf("127.0.0.1:%u", port);
+	const char *ok[] = {"--connect", address, "--token-file", path, "ping", NULL};
+	char *out = NULL;
+	g_assert_cmpint(run_wallctl(ok, &out), ==, 0);
+	g_assert_nonnull(strstr(out, "pong"));
+	g_free(out);
+
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	int64_t failures = control_counter(&c, "auth_failures");
+	g_assert_cmpint(g_chmod(path, 0644), ==, 0);
+	char *argv[] = {NULL, "--connect", address, "--token-file", path, "status", NULL};
+	argv[0] = wall_test_build_path("wall/wallctl");
+	char *err = NULL;
+	int wait_status = 0;
+	g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+				   &err, &wait_status, NULL));
+	g_assert_true(WIFEXITED(wait_status));
+	g_assert_cmpint(WEXITSTATUS(wait_status), ==, 2);
+	g_assert_nonnull(strstr(err, "others can read it (mode 0644)"));
+	g_assert_nonnull(strstr(err, "chmod 600"));
+	/* Refused before it reached the wall: no AUTH was tried. */
+	g_assert_cmpint(control_counter(&c, "auth_failures"), ==, failures);
+	g_free(err);
+	g_free(argv[0]);
+	wall_test_client_close(&c);
+	wall_stop(wall, false);
+	g_free(address);
+	g_free(path);
+}
+
+static int64_t status_limit(struct wall_test_client *client, const char *name)
+{
+	JsonObject *status = wall_test_client_ask_ok(client, "STATUS");
+	JsonObject *limits = json_object_get_object_member(status, "limits");
+	g_assert_nonnull(limits);
+	g_assert_true(json_object_has_member(limits, name));
+	int64_t value = json_object_get_int_member(limits, name);
+	json_object_unref(status);
+	return value;
+}
+
+/* DATA set and delete: the datastore's limits answer ERR, are counted in STATUS; deletes are audited. */
+static void test_data(void)
+{
+	struct wall_process *wall = wall_start();
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	g_assert_cmpint(status_limit(&c, "data_keys"), ==, 0);
+	g_assert_cmpint(status_limit(&c, "data_refused"), ==, 0);
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+	/* The C heap as glibc sees it: something is in use. */
+	JsonObject *status = wall_test_client_ask_ok(&c, "STATUS");
+	JsonObject *heap = json_object_get_object_member(status, "heap");
+	g_assert_nonnull(heap);
+	g_assert_cmpint(json_object_get_int_member(heap, "in_use_kb"), >, 0);
+	g_assert_true(json_object_has_member(heap, "free_kb"));
+	json_object_unref(status);
+#endif
+
+	/* A key longer than 256 bytes is refused, and counted. */
+	GString *line = g_string_new("DATA ");
+	for (int i = 0; i < 257; i++) {
+		g_string_append_c(line, 'k');
+	}
+	g_string_append(line, " {}");
+	ask_err(&c, line->str, "limit");
+	g_string_free(line, TRUE);
+	g_assert_cmpint(status_limit(&c, "data_refused"), ==, 1);
+
+	/* 1024 keys, pipelined; the 1025th is refused until one is deleted. */
+	GString *many = g_string_new(NULL);
+	for (int i = 0; i < 1024; i++) {
+		g_string_append_printf(many, "DATA key-%d {\"v\": %d}\n", i, i);
+	}
+	wall_test_client_send(&c, many->str, many->len);
+	g_string_free(many, TRUE);
+	for (int i = 0; i < 1024; i++) {
+		char *reply = wall_test_client_read(&c);
+		g_assert_nonnull(reply);
+		g_assert_true(g_str_has_prefix(reply, "OK "));
+		g_free(reply);
+	}
+	g_assert_cmpint(status_limit(&c, "data_keys"), ==, 1024);
+	ask_err(&c, "DATA one-more {}", "limit");
+	g_assert_cmpint(status_limit(&c, "data_refused"), ==, 2);
+	/* Replacing a key always works. */
+	json_object_unref(wall_test_client_ask_ok(&c, "DATA key-7 [1, 2]"));
+
+	JsonObject *deleted = wall_test_client_ask_ok(&c, "data delete key-7  ");
+	g_assert_cmpstr(json_object_get_string_member(deleted, "key"), ==, "key-7");
+	g_assert_true(json_object_get_boolean_member(deleted, "deleted"));
+	json_object_unref(deleted);
+	g_assert_cmpint(status_limit(&c, "data_keys"), ==, 1023);
+	json_object_unref(wall_test_client_ask_ok(&c, "DATA one-more {}"));
+	g_assert_cmpint(status_limit(&c, "data_refused"), ==, 2);
+
+	/* The same checks as a set: a bad key, a missing key, a key never set. */
+	ask_err(&c, "DATA DELETE key-7", "not-found");
+	ask_err(&c, "DATA DELETE", "usage");
+	ask_err(&c, "DATA DELETE a;rm", "usage");
+	ask_err(&c, "DATA DELETE a b", "usage");
+
+	/* Deletes are audited, found or not; sets are not (feeds push all day). */
+	JsonObject *audit = wall_test_client_ask_ok(&c, "AUDIT 10");
+	JsonArray *rows = json_object_get_array_member(audit, "audit");
+	g_assert_cmpuint(json_array_get_length(rows), ==, 2);
+	JsonObject *row = json_array_get_object_element(rows, 0);
+	g_assert_cmpstr(json_object_get_string_member(row, "command"), ==, "data delete key-7");
+	g_assert_cmpstr(json_object_get_string_member(row, "result"), ==, "OK");
+	row = json_array_get_object_element(rows, 1);
+	g_assert_cmpstr(json_object_get_string_member(row, "command"), ==, "DATA DELETE key-7");
+	g_assert_true(g_str_has_prefix(json_object_get_string_member(row, "result"),
+				       "ERR not-found"));
+	json_object_unref(audit);
+	wall_test_client_close(&c);
+	wall_stop(wall, false);
+}
+
+/* A plugin slow on the render thread shows in STATUS (debug builds time callbacks). */
+static void test_slow_callbacks_in_status(void)
+{
+#ifdef NDEBUG
+	g_test_skip("built with NDEBUG: callbacks are not timed");
+	return;
+#endif
+	char *layout = wall_test_source_path("tests/layouts/slow-plugin.yaml");
+	char *state = wall_test_temp_path("slow.sqlite");
+	const char *extra[] = {"--plugin-path", WALL_TEST_PLUGIN_DIR, NULL};
+	struct wall_process *wall = wall_start_full(layout, state, extra);
+	struct wall_test_client c = {0};
+	g_assert_true(wall_test_client_open(&c, wall->socket_path));
+	/* testslow waits 20 ms in create() and in show(). */
+	g_assert_cmpint(status_limit(&c, "slow_render_callbacks"), >=, 2);
+	wall_test_client_close(&c);
+	wall_stop(wall, false);
+	g_free(state);
+	g_free(layout);
+}
+
 static void test_screenshots_share_a_read(void)
 {
 	struct wall_process *wall = wall_start();
@@ -1374,5 +1520,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/control/replies", test_replies);
 	g_test_add_func("/control/audit-limits", test_audit_limits);
 	g_test_add_func("/control/screenshots-share-a-read", test_screenshots_share_a_read);
+	g_test_add_func("/control/data", test_data);
+	g_test_add_func("/control/wallctl-token-file", test_wallctl_token_file);
+	g_test_add_func("/control/slow-callbacks-in-status", test_slow_callbacks_in_status);
 	return g_test_run();
 }

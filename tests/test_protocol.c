@@ -44,6 +44,13 @@ static void test_commands(void)
 	g_assert_cmpstr(c.text, ==, "{\"x\": \"y z\"}");
 	wall_command_clear(&c);
 
+	/* DELETE is DATA's verb, in any case, never a key. */
+	g_assert_true(parse("data Delete district.rank ", &c, &code));
+	g_assert_cmpint(c.kind, ==, WALL_COMMAND_DATA_DELETE);
+	g_assert_cmpstr(c.name, ==, "district.rank");
+	g_assert_null(c.text);
+	wall_command_clear(&c);
+
 	g_assert_true(parse("tour t3 resume", &c, &code));
 	g_assert_cmpint(c.tour, ==, WALL_TOUR_RESUME);
 	wall_command_clear(&c);
@@ -71,6 +78,10 @@ static void test_errors(void)
 		{"LIST", WALL_PROTOCOL_ERROR_USAGE},
 		{"DATA k", WALL_PROTOCOL_ERROR_USAGE},
 		{"DATA k;rm {}", WALL_PROTOCOL_ERROR_USAGE},
+		{"DATA DELETE", WALL_PROTOCOL_ERROR_USAGE},
+		{"DATA DELETE k {}", WALL_PROTOCOL_ERROR_USAGE},
+		{"DATA DELETE k;rm", WALL_PROTOCOL_ERROR_USAGE},
+		{"DATA DELETE {}", WALL_PROTOCOL_ERROR_USAGE},
 		{"SCENE \"a", WALL_PROTOCOL_ERROR_SYNTAX},
 		{"SCENE \"a\"b", WALL_PROTOCOL_ERROR_SYNTAX},
 		{"#", WALL_PROTOCOL_ERROR_SYNTAX},

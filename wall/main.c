@@ -3,6 +3,7 @@
 
 #include "backend/backend.h"
 #include "config.h"
+#include "heap.h"
 #include "layout.h"
 #include "wall/plugin.h"
 #include "log.h"
@@ -48,6 +49,8 @@ static int list_outputs(const char *layout_path)
 
 int main(int argc, char **argv)
 {
+	/* Before any thread starts: heap.h says why. */
+	wall_heap_limit_arenas();
 	/* Subcommands come first: wall report ... */
 	if (argc > 1 && strcmp(argv[1], "report") == 0) {
 		return wall_report_main(argc - 1, argv + 1);

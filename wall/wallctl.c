@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "control/protocol.h"
+#include "control/token.h"
 
 enum {
 	EXIT_OK = 0,
@@ -116,15 +117,6 @@ static void print_ok(const char *json, bool raw)
 	json_node_unref(node);
 }
 
-static char *read_token(const char *path, GError **error)
-{
-	char *text = NULL;
-	if (!g_file_get_contents(path, &text, NULL, error)) {
-		return NULL;
-	}
-	return g_strstrip(text);
-}
-
 int main(int argc, char **argv)
 {
 	char *socket_path = NULL;
@@ -181,7 +173,7 @@ int main(int argc, char **argv)
 	wall_command_clear(&command);
 
 	if (token_file != NULL) {
-		token = read_token(token_file, &error);
+		token = wall_token_read(token_file, &error);
 		if (token == NULL) {
 			fprintf(stderr, "wallctl: %s\n", error->message);
 			goto out;
@@ -261,7 +253,7 @@ out:
 		g_object_unref(client.conn);
 	}
 	g_free(line);
-	g_free(token);
+	wall_token_free(token);
 	g_free(socket_path);
 	g_free(address);
 	g_free(token_file);

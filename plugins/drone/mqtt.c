@@ -48,7 +48,10 @@ static void on_message(struct mosquitto *client, void *user,
 	/*
 	 * Parsed, a large JSON document costs several times its size: refuse
 	 * it unread. (MQTT 3.1.1 gives a client no way to ask the broker for
-	 * less, so libmosquitto has already held it once.)
+	 * less, so libmosquitto has already held it once. MQTT 5's Maximum
+	 * Packet Size on CONNECT would, but libmosquitto 2.0 sends CONNECT
+	 * properties only from mosquitto_connect_bind_v5(), which blocks, and
+	 * never when its network thread reconnects.)
 	 */
 	bool too_large = message->payloadlen > MQTT_MAX_PAYLOAD_BYTES;
 	bool ok = message->payloadlen > 0 && !too_large &&

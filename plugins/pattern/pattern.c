@@ -9,8 +9,13 @@
  * start and whenever a tile starts showing it, so picture tests are
  * deterministic.
  *
- * With motion on, a thread draws frames at the configured rate into a
- * small pool of reusable buffers, and only while a tile shows the source.
+ * Every picture is drawn on the plugin's own thread, never on the render
+ * thread: create() only starts it (drawing the bars of a 1280x720
+ * picture took 25-145 ms there). The thread draws the bars once and
+ * pushes frame 0, so a tile shows the slate until then. With motion on it
+ * then draws frames at the configured rate into a small pool of reusable
+ * buffers, and only while a tile shows the source; with motion off it
+ * pushes frame 0 again whenever a tile starts showing it.
  */
 #include <glib.h>
 #include <stdatomic.h>
@@ -63,10 +68,12 @@ struct pattern {
 	struct pool *pool;
 
 	GThread *thread;
-	/* Guards visible and stop, and wakes the thread when they change. */
+	/* Guards visible, repush and stop, and wakes the thread when they change. */
 	GMutex lock;
 	GCond cond;
 	bool visible;
+	/* A still picture is wanted again: a tile started showing it. */
+	bool repush;
 	bool stop;
 
 	/* Frames pushed, and frames skipped because every buffer was out. */
@@ -347,18 +354,33 @@ static bool produce(struct pattern *pattern, uint64_t counter)
 	return pattern->host->push_frame(pattern->source, &frame);
 }
 
-/* The motion thread: draws at the configured rate while a tile shows the source. */
+/*
+ * The plugin's thread: draws the background and frame 0, then frames at
+ * the configured rate while a tile shows the source (motion), or frame 0
+ * again for each new viewer (still).
+ */
 static void *run(void *data)
 {
 	struct pattern *pattern = data;
+	pattern->background = g_malloc(pattern->frame_size);
+	draw_background(pattern);
+	/* A first picture at once, so the source is live before a tile shows it. */
+	produce(pattern, 0);
+
 	int64_t period_us = (int64_t)(1e6 / pattern->fps);
-	/* Frame 0 went out at create; the thread continues from 1. */
 	uint64_t counter = 1;
 	int64_t next_us = g_get_monotonic_time();
-
 	g_mutex_lock(&pattern->lock);
 	while (!pattern->stop) {
-		if (!pattern->visible) {
+		if (pattern->repush) {
+			/* The host keeps only the newest frame, so a new viewer needs one. */
+			pattern->repush = false;
+			g_mutex_unlock(&pattern->lock);
+			produce(pattern, 0);
+			g_mutex_lock(&pattern->lock);
+			continue;
+		}
+		if (!pattern->motion || !pattern->visible) {
 			g_cond_wait(&pattern->cond, &pattern->lock);
 			next_us = g_get_monotonic_time();
 			continue;
@@ -383,6 +405,7 @@ static void *run(void *data)
 	return NULL;
 }
 
+/* Render thread: reads the options and starts the thread, nothing more. */
 static void *pattern_create(const struct wall_host *host, struct wall_source *source)
 {
 	struct pattern *pattern = g_new0(struct pattern, 1);
@@ -398,15 +421,8 @@ static void *pattern_create(const struct wall_host *host, struct wall_source *so
 
 	pattern->frame_size = (size_t)pattern->width_px * pattern->height_px +
 			      2 * (size_t)chroma_width(pattern) * chroma_height(pattern);
-	pattern->background = g_malloc(pattern->frame_size);
-	draw_background(pattern);
 	pattern->pool = pool_create(pattern->frame_size);
-
-	/* A first picture at once, so the source is live before a tile shows it. */
-	produce(pattern, 0);
-	if (pattern->motion) {
-		pattern->thread = g_thread_new("pattern", run, pattern);
-	}
+	pattern->thread = g_thread_new("pattern", run, pattern);
 	return pattern;
 }
 
@@ -416,13 +432,12 @@ static void pattern_destroy(void *instance)
 	if (pattern == NULL) {
 		return;
 	}
-	if (pattern->thread != NULL) {
-		g_mutex_lock(&pattern->lock);
-		pattern->stop = true;
-		g_cond_signal(&pattern->cond);
-		g_mutex_unlock(&pattern->lock);
-		g_thread_join(pattern->thread);
-	}
+	g_mutex_lock(&pattern->lock);
+	pattern->stop = true;
+	g_cond_signal(&pattern->cond);
+	g_mutex_unlock(&pattern->lock);
+	/* At most one frame's drawing away. */
+	g_thread_join(pattern->thread);
 	/* Buffers still with the host keep the pool alive until released. */
 	pool_unref(pattern->pool);
 	g_free(pattern->background);
@@ -434,13 +449,9 @@ static void pattern_destroy(void *instance)
 static void pattern_show(void *instance)
 {
 	struct pattern *pattern = instance;
-	if (!pattern->motion) {
-		/* The host keeps only the newest frame, so a new viewer needs one. */
-		produce(pattern, 0);
-		return;
-	}
 	g_mutex_lock(&pattern->lock);
 	pattern->visible = true;
+	pattern->repush = !pattern->motion;
 	g_cond_signal(&pattern->cond);
 	g_mutex_unlock(&pattern->lock);
 }

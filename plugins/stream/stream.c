@@ -42,6 +42,9 @@
 #include <gst/gst.h>
 #include <string.h>
 #include <wall/plugin.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "pipeline.h"
 #include "stream.h"
@@ -56,6 +59,8 @@
 #define SWITCH_RETRY_MS 10000
 /* A connection attempt that shows no picture for this long has failed. */
 #define CONNECT_TIMEOUT_MIN_MS 10000
+/* The heap is trimmed after a teardown at most this often, process-wide. */
+#define TRIM_INTERVAL_US (10 * G_USEC_PER_SEC)
 
 enum stream_kind {
 	STREAM_KIND_INVALID = 0,
@@ -315,6 +320,38 @@ static void schedule_retry(struct stream *stream)
 	post(stream, on_retry, (unsigned)delay_ms, &stream->retry);
 }
 
+/*
+ * Hands the pages a torn-down pipeline freed back to the system. Its
+ * streaming, jitter-buffer and decoder threads each allocated in one of
+ * glibc's per-thread arenas (up to eight per core); freed, that memory
+ * stays in the arena between live chunks, and the next pipeline's threads
+ * land in other arenas. The heap in use stays flat, but resident memory
+ * crept up 6 % an hour on a wall of 16 flapping cameras. malloc_trim()
+ * releases every free page of every arena. It walks them all, so it runs
+ * here on a stream's thread, and at most once per TRIM_INTERVAL_US for
+ * the whole process, however many cameras flap.
+ */
+static void trim_heap(struct stream *stream)
+{
+#if defined(__GLIBC__)
+	static GMutex lock;
+	static gint64 last_us;
+	if (!g_mutex_trylock(&lock)) {
+		/* Another stream's thread is trimming now. */
+		return;
+	}
+	gint64 now = g_get_monotonic_time();
+	if (last_us == 0 || now - last_us >= TRIM_INTERVAL_US) {
+		last_us = now;
+		bool released = malloc_trim(0) != 0;
+		stream->host->log(stream->source, WALL_LOG_DEBUG, "heap trimmed in %.1f ms%s",
+				  (g_get_monotonic_time() - now) / 1000.0,
+				  released ? "" : ": nothing to give back");
+	}
+	g_mutex_unlock(&lock);
+#endif
+}
+
 /* Tears down every pipeline; the stream's thread only. */
 static void drop_pipelines(struct stream *stream)
 {
@@ -333,6 +370,9 @@ static void drop_pipelines(struct stream *stream)
 	}
 	g_ptr_array_free(retired, TRUE);
 	cancel(&stream->switch_retry);
+	if (current != NULL || next != NULL) {
+		trim_heap(stream);
+	}
 }
 
 /* Says why the stream is gone, and tries again later. */

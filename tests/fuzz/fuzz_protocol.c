@@ -35,6 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			g_assert_nonnull(command.name);
 			g_assert_nonnull(command.text);
 			break;
+		case WALL_COMMAND_DATA_DELETE:
+			/* A key of its own characters only, never empty, never with a space. */
+			g_assert_nonnull(command.name);
+			g_assert_cmpuint(strlen(command.name), >, 0);
+			g_assert_cmpuint(strcspn(command.name, " \t\""), ==, strlen(command.name));
+			g_assert_null(command.text);
+			break;
 		case WALL_COMMAND_PRESET:
 		case WALL_COMMAND_PRESET_SAVE:
 		case WALL_COMMAND_PRESET_DELETE:

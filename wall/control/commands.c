@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "cluster/cluster.h"
+#include "datastore.h"
+#include "heap.h"
 #include "json_write.h"
+#include "source.h"
 
 typedef bool (*command_fn)(struct wall_control *control, const struct wall_command *command,
                            struct wall_request *request, JsonBuilder *out);
@@ -330,6 +333,14 @@ static bool do_status(struct wall_control *control, const struct wall_command *c
 	wall_json_set_int(out, "canvas_height_px", control->layout->canvas_height_px);
 	wall_compositor_describe(control->compositor, out, control->now_us);
 	wall_counters_describe(&control->counters, out);
+	/* Limits hit outside the control plane: DATA keys, render-thread callbacks. */
+	json_builder_set_member_name(out, "limits");
+	json_builder_begin_object(out);
+	wall_json_set_int(out, "data_keys", wall_data_count());
+	wall_json_set_int(out, "data_refused", (int64_t)wall_data_refused());
+	wall_json_set_int(out, "slow_render_callbacks", wall_source_slow_callbacks());
+	json_builder_end_object(out);
+	wall_heap_describe(out);
 	if (control->cluster != NULL) {
 		wall_cluster_describe(control->cluster, out);
 	}

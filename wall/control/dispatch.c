@@ -263,8 +263,22 @@ static bool do_data(struct wall_request *request, JsonBuilder *out)
 		g_error_free(error);
 		return false;
 	}
-	wall_data_set(command->name, command->text);
+	const char *why = NULL;
+	if (!wall_data_set_checked(command->name, command->text, &why)) {
+		return wall_request_fail(request, "limit", "%s", why);
+	}
 	wall_json_set_string(out, "key", command->name);
+	return true;
+}
+
+static bool do_data_delete(struct wall_request *request, JsonBuilder *out)
+{
+	const char *key = request->commands[0].name;
+	if (!wall_data_delete(key)) {
+		return wall_request_fail(request, "not-found", "no data under key %.64s", key);
+	}
+	wall_json_set_string(out, "key", key);
+	wall_json_set_bool(out, "deleted", true);
 	return true;
 }
 
@@ -331,6 +345,9 @@ static bool run_here(struct wall_server *server, struct wall_request *request)
 		break;
 	case WALL_COMMAND_DATA:
 		ok = do_data(request, out);
+		break;
+	case WALL_COMMAND_DATA_DELETE:
+		ok = do_data_delete(request, out);
 		break;
 	case WALL_COMMAND_BEGIN:
 		request->conn->in_batch = true;

@@ -35,6 +35,7 @@ const char *const wall_protocol_help[] = {
 	"ABORT",
 	"SUBSCRIBE",
 	"DATA <key> <json>",
+	"DATA DELETE <key>",
 	"AUDIT [rows]",
 	NULL,
 };
@@ -347,18 +348,36 @@ static bool parse_list(GPtrArray *tokens, struct wall_command *command, GError *
 	return command->list != WALL_LIST_INVALID || usage(error, help);
 }
 
-static bool parse_data(GPtrArray *tokens, const char *line, size_t length,
-		       struct wall_command *command, GError **error)
+static bool data_key_ok(const char *key, GError **error)
 {
-	if (tokens->len != 3) {
-		return usage(error, "DATA <key> <json>");
-	}
-	const char *key = word(tokens, 1);
 	for (const char *p = key; *p != '\0'; p++) {
 		if (!g_ascii_isalnum(*p) && strchr("-_.:/", *p) == NULL) {
 			return fail(error, WALL_PROTOCOL_ERROR_USAGE,
 				    "a data key holds letters, digits and - _ . : / only");
 		}
+	}
+	return true;
+}
+
+static bool parse_data(GPtrArray *tokens, const char *line, size_t length,
+		       struct wall_command *command, GError **error)
+{
+	if (word_is(tokens, 1, "DELETE")) {
+		/* "DELETE" is the verb, never a key: "DATA delete 5" deletes key "5". */
+		if (tokens->len != 3) {
+			return usage(error, "DATA DELETE <key>");
+		}
+		command->kind = WALL_COMMAND_DATA_DELETE;
+		/* The key is the raw rest of the line, as a JSON would be. */
+		command->name = g_strchomp(g_strdup(word(tokens, 2)));
+		return data_key_ok(command->name, error);
+	}
+	if (tokens->len != 3) {
+		return usage(error, "DATA <key> <json>");
+	}
+	const char *key = word(tokens, 1);
+	if (!data_key_ok(key, error)) {
+		return false;
 	}
 	command->kind = WALL_COMMAND_DATA;
 	command->name = g_strdup(key);

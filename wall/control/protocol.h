@@ -48,6 +48,7 @@ enum wall_command_kind {
 	WALL_COMMAND_ABORT,
 	WALL_COMMAND_SUBSCRIBE,
 	WALL_COMMAND_DATA,
+	WALL_COMMAND_DATA_DELETE,
 	WALL_COMMAND_AUDIT,
 };
 
@@ -66,7 +67,7 @@ struct wall_command {
 	char *tag;
 	/**
 	 * The main name: scene (SCENE), source (TILE, ALARM), path
-	 * (SCREENSHOT), token (AUTH), key (DATA).
+	 * (SCREENSHOT), token (AUTH), key (DATA, DATA DELETE).
 	 */
 	char *name;
 	/** Tile id (TILE, TOUR, ALARM ... TILE). */

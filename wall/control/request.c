@@ -176,9 +176,15 @@ struct wall_followup *wall_request_follow_up(struct wall_request *request,
 bool wall_request_audited(const struct wall_request *request)
 {
 	for (guint i = 0; i < request->count; i++) {
-		/* A screenshot changes nothing shown, but writes a file. */
-		if (wall_command_changes_wall(request->commands[i].kind) ||
-		    request->commands[i].kind == WALL_COMMAND_SCREENSHOT) {
+		/*
+		 * A screenshot changes nothing shown, but writes a file; a data
+		 * delete takes away what a panel shows. A data set is not
+		 * audited: feeds push values every few seconds, and their rows
+		 * would push the operators' history out of the audit table.
+		 */
+		enum wall_command_kind kind = request->commands[i].kind;
+		if (wall_command_changes_wall(kind) || kind == WALL_COMMAND_SCREENSHOT ||
+		    kind == WALL_COMMAND_DATA_DELETE) {
 			return true;
 		}
 	}
