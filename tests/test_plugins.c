@@ -150,14 +150,29 @@ static void assert_bars(const struct wall_frame *frame, const uint8_t expected[7
 	g_assert_cmpuint(plane_value(frame, 2, red_x, 2), >, 200);
 }
 
+/*
+ * The pattern draws on its own thread: a picture comes soon after create(),
+ * or after a tile starts showing it, not at once.
+ */
+static struct wall_frame_ref *wait_frame(struct wall_source *source)
+{
+	int64_t deadline_us = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	struct wall_frame_ref *ref;
+	while ((ref = wall_source_take_frame(source)) == NULL &&
+	       g_get_monotonic_time() < deadline_us) {
+		g_usleep(2000);
+	}
+	g_assert_nonnull(ref);
+	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
+	return ref;
+}
+
 static void test_pattern_still(struct fixture *fixture, const void *data)
 {
 	struct wall_source *source =
 	        wall_test_source(fixture->registry, "pattern", "test-source", "width", "320",
 	                         "height", "180", "motion", "false", NULL);
-	g_assert_cmpint(wall_test_state(source, NULL), ==, WALL_SOURCE_STATE_LIVE);
-	struct wall_frame_ref *first = wall_source_take_frame(source);
-	g_assert_nonnull(first);
+	struct wall_frame_ref *first = wait_frame(source);
 	const struct wall_frame *frame = &first->frame;
 	g_assert_cmpint(frame->format, ==, WALL_PIXEL_FORMAT_I420);
 	g_assert_cmpuint(frame->width_px, ==, 320);
@@ -178,8 +193,7 @@ static void test_pattern_still(struct fixture *fixture, const void *data)
 
 	/* Still means still: the frame for a new viewer is the same picture. */
 	wall_source_set_visible(source, true);
-	struct wall_frame_ref *second = wall_source_take_frame(source);
-	g_assert_nonnull(second);
+	struct wall_frame_ref *second = wait_frame(source);
 	g_assert_cmpuint(second->seq, >, first->seq);
 	size_t size = 320 * 180 + 2 * 160 * 90;
 	g_assert_true(second->frame.planes[0] != frame->planes[0]);
@@ -194,7 +208,7 @@ static void test_pattern_still(struct fixture *fixture, const void *data)
 
 	source = wall_test_source(fixture->registry, "pattern", "test-source", "motion", "off",
 	                          NULL);
-	first = wall_source_take_frame(source);
+	first = wait_frame(source);
 	g_assert_cmpuint(first->frame.width_px, ==, 1280);
 	g_assert_cmpuint(first->frame.height_px, ==, 720);
 	g_assert_cmpint(first->frame.matrix, ==, WALL_YUV_MATRIX_BT709);
@@ -215,8 +229,7 @@ static void test_pattern_motion(struct fixture *fixture, const void *data)
 	        wall_test_source(fixture->registry, "pattern", "test-source", "width", "64",
 	                         "height", "48", "fps", "200", NULL);
 	/* One picture at once, then nothing until a tile shows it. */
-	struct wall_frame_ref *ref = wall_source_take_frame(source);
-	g_assert_nonnull(ref);
+	struct wall_frame_ref *ref = wait_frame(source);
 	wall_frame_ref_unref(ref);
 	g_usleep(50000);
 	g_assert_null(wall_source_take_frame(source));
@@ -479,7 +492,7 @@ static void test_from_layout(struct fixture *fixture, const void *data)
 	struct wall_frame_ref *ref = wall_source_take_frame(standby);
 	assert_bgra(&ref->frame, 0, 0, 0xff, 0x00, 0x00, 0xff);
 	wall_frame_ref_unref(ref);
-	ref = wall_source_take_frame(bars);
+	ref = wait_frame(bars);
 	g_assert_cmpuint(ref->frame.width_px, ==, 64);
 	g_assert_cmpuint(ref->frame.height_px, ==, 32);
 	wall_frame_ref_unref(ref);
