@@ -11,18 +11,46 @@ G_DEFINE_QUARK(wall - layout - error - quark, wall_layout_error)
 
 /* ---- Sources ---- */
 
-static void source_free(void *data)
+void wall_layout_source_clear(struct wall_layout_source *source)
 {
-	struct wall_layout_source *source = data;
 	g_free(source->name);
 	g_free(source->plugin);
 	g_free(source->label);
 	g_free(source->district);
 	g_free(source->town);
-	g_ptr_array_unref(source->options);
+	if (source->options != NULL) {
+		g_ptr_array_unref(source->options);
+	}
 	g_free(source->plugin_error);
 	g_free(source->dir);
-	g_free(source);
+}
+
+static void source_free(void *data)
+{
+	wall_layout_source_clear(data);
+	g_free(data);
+}
+
+void wall_layout_source_copy(struct wall_layout_source *copy,
+                             const struct wall_layout_source *source)
+{
+	*copy = *source;
+	copy->name = g_strdup(source->name != NULL ? source->name : "");
+	copy->plugin = g_strdup(source->plugin);
+	copy->label = g_strdup(source->label);
+	copy->district = g_strdup(source->district);
+	copy->town = g_strdup(source->town);
+	copy->plugin_error = g_strdup(source->plugin_error);
+	copy->dir = g_strdup(source->dir);
+	copy->options = g_ptr_array_new_with_free_func(layout_option_free);
+	for (guint i = 0; source->options != NULL && i < source->options->len; i++) {
+		const struct wall_layout_option *option = source->options->pdata[i];
+		struct wall_layout_option *option_copy = g_new(struct wall_layout_option, 1);
+		*option_copy = *option;
+		option_copy->name = g_strdup(option->name);
+		option_copy->value = g_strdup(option->value);
+		g_ptr_array_add(copy->options, option_copy);
+	}
 }
 
 /* A label value: text to show, or false / "" to show none (*text NULL). */

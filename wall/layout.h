@@ -252,6 +252,15 @@ GPtrArray *wall_layout_warm_tiles(const struct wall_layout *layout,
 const struct wall_layout_option *wall_layout_source_option(const struct wall_layout_source *source,
 							  const char *name);
 
+/**
+ * Make copy a deep copy of source (names, options and all), its own to
+ * keep after the layout is gone; wall_layout_source_clear() frees what it
+ * holds, not copy itself.
+ */
+void wall_layout_source_copy(struct wall_layout_source *copy,
+			     const struct wall_layout_source *source);
+void wall_layout_source_clear(struct wall_layout_source *source);
+
 /** The tile called id in scene, or NULL. */
 const struct wall_layout_tile *wall_layout_find_tile(const struct wall_layout_scene *scene,
 						     const char *id);

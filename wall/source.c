@@ -544,44 +544,6 @@ void wall_frame_ref_unref(struct wall_frame_ref *ref)
 
 /* Instances. */
 
-static void copy_config(struct wall_layout_source *copy, const struct wall_layout_source *config)
-{
-	*copy = *config;
-	copy->name = g_strdup(config->name != NULL ? config->name : "");
-	copy->plugin = g_strdup(config->plugin);
-	copy->label = g_strdup(config->label);
-	copy->plugin_error = g_strdup(config->plugin_error);
-	copy->dir = g_strdup(config->dir);
-	copy->options = g_ptr_array_new();
-	if (config->options == NULL) {
-		return;
-	}
-	for (unsigned i = 0; i < config->options->len; i++) {
-		const struct wall_layout_option *option = g_ptr_array_index(config->options, i);
-		struct wall_layout_option *option_copy = g_new(struct wall_layout_option, 1);
-		*option_copy = *option;
-		option_copy->name = g_strdup(option->name);
-		option_copy->value = g_strdup(option->value);
-		g_ptr_array_add(copy->options, option_copy);
-	}
-}
-
-static void free_config(struct wall_layout_source *config)
-{
-	for (unsigned i = 0; i < config->options->len; i++) {
-		struct wall_layout_option *option = g_ptr_array_index(config->options, i);
-		g_free(option->name);
-		g_free(option->value);
-		g_free(option);
-	}
-	g_ptr_array_free(config->options, TRUE);
-	g_free(config->name);
-	g_free(config->plugin);
-	g_free(config->label);
-	g_free(config->plugin_error);
-	g_free(config->dir);
-}
-
 /*
  * "No plugin callback on the render thread does I/O", enforced where it
  * can be seen: a build without NDEBUG (meson's debug and debugoptimized)
@@ -656,7 +618,7 @@ struct wall_source *wall_source_create(const struct wall_layout_source *config,
 	g_return_val_if_fail(config != NULL, NULL);
 
 	struct wall_source *source = g_new0(struct wall_source, 1);
-	copy_config(&source->config, config);
+	wall_layout_source_copy(&source->config, config);
 	g_mutex_init(&source->lock);
 	source->events = g_ptr_array_new_with_free_func(g_free);
 	source->state = WALL_SOURCE_STATE_CONNECTING;
@@ -718,7 +680,7 @@ void wall_source_destroy(struct wall_source *source)
 	wall_frame_ref_unref(source->pending);
 	g_queue_clear_full(&source->held, (GDestroyNotify)wall_frame_ref_unref);
 	wall_frame_ref_unref(source->overlay);
-	free_config(&source->config);
+	wall_layout_source_clear(&source->config);
 	g_free(source->reason);
 	g_free(source->last_error);
 	g_ptr_array_unref(source->events);

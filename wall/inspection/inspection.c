@@ -64,22 +64,10 @@ struct wall_inspection {
 
 static void free_source_config(struct wall_layout_source *config)
 {
-	if (config == NULL) {
-		return;
+	if (config != NULL) {
+		wall_layout_source_clear(config);
+		g_free(config);
 	}
-	for (guint i = 0; i < config->options->len; i++) {
-		struct wall_layout_option *option = config->options->pdata[i];
-		g_free(option->name);
-		g_free(option->value);
-		g_free(option);
-	}
-	g_ptr_array_free(config->options, TRUE);
-	g_free(config->name);
-	g_free(config->plugin);
-	g_free(config->label);
-	g_free(config->plugin_error);
-	g_free(config->dir);
-	g_free(config);
 }
 
 /*
@@ -90,29 +78,22 @@ static void free_source_config(struct wall_layout_source *config)
 static struct wall_layout_source *visit_config(const struct wall_layout_source *from)
 {
 	struct wall_layout_source *config = g_new0(struct wall_layout_source, 1);
-	*config = *from;
-	config->name = g_strdup(from->name);
-	config->plugin = g_strdup(from->plugin);
-	config->label = g_strdup(from->label);
-	config->plugin_error = g_strdup(from->plugin_error);
-	config->dir = g_strdup(from->dir);
-	config->district = NULL;
-	config->town = NULL;
+	wall_layout_source_copy(config, from);
+	g_clear_pointer(&config->district, g_free);
+	g_clear_pointer(&config->town, g_free);
 	config->probe = true;
-	config->options = g_ptr_array_new();
 	const struct wall_layout_option *sub = wall_layout_source_option(from, "sub");
-	for (guint i = 0; from->options != NULL && i < from->options->len; i++) {
-		const struct wall_layout_option *option = from->options->pdata[i];
-		if (sub != NULL && sub->value[0] != '\0' && strcmp(option->name, "sub") == 0) {
-			continue;
+	if (sub == NULL || sub->value[0] == '\0') {
+		return config;
+	}
+	for (guint i = config->options->len; i-- > 0;) {
+		struct wall_layout_option *option = config->options->pdata[i];
+		if (strcmp(option->name, "sub") == 0) {
+			g_ptr_array_remove_index(config->options, i);
+		} else if (strcmp(option->name, "url") == 0) {
+			g_free(option->value);
+			option->value = g_strdup(sub->value);
 		}
-		struct wall_layout_option *copy = g_new(struct wall_layout_option, 1);
-		*copy = *option;
-		copy->name = g_strdup(option->name);
-		bool main =
-		        sub != NULL && sub->value[0] != '\0' && strcmp(option->name, "url") == 0;
-		copy->value = g_strdup(main ? sub->value : option->value);
-		g_ptr_array_add(config->options, copy);
 	}
 	return config;
 }
