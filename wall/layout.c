@@ -330,9 +330,9 @@ static bool parse_monitors(struct loader *ld, const node_t *map)
 
 static bool parse_wall(struct loader *ld, const node_t *map)
 {
-	static const char *const keys[] = {"canvas",     "monitors", "background", "start",
-	                                   "warm",       "outputs",  "isolate",    "inspection",
-	                                   "name",       "cluster",  "capture_delay", NULL};
+	static const char *const keys[] = {"canvas", "monitors", "background",    "start",
+	                                   "warm",   "outputs",  "isolate",       "inspection",
+	                                   "name",   "cluster",  "capture_delay", NULL};
 	if (!loader_want_kind(ld, map, WALL_YAML_KIND_MAPPING,
 	                      "a mapping with canvas or monitors") ||
 	    !loader_check_keys(ld, map, keys, "wall")) {
@@ -386,18 +386,17 @@ static bool parse_wall(struct loader *ld, const node_t *map)
 		ld->layout->name = g_strdup(name->text);
 	}
 	const node_t *delay = wall_yaml_mapping_get(map, "capture_delay");
-	if (delay != NULL &&
-	    (!loader_is_scalar(delay) ||
-	     !wall_parse_duration_ms(delay->text, &ld->layout->capture_delay_ms) ||
-	     ld->layout->capture_delay_ms > MAX_CAPTURE_DELAY_MS)) {
+	if (delay != NULL && (!loader_is_scalar(delay) ||
+	                      !wall_parse_duration_ms(delay->text, &ld->layout->capture_delay_ms) ||
+	                      ld->layout->capture_delay_ms > MAX_CAPTURE_DELAY_MS)) {
 		return loader_fail_got(ld, delay, "a delay like 300ms, at most 1s");
 	}
 	const node_t *cluster = wall_yaml_mapping_get(map, "cluster");
 	if (cluster != NULL) {
 		if (!loader_want_text(ld, cluster, "mqtt://host:port/wall/NAME") ||
 		    !wall_cluster_url_parse(cluster->text, NULL, NULL, NULL)) {
-			return loader_fail_got(ld, cluster,
-			                       "a broker and topic like mqtt://host:1883/wall/NAME");
+			return loader_fail_got(
+			        ld, cluster, "a broker and topic like mqtt://host:1883/wall/NAME");
 		}
 		ld->layout->cluster_url = g_strdup(cluster->text);
 		ld->layout->cluster_mark = loader_mark_of(cluster);
@@ -439,7 +438,8 @@ static bool parse_root(struct loader *ld, const node_t *root)
 	if ((node = wall_yaml_mapping_get(root, "keys")) != NULL && !layout_parse_keys(ld, node)) {
 		return false;
 	}
-	if ((node = wall_yaml_mapping_get(root, "nodes")) != NULL && !layout_parse_nodes(ld, node)) {
+	if ((node = wall_yaml_mapping_get(root, "nodes")) != NULL &&
+	    !layout_parse_nodes(ld, node)) {
 		return false;
 	}
 	/* Scenes are known only now, so the start scene is checked last. */

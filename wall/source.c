@@ -77,7 +77,7 @@ struct wall_source {
 /* Host services. */
 
 static void log_prefixed(enum wall_log_level level, const char *prefix, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static void log_prefixed(enum wall_log_level level, const char *prefix, const char *format, ...)
 {
@@ -93,7 +93,7 @@ static void log_prefixed(enum wall_log_level level, const char *prefix, const ch
  * unlocking, so a slow terminal never holds up a pushing thread.
  */
 static bool change_state_locked(struct wall_source *source, enum wall_source_state state,
-				const char *reason)
+                                const char *reason)
 {
 	if (source->state == state && g_strcmp0(source->reason, reason) == 0) {
 		return false;
@@ -111,14 +111,14 @@ static bool change_state_locked(struct wall_source *source, enum wall_source_sta
 }
 
 static void log_transition(struct wall_source *source, enum wall_source_state from,
-			   enum wall_source_state to, const char *reason)
+                           enum wall_source_state to, const char *reason)
 {
 	if (reason != NULL) {
-		log_prefixed(WALL_LOG_INFO, source->config.name, "%s -> %s: %s", wall_source_state_name(from),
-			     wall_source_state_name(to), reason);
+		log_prefixed(WALL_LOG_INFO, source->config.name, "%s -> %s: %s",
+		             wall_source_state_name(from), wall_source_state_name(to), reason);
 	} else {
-		log_prefixed(WALL_LOG_INFO, source->config.name, "%s -> %s", wall_source_state_name(from),
-			     wall_source_state_name(to));
+		log_prefixed(WALL_LOG_INFO, source->config.name, "%s -> %s",
+		             wall_source_state_name(from), wall_source_state_name(to));
 	}
 }
 
@@ -129,7 +129,7 @@ static void set_state(struct wall_source *source, enum wall_source_state state, 
 	}
 	if (state <= WALL_SOURCE_STATE_INVALID || state > WALL_SOURCE_STATE_ERROR) {
 		log_prefixed(WALL_LOG_WARNING, source->config.name,
-			     "plugin reported unknown state %d; ignored", (int)state);
+		             "plugin reported unknown state %d; ignored", (int)state);
 		return;
 	}
 	g_mutex_lock(&source->lock);
@@ -190,7 +190,7 @@ static const char *frame_problem(const struct wall_frame *frame)
 		if (i > 0) {
 			/* NV12's one chroma plane interleaves U and V. */
 			row_bytes = frame->format == WALL_PIXEL_FORMAT_NV12 ? chroma_width * 2
-									    : chroma_width;
+			                                                    : chroma_width;
 		}
 		if (frame->strides[i] < row_bytes) {
 			return "stride shorter than a row";
@@ -219,10 +219,10 @@ static bool push_frame(struct wall_source *source, const struct wall_frame *fram
 		g_mutex_unlock(&source->lock);
 		if (first) {
 			log_prefixed(WALL_LOG_ERROR, source->config.name,
-				     "refused a malformed frame (%s, format %d, %ux%u); further "
-				     "ones are refused silently",
-				     problem, (int)frame->format, frame->width_px,
-				     frame->height_px);
+			             "refused a malformed frame (%s, format %d, %ux%u); further "
+			             "ones are refused silently",
+			             problem, (int)frame->format, frame->width_px,
+			             frame->height_px);
 		}
 		return false;
 	}
@@ -239,7 +239,7 @@ static bool push_frame(struct wall_source *source, const struct wall_frame *fram
 		g_queue_push_tail(&source->held, ref);
 		/* Never more than a second or so of pictures: the oldest goes. */
 		replaced = source->held.length > HOLD_MAX_FRAMES ? g_queue_pop_head(&source->held)
-								  : NULL;
+		                                                 : NULL;
 	} else {
 		replaced = source->pending;
 		source->pending = ref;
@@ -249,7 +249,7 @@ static bool push_frame(struct wall_source *source, const struct wall_frame *fram
 	}
 	/* A picture is the proof a source has connected. */
 	bool went_live = source->state == WALL_SOURCE_STATE_CONNECTING &&
-			 change_state_locked(source, WALL_SOURCE_STATE_LIVE, NULL);
+	                 change_state_locked(source, WALL_SOURCE_STATE_LIVE, NULL);
 	g_mutex_unlock(&source->lock);
 
 	/*
@@ -274,14 +274,14 @@ static bool push_overlay(struct wall_source *source, const struct wall_frame *fr
 	struct wall_frame_ref *ref = NULL;
 	if (frame != NULL) {
 		const char *problem = frame->format != WALL_PIXEL_FORMAT_BGRA
-					      ? "overlays must be BGRA"
-					      : frame_problem(frame);
+		                              ? "overlays must be BGRA"
+		                              : frame_problem(frame);
 		if (problem != NULL) {
 			if (frame->release != NULL) {
 				frame->release(frame->release_data);
 			}
 			log_prefixed(WALL_LOG_WARNING, source->config.name,
-				     "refused an overlay (%s)", problem);
+			             "refused an overlay (%s)", problem);
 			return false;
 		}
 		ref = g_new0(struct wall_frame_ref, 1);
@@ -299,7 +299,7 @@ static bool push_overlay(struct wall_source *source, const struct wall_frame *fr
 }
 
 static void host_log(struct wall_source *source, enum wall_log_level level, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static void host_log(struct wall_source *source, enum wall_log_level level, const char *format, ...)
 {
@@ -406,14 +406,14 @@ static void publish_metric(struct wall_source *source, const char *name, double 
  * is not one JSON object.
  */
 static char *plugin_event_json(struct wall_source *source, const char *type, const char *json,
-			       const char **problem)
+                               const char **problem)
 {
 	JsonParser *parser = json_parser_new();
 	JsonNode *root = NULL;
 	if (strlen(json) > WALL_EVENT_MAX_BYTES) {
 		*problem = "longer than 16 KiB";
 	} else if (!json_parser_load_from_data(parser, json, -1, NULL) ||
-		   (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+	           (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
 		*problem = "not a JSON object";
 		root = NULL;
 	}
@@ -442,7 +442,7 @@ static void emit_event(struct wall_source *source, const char *type, const char 
 	char *text = plugin_event_json(source, type, json != NULL ? json : "{}", &problem);
 	if (text == NULL) {
 		log_prefixed(WALL_LOG_WARNING, source->config.name, "event %s refused: %s", type,
-			     problem);
+		             problem);
 		return;
 	}
 	g_mutex_lock(&source->lock);
@@ -456,8 +456,8 @@ static void emit_event(struct wall_source *source, const char *type, const char 
 	g_free(text);
 	if (first_drop) {
 		log_prefixed(WALL_LOG_WARNING, source->config.name,
-			     "more than %u events between two frames; the rest are dropped",
-			     WALL_SOURCE_EVENTS_MAX);
+		             "more than %u events between two frames; the rest are dropped",
+		             WALL_SOURCE_EVENTS_MAX);
 	}
 }
 
@@ -475,8 +475,8 @@ static bool read_metric(struct wall_source *source, const char *name, double *va
 }
 
 static bool read_data(struct wall_source *source, const char *key, uint64_t known_generation,
-		      void (*receive)(void *user, const char *json, uint64_t generation),
-		      void *user)
+                      void (*receive)(void *user, const char *json, uint64_t generation),
+                      void *user)
 {
 	if (key == NULL) {
 		return false;
@@ -504,22 +504,22 @@ static const char *layout_dir(struct wall_source *source)
  * instance, as the ABI promises.
  */
 static const struct wall_host host = {
-	.struct_size = sizeof(struct wall_host),
-	.push_frame = push_frame,
-	.log = host_log,
-	.config_string = config_string,
-	.config_int = config_int,
-	.config_double = config_double,
-	.config_duration_ms = config_duration_ms,
-	.config_color = config_color,
-	.set_state = set_state,
-	.publish_metric = publish_metric,
-	.emit_event = emit_event,
-	.source_name = source_name,
-	.read_metric = read_metric,
-	.read_data = read_data,
-	.layout_dir = layout_dir,
-	.push_overlay = push_overlay,
+        .struct_size = sizeof(struct wall_host),
+        .push_frame = push_frame,
+        .log = host_log,
+        .config_string = config_string,
+        .config_int = config_int,
+        .config_double = config_double,
+        .config_duration_ms = config_duration_ms,
+        .config_color = config_color,
+        .set_state = set_state,
+        .publish_metric = publish_metric,
+        .emit_event = emit_event,
+        .source_name = source_name,
+        .read_metric = read_metric,
+        .read_data = read_data,
+        .layout_dir = layout_dir,
+        .push_overlay = push_overlay,
 };
 
 /* Frames. */
@@ -588,7 +588,7 @@ static int64_t callback_started_us(void)
 }
 
 static void callback_ended(struct wall_source *source, enum render_callback callback,
-			   int64_t started_us)
+                           int64_t started_us)
 {
 	if (!TIME_RENDER_CALLBACKS) {
 		return;
@@ -601,9 +601,9 @@ static void callback_ended(struct wall_source *source, enum render_callback call
 	if ((source->slow_warned & callback) == 0) {
 		source->slow_warned |= callback;
 		wall_warning("%s: plugin %s took %.1f ms in %s() on the render thread, which "
-			     "must never wait (budget %d ms): every tile froze meanwhile",
-			     source->config.name, source->config.plugin, took_us / 1000.0,
-			     render_callback_name(callback), WALL_SOURCE_CALLBACK_BUDGET_US / 1000);
+		             "must never wait (budget %d ms): every tile froze meanwhile",
+		             source->config.name, source->config.plugin, took_us / 1000.0,
+		             render_callback_name(callback), WALL_SOURCE_CALLBACK_BUDGET_US / 1000);
 	}
 }
 
@@ -613,7 +613,7 @@ unsigned wall_source_slow_callbacks(void)
 }
 
 struct wall_source *wall_source_create(const struct wall_layout_source *config,
-				       struct wall_plugin_registry *registry)
+                                       struct wall_plugin_registry *registry)
 {
 	g_return_val_if_fail(config != NULL, NULL);
 
@@ -644,7 +644,7 @@ struct wall_source *wall_source_create(const struct wall_layout_source *config,
 	if (config->isolate && file != NULL) {
 		/* The plugin runs in a child; the stand-in forwards to it. */
 		struct wall_isolate *isolate =
-			wall_isolate_create(&host, source, source->plugin, file, config);
+		        wall_isolate_create(&host, source, source->plugin, file, config);
 		source->instance = isolate;
 		source->plugin = isolate != NULL ? wall_isolate_plugin(isolate) : source->plugin;
 	} else {
@@ -657,7 +657,7 @@ struct wall_source *wall_source_create(const struct wall_layout_source *config,
 		struct wall_frame_ref *pending = g_steal_pointer(&source->pending);
 		struct wall_frame_ref *overlay = g_steal_pointer(&source->overlay);
 		char *reason = g_strdup(source->last_error != NULL ? source->last_error
-								   : "plugin failed to start");
+		                                                   : "plugin failed to start");
 		g_mutex_unlock(&source->lock);
 		wall_frame_ref_unref(pending);
 		wall_frame_ref_unref(overlay);
@@ -755,7 +755,7 @@ struct wall_frame_ref *wall_source_take_frame_due(struct wall_source *source, in
 			source->dropped++;
 			if (passed == NULL) {
 				passed = g_ptr_array_new_with_free_func(
-					(GDestroyNotify)wall_frame_ref_unref);
+				        (GDestroyNotify)wall_frame_ref_unref);
 			}
 			g_ptr_array_add(passed, older);
 		}
