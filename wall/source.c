@@ -24,6 +24,8 @@ struct wall_source {
 	const struct wall_plugin *plugin;
 	/* NULL when there is no plugin or create() failed. */
 	void *instance;
+	/* The instance, when the plugin runs in a child; else NULL. */
+	struct wall_isolate *isolate;
 	/* Render thread only. */
 	bool visible;
 	/* The plugin heard show() or hide() at least once. */
@@ -646,6 +648,7 @@ struct wall_source *wall_source_create(const struct wall_layout_source *config,
 		struct wall_isolate *isolate =
 		        wall_isolate_create(&host, source, source->plugin, file, config);
 		source->instance = isolate;
+		source->isolate = isolate;
 		source->plugin = isolate != NULL ? wall_isolate_plugin(isolate) : source->plugin;
 	} else {
 		source->instance = source->plugin->create(&host, source);
@@ -676,6 +679,7 @@ void wall_source_destroy(struct wall_source *source)
 	if (source->instance != NULL) {
 		source->plugin->destroy(source->instance);
 		source->instance = NULL;
+		source->isolate = NULL;
 	}
 	wall_frame_ref_unref(source->pending);
 	g_queue_clear_full(&source->held, (GDestroyNotify)wall_frame_ref_unref);
@@ -738,6 +742,10 @@ void wall_source_set_hold(struct wall_source *source, int64_t hold_us)
 
 struct wall_frame_ref *wall_source_take_frame_due(struct wall_source *source, int64_t now_us)
 {
+	if (source->isolate != NULL) {
+		/* The child's newest picture and overlay, from the page it shares with us. */
+		wall_isolate_poll(source->isolate);
+	}
 	GPtrArray *passed = NULL;
 	g_mutex_lock(&source->lock);
 	struct wall_frame_ref *head;

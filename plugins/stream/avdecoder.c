@@ -181,6 +181,25 @@ static int get_buffer(AVCodecContext *context, AVFrame *frame, int flags)
 	return 0;
 }
 
+/*
+ * Before libavcodec 60, frame threads hand every call of a get_buffer2
+ * not marked thread-safe to the thread that feeds the decoder, and wait
+ * for it: several wakeups a picture, which cost an isolated camera a few
+ * per cent of a core. get_buffer() is safe on any thread (the host's
+ * acquire_buffer is); libavcodec 60 and later assume so of every one.
+ */
+static void say_get_buffer_is_thread_safe(AVCodecContext *context)
+{
+#if LIBAVCODEC_VERSION_MAJOR < 60
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+	context->thread_safe_callbacks = 1;
+#pragma GCC diagnostic pop
+#else
+	(void)context;
+#endif
+}
+
 struct avdecoder *avdecoder_create(const GstCaps *caps, const struct avdecoder_options *options,
                                    char **error_text)
 {
@@ -228,6 +247,7 @@ struct avdecoder *avdecoder_create(const GstCaps *caps, const struct avdecoder_o
 		decoder->source = options->source;
 		context->opaque = decoder;
 		context->get_buffer2 = get_buffer;
+		say_get_buffer_is_thread_safe(context);
 	}
 	int result = avcodec_open2(context, codec, NULL);
 	if (result < 0) {

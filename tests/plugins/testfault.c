@@ -14,8 +14,9 @@
  *            wall-plugin-host socket (fd 3), as plugin code in the child can
  *   escape   (isolated only) tries to kill the wall and its process
  *            group, then exits with status 4 when the sandbox refused both
- *   badframe (isolated only) sends a well-formed frame message whose
- *            picture lies far outside any shared buffer
+ *   badframe (isolated only) describes, in the page the child shares
+ *            with the wall, a picture that lies far outside its buffer,
+ *            and puts it in the frame mailbox, every 20 ms
  * Besides the pushing thread, a ticking thread publishes the metric
  * "ticks" every 50 ms, whatever the other does, and emits the event
  * "testfault.tick" ({"n": ticks}) every 20 ticks. At its start it emits
@@ -34,7 +35,7 @@
 #include <unistd.h>
 #include <wall/plugin.h>
 
-/* Only to forge the child's messages; a real plugin never sees this. */
+/* Only to forge the child's messages and page; a real plugin never sees this. */
 #include "isolate/ipc.h"
 
 /* The socket wall-plugin-host talks to the wall on. */
@@ -74,6 +75,37 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * Map the shared page again (the host closed its fd after mapping it;
+ * /proc/self/maps names it) and describe, in the slot of the buffer the
+ * last picture went in, one far outside that buffer.
+ */
+static void forge_bad_frame(void)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	char line[512];
+	struct wall_ipc_shared *shared = NULL;
+	while (maps != NULL && shared == NULL && fgets(line, sizeof(line), maps) != NULL) {
+		unsigned long start;
+		if (strstr(line, "/memfd:wall-shared") != NULL && sscanf(line, "%lx-", &start) == 1) {
+			shared = (struct wall_ipc_shared *)start;
+		}
+	}
+	if (maps != NULL) {
+		fclose(maps);
+	}
+	if (shared == NULL) {
+		exit(6);
+	}
+	/* The first buffer the pool made: the one every copied picture of ours went into. */
+	shared->slots[0].frame = (struct wall_ipc_frame){.format = WALL_PIXEL_FORMAT_BGRA,
+	                                                   .width_px = 4096,
+	                                                   .height_px = 4096,
+	                                                   .offsets = {1u << 30},
+	                                                   .strides = {4096 * 4}};
+	atomic_store(&shared->frame, 1);
+}
+
 static void fail_now(struct instance *self)
 {
 	if (strcmp(self->fault, "segv") == 0) {
@@ -101,13 +133,11 @@ static void fail_now(struct instance *self)
 		}
 		send(HOST_SOCKET_FD, noise, sizeof(noise), MSG_NOSIGNAL);
 	} else if (strcmp(self->fault, "badframe") == 0) {
-		struct wall_ipc_header header = {.type = WALL_IPC_FRAME, .a = 0};
-		header.frame = (struct wall_ipc_frame){.format = WALL_PIXEL_FORMAT_BGRA,
-		                                       .width_px = 4096,
-		                                       .height_px = 4096,
-		                                       .offsets = {1u << 30},
-		                                       .strides = {4096 * 4}};
-		send(HOST_SOCKET_FD, &header, sizeof(header), MSG_NOSIGNAL);
+		/* Again and again, as a plugin that scribbles on the page would. */
+		for (;;) {
+			forge_bad_frame();
+			sleep_ms(20);
+		}
 	} else if (strcmp(self->fault, "escape") == 0) {
 		pid_t wall = getppid();
 		bool refused = kill(wall, SIGKILL) != 0 && kill(0, SIGKILL) != 0;

@@ -4,12 +4,14 @@
  *   wall-plugin-host PLUGIN.so SOCKET_FD MEMORY_MB
  *
  * The wall starts it with one end of a SOCK_SEQPACKET socketpair as
- * SOCKET_FD. It loads the plugin through the same ABI as the wall, waits
+ * SOCKET_FD, and the page it shares with the wall as fd
+ * WALL_IPC_SHARED_FD (isolate/ipc.h). It loads the plugin through the same ABI as the wall, waits
  * for INIT (the source's name, folder and options), creates the instance
  * and then serves the wall's calls on its main thread, which stands in for
  * the render thread. Host services the plugin calls go to the wall as
  * messages (isolate/ipc.h). Pictures cross in a pool of memfd buffers
- * shared with the wall (isolate/plugin_host_pool.h): a plugin that decodes
+ * shared with the wall, named in the shared page's mailboxes
+ * (isolate/plugin_host_pool.h): a plugin that decodes
  * into buffers it took with acquire_buffer() (libavcodec's get_buffer2)
  * hands them over as they are; a picture in the plugin's own memory is
  * copied into the pool once. The wall shows both without another copy.
@@ -27,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "isolate/ipc.h"
@@ -78,38 +81,24 @@ static void send_text(struct wall_source *source, uint32_t type, uint32_t a, con
 
 /* Frames: in place when the plugin decoded into the pool, else one copy. */
 
-static bool share_buffer(void *user, uint32_t index, int fd)
+static bool share_buffer(void *user, uint32_t index, uint32_t generation, int fd)
 {
-	struct wall_ipc_header header = {.type = WALL_IPC_POOL_ADD, .a = index};
+	struct wall_ipc_header header = {.type = WALL_IPC_POOL_ADD, .a = index, .b = generation};
 	return send_message(user, header, NULL, 0, fd);
-}
-
-static bool share_frame(struct wall_source *source, const struct wall_frame *frame, bool overlay)
-{
-	struct wall_ipc_header header = {.type = WALL_IPC_FRAME, .b = overlay ? 1 : 0};
-	if (!host_pool_share_frame(&source->pool, frame, &header)) {
-		return false;
-	}
-	if (!send_message(source, header, NULL, 0, -1)) {
-		/* The wall never heard of it: the buffer is ours again. */
-		host_pool_unshow(&source->pool, header.a);
-		return false;
-	}
-	return true;
 }
 
 static bool push_frame(struct wall_source *source, const struct wall_frame *frame)
 {
-	return frame != NULL && share_frame(source, frame, false);
+	return frame != NULL && host_pool_show(&source->pool, frame, false);
 }
 
 static bool push_overlay(struct wall_source *source, const struct wall_frame *frame)
 {
 	if (frame == NULL) {
-		struct wall_ipc_header header = {.type = WALL_IPC_OVERLAY_OFF};
-		return send_message(source, header, NULL, 0, -1);
+		host_pool_overlay_off(&source->pool);
+		return true;
 	}
-	return share_frame(source, frame, true);
+	return host_pool_show(&source->pool, frame, true);
 }
 
 /* Host services. */
@@ -337,6 +326,8 @@ static void add_status(void *user, const char *key, const char *value)
 
 static void answer_ping(struct wall_source *source, uint32_t seq)
 {
+	/* A plugin that stopped pushing pictures still gets its buffers back. */
+	host_pool_reclaim(&source->pool);
 	GString *text = g_string_new(NULL);
 	if (source->plugin.status != NULL) {
 		source->plugin.status(source->instance, add_status, text);
@@ -396,9 +387,6 @@ static void serve(struct wall_source *source, struct wall_ipc_message *message)
 		case WALL_IPC_PING:
 			answer_ping(source, header->a);
 			break;
-		case WALL_IPC_RELEASE:
-			host_pool_unshow(&source->pool, header->a);
-			break;
 		case WALL_IPC_METRIC_REPLY:
 		case WALL_IPC_DATA_REPLY:
 			take_reply(source, message);
@@ -453,6 +441,20 @@ static bool read_init(struct wall_source *source, struct wall_ipc_message *messa
 	return true;
 }
 
+/* The page shared with the wall, or NULL. */
+static struct wall_ipc_shared *map_shared(void)
+{
+	struct stat st;
+	if (fstat(WALL_IPC_SHARED_FD, &st) != 0 ||
+	    st.st_size < (off_t)sizeof(struct wall_ipc_shared)) {
+		return NULL;
+	}
+	void *map = mmap(NULL, sizeof(struct wall_ipc_shared), PROT_READ | PROT_WRITE, MAP_SHARED,
+	                 WALL_IPC_SHARED_FD, 0);
+	close(WALL_IPC_SHARED_FD);
+	return map != MAP_FAILED ? map : NULL;
+}
+
 /* This process's address space now, in bytes (VmSize). */
 static uint64_t mapped_bytes(void)
 {
@@ -471,9 +473,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: wall-plugin-host PLUGIN.so SOCKET_FD MEMORY_MB\n");
 		return 2;
 	}
-	/* Die with the wall; hold none of its files but the socket. */
+	/* Die with the wall; hold none of its files but the socket and the page. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	close_range(4, ~0u, 0);
+	close_range(WALL_IPC_SHARED_FD + 1, ~0u, 0);
+	struct wall_ipc_shared *shared = map_shared();
+	if (shared == NULL) {
+		fprintf(stderr, "wall-plugin-host: no page shared with the wall\n");
+		return 2;
+	}
 	/*
 	 * The limit counts from what the host itself has mapped before any
 	 * plugin code runs (a sanitized build maps terabytes of shadow).
@@ -493,7 +500,7 @@ int main(int argc, char **argv)
 	g_mutex_init(&source.send_lock);
 	g_mutex_init(&source.request_lock);
 	g_cond_init(&source.replied);
-	host_pool_init(&source.pool, share_buffer, &source);
+	host_pool_init(&source.pool, shared, share_buffer, &source);
 	/* Before any plugin code runs, its load-time constructors included. */
 	if (!wall_sandbox_enter()) {
 		fprintf(stderr, "wall-plugin-host: cannot enter the sandbox\n");

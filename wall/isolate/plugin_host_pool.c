@@ -13,10 +13,12 @@
  */
 #define COPY_RESERVE 4u
 
-void host_pool_init(struct host_pool *pool, host_pool_share_fn share, void *user)
+void host_pool_init(struct host_pool *pool, struct wall_ipc_shared *shared,
+                    host_pool_share_fn share, void *user)
 {
 	memset(pool, 0, sizeof(*pool));
 	g_mutex_init(&pool->lock);
+	pool->shared = shared;
 	pool->share = share;
 	pool->user = user;
 }
@@ -78,7 +80,8 @@ static bool make_room(struct host_pool *pool, int index, size_t size)
 	}
 	buffer->map = map;
 	buffer->size = rounded;
-	if (!pool->share(pool->user, (uint32_t)index, buffer->fd)) {
+	buffer->generation++;
+	if (!pool->share(pool->user, (uint32_t)index, buffer->generation, buffer->fd)) {
 		munmap(buffer->map, buffer->size);
 		buffer->map = NULL;
 		buffer->size = 0;
@@ -218,14 +221,71 @@ static void copy_planes(uint8_t *base, const struct wall_frame *frame,
 	}
 }
 
-bool host_pool_share_frame(struct host_pool *pool, const struct wall_frame *frame,
-                            struct wall_ipc_header *header)
+/*
+ * Under the lock: buffer index is shown no more. Returns its frame's
+ * release, for the caller to call outside the lock (it is plugin code).
+ */
+static void (*unshow(struct host_pool *pool, uint32_t index, void **release_data))(void *)
 {
-	struct wall_ipc_frame *out = &header->frame;
-	if (frame->width_px == 0 || frame->height_px == 0 || frame->width_px > 16384 ||
-	    frame->height_px > 16384) {
-		goto refuse;
+	struct host_pool_buffer *buffer = &pool->buffers[index];
+	buffer->shown = false;
+	*release_data = g_steal_pointer(&buffer->release_data);
+	return g_steal_pointer(&buffer->release);
+}
+
+/* A mailbox's old word: a picture the wall never took, whose buffer is ours again. */
+static void take_back(struct host_pool *pool, uint32_t word)
+{
+	void (*release)(void *) = NULL;
+	void *release_data = NULL;
+	g_mutex_lock(&pool->lock);
+	if (word >= 1 && word <= pool->count && pool->buffers[word - 1].shown) {
+		release = unshow(pool, word - 1, &release_data);
 	}
+	g_mutex_unlock(&pool->lock);
+	if (release != NULL) {
+		release(release_data);
+	}
+}
+
+/* Put the picture described in out into buffer index (shown, so its slot is ours) and a mailbox. */
+static void publish(struct host_pool *pool, uint32_t index, const struct wall_ipc_frame *out,
+                    bool overlay)
+{
+	struct wall_ipc_slot *slot = &pool->shared->slots[index];
+	g_mutex_lock(&pool->lock);
+	slot->generation = pool->buffers[index].generation;
+	g_mutex_unlock(&pool->lock);
+	slot->frame = *out;
+	_Atomic uint32_t *mailbox = overlay ? &pool->shared->overlay : &pool->shared->frame;
+	take_back(pool, atomic_exchange(mailbox, index + 1));
+}
+
+void host_pool_reclaim(struct host_pool *pool)
+{
+	struct {
+		void (*release)(void *);
+		void *data;
+	} releases[WALL_IPC_POOL_MAX];
+	unsigned count = 0;
+	g_mutex_lock(&pool->lock);
+	for (unsigned i = 0; i < pool->count; i++) {
+		if (pool->buffers[i].shown && atomic_exchange(&pool->shared->returned[i], 0) != 0) {
+			releases[count].release = unshow(pool, i, &releases[count].data);
+			count += releases[count].release != NULL;
+		}
+	}
+	g_mutex_unlock(&pool->lock);
+	/* Plugin code: outside the lock, it may take its own locks or acquire a buffer. */
+	for (unsigned i = 0; i < count; i++) {
+		releases[i].release(releases[i].data);
+	}
+}
+
+/* The frame's buffer, shown now, and its planes' offsets in out; -1 when none could take it. */
+static int place(struct host_pool *pool, const struct wall_frame *frame,
+                 struct wall_ipc_frame *out)
+{
 	/* In place: the picture is already in memory the wall has mapped. */
 	g_mutex_lock(&pool->lock);
 	int index = find_holder(pool, frame, out->offsets);
@@ -238,18 +298,16 @@ bool host_pool_share_frame(struct host_pool *pool, const struct wall_frame *fram
 	}
 	g_mutex_unlock(&pool->lock);
 	if (index >= 0) {
-		describe(out, frame);
 		for (unsigned i = 0; i < 3; i++) {
 			out->strides[i] = frame->strides[i];
 		}
-		header->a = (uint32_t)index;
-		return true;
+		return index;
 	}
 
 	/* Copied once into a free buffer; the plugin's planes go back at once. */
 	int64_t size = packed_size(frame, out->offsets, out->strides);
 	if (size <= 0) {
-		goto refuse;
+		return -1;
 	}
 	g_mutex_lock(&pool->lock);
 	index = find_free(pool, (size_t)size);
@@ -263,39 +321,37 @@ bool host_pool_share_frame(struct host_pool *pool, const struct wall_frame *fram
 		g_mutex_lock(&pool->lock);
 		pool->buffers[index].shown = false;
 		g_mutex_unlock(&pool->lock);
-		index = -1;
+		return -1;
 	}
-	if (index < 0) {
-		goto refuse;
+	if (index >= 0) {
+		copy_planes(pool->buffers[index].map, frame, out);
+		if (frame->release != NULL) {
+			frame->release(frame->release_data);
+		}
 	}
-	copy_planes(pool->buffers[index].map, frame, out);
-	describe(out, frame);
-	header->a = (uint32_t)index;
-	if (frame->release != NULL) {
-		frame->release(frame->release_data);
-	}
-	return true;
-refuse:
-	if (frame->release != NULL) {
-		frame->release(frame->release_data);
-	}
-	return false;
+	return index;
 }
 
-void host_pool_unshow(struct host_pool *pool, uint32_t index)
+bool host_pool_show(struct host_pool *pool, const struct wall_frame *frame, bool overlay)
 {
-	void (*release)(void *) = NULL;
-	void *release_data = NULL;
-	g_mutex_lock(&pool->lock);
-	if (index < pool->count && pool->buffers[index].shown) {
-		struct host_pool_buffer *buffer = &pool->buffers[index];
-		buffer->shown = false;
-		release = g_steal_pointer(&buffer->release);
-		release_data = g_steal_pointer(&buffer->release_data);
+	host_pool_reclaim(pool);
+	struct wall_ipc_frame out = {0};
+	int index = frame->width_px > 0 && frame->height_px > 0 && frame->width_px <= 16384 &&
+	                            frame->height_px <= 16384
+	                    ? place(pool, frame, &out)
+	                    : -1;
+	if (index < 0) {
+		if (frame->release != NULL) {
+			frame->release(frame->release_data);
+		}
+		return false;
 	}
-	g_mutex_unlock(&pool->lock);
-	/* Plugin code: outside the lock, it may take its own locks or acquire a buffer. */
-	if (release != NULL) {
-		release(release_data);
-	}
+	describe(&out, frame);
+	publish(pool, (uint32_t)index, &out, overlay);
+	return true;
+}
+
+void host_pool_overlay_off(struct host_pool *pool)
+{
+	take_back(pool, atomic_exchange(&pool->shared->overlay, WALL_IPC_OVERLAY_OFF));
 }

@@ -1,14 +1,15 @@
 /*
  * The picture pool on the child's side (wall-plugin-host): sealed memfd
  * buffers, each shared with the wall once (POOL_ADD) and then named by
- * index in FRAME messages.
+ * index in the shared page's mailboxes (isolate/ipc.h).
  *
  * A buffer is free when neither side holds it:
  * - the plugin holds the buffers it took with acquire_buffer() (a
  *   decoder's pictures, reference pictures included) until it gives them
  *   back;
- * - the wall holds the buffer of every frame it was sent until it says
- *   RELEASE.
+ * - a buffer is shown from the moment its picture is put in a mailbox
+ *   until the wall returns it, or the next picture displaces it from the
+ *   mailbox before the wall took it.
  * A frame whose planes lie in a buffer the plugin holds crosses without a
  * copy; any other frame is copied once into a free buffer.
  */
@@ -22,16 +23,18 @@
 
 #include "isolate/ipc.h"
 
-/* Sends POOL_ADD for index with fd; false when the packet could not go. */
-typedef bool (*host_pool_share_fn)(void *user, uint32_t index, int fd);
+/* Sends POOL_ADD for index, generation and fd; false when the packet could not go. */
+typedef bool (*host_pool_share_fn)(void *user, uint32_t index, uint32_t generation, int fd);
 
 struct host_pool_buffer {
 	int fd;
 	uint8_t *map;
 	size_t size;
+	/* Counts the memfds made for this index. */
+	uint32_t generation;
 	/* The plugin holds it (acquire_buffer). */
 	bool lent;
-	/* The wall holds it: a frame in it was sent and not yet released. */
+	/* A picture in it is in a mailbox or with the wall. */
 	bool shown;
 	/* The plugin's release of the frame shown from it without a copy. */
 	void (*release)(void *release_data);
@@ -40,6 +43,8 @@ struct host_pool_buffer {
 
 struct host_pool {
 	GMutex lock;
+	/* The page shared with the wall. */
+	struct wall_ipc_shared *shared;
 	struct host_pool_buffer buffers[WALL_IPC_POOL_MAX];
 	unsigned count;
 	host_pool_share_fn share;
@@ -49,7 +54,8 @@ struct host_pool {
 	uint64_t copied_frames;
 };
 
-void host_pool_init(struct host_pool *pool, host_pool_share_fn share, void *user);
+void host_pool_init(struct host_pool *pool, struct wall_ipc_shared *shared,
+                    host_pool_share_fn share, void *user);
 
 /*
  * A buffer of at least size bytes for the plugin to draw or decode into
@@ -61,20 +67,22 @@ void *host_pool_acquire(struct host_pool *pool, size_t size, uint8_t **data);
 void host_pool_give_back(struct host_pool *pool, void *buffer);
 
 /*
- * Put frame into a buffer the wall can read and fill header's index (a)
- * and picture (frame) for a FRAME message: in place when its planes lie
- * in a buffer the plugin holds, else copied into a free buffer and the
- * frame released at once. False when no buffer could take it; the frame
- * is then released.
+ * Put frame into a buffer the wall can read, describe it in the buffer's
+ * slot and put it in the frame (or overlay) mailbox: in place when its
+ * planes lie in a buffer the plugin holds, else copied into a free buffer
+ * and the frame released at once. First takes back what the wall
+ * returned. False when no buffer could take it; the frame is then
+ * released. Any thread.
  */
-bool host_pool_share_frame(struct host_pool *pool, const struct wall_frame *frame,
-                            struct wall_ipc_header *header);
+bool host_pool_show(struct host_pool *pool, const struct wall_frame *frame, bool overlay);
+
+/* Put "no overlay" in the overlay mailbox. Any thread. */
+void host_pool_overlay_off(struct host_pool *pool);
 
 /*
- * The wall no longer shows buffer index (RELEASE), or the FRAME naming it
- * never went: it is free again once the plugin does not hold it. Calls the
- * plugin's release of the frame that was in it. Any thread.
+ * Take back every buffer the wall returned, calling the plugin's release
+ * of the frame that was in it. Any thread.
  */
-void host_pool_unshow(struct host_pool *pool, uint32_t index);
+void host_pool_reclaim(struct host_pool *pool);
 
 #endif

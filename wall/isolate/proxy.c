@@ -182,6 +182,29 @@ struct wall_isolate *wall_isolate_create(const struct wall_host *host, struct wa
 	return isolate;
 }
 
+void wall_isolate_poll(struct wall_isolate *isolate)
+{
+	/* Never waits: the supervisor, busy with a host call, takes them itself. */
+	if (!g_mutex_trylock(&isolate->host_lock)) {
+		return;
+	}
+	g_mutex_lock(&isolate->lock);
+	struct child *child = isolate->child != NULL && !isolate->stopping
+	                              ? child_ref(isolate->child)
+	                              : NULL;
+	g_mutex_unlock(&isolate->lock);
+	if (child != NULL && !child_take_pictures(isolate, child)) {
+		/* The supervisor kills it and says why. */
+		g_atomic_int_set(&isolate->violator, child->number);
+		uint64_t one = 1;
+		if (write(isolate->wake_fd, &one, sizeof(one)) < 0) {
+			/* An eventfd only fails to count past 2^64 - 2. */
+		}
+	}
+	g_mutex_unlock(&isolate->host_lock);
+	child_unref(child);
+}
+
 const struct wall_plugin *wall_isolate_plugin(struct wall_isolate *isolate)
 {
 	return &isolate->table;

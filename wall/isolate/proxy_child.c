@@ -7,6 +7,7 @@
 #include "isolate/proxy_private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -34,6 +35,9 @@ void child_unref(struct child *child)
 		if (child->pool[i].map != NULL) {
 			munmap(child->pool[i].map, child->pool[i].size);
 		}
+	}
+	if (child->shared != NULL) {
+		munmap(child->shared, sizeof(*child->shared));
 	}
 	if (child->sock >= 0) {
 		close(child->sock);
@@ -95,10 +99,57 @@ static char **child_environment(void)
 	return env;
 }
 
+/*
+ * The page a child shares with the wall: a memfd whose size is sealed, so
+ * that the child cannot shrink it under the wall (SIGBUS), mapped here.
+ */
+static int make_shared(struct wall_ipc_shared **shared)
+{
+	int fd = memfd_create("wall-shared", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || ftruncate(fd, sizeof(**shared)) != 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+		goto fail;
+	}
+	void *map = mmap(NULL, sizeof(**shared), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		goto fail;
+	}
+	*shared = map;
+	return fd;
+fail:
+	if (fd >= 0) {
+		close(fd);
+	}
+	return -1;
+}
+
+/* fd moved above the numbers the child gets, so that one dup2 cannot overwrite the other. */
+static int above_child_fds(int fd)
+{
+	int moved = fcntl(fd, F_DUPFD_CLOEXEC, WALL_IPC_SHARED_FD + 1);
+	close(fd);
+	return moved;
+}
+
 struct child *child_spawn(struct wall_isolate *isolate)
 {
-	int pair[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+	struct wall_ipc_shared *shared = NULL;
+	int shared_fd = make_shared(&shared);
+	shared_fd = shared_fd >= 0 ? above_child_fds(shared_fd) : -1;
+	int pair[2] = {-1, -1};
+	if (shared_fd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0 ||
+	    (pair[1] = above_child_fds(pair[1])) < 0) {
+		wall_warning("%s: cannot start a child: %s", isolate->plugin_name,
+		             g_strerror(errno));
+		if (pair[0] >= 0) {
+			close(pair[0]);
+		}
+		if (shared != NULL) {
+			munmap(shared, sizeof(*shared));
+		}
+		if (shared_fd >= 0) {
+			close(shared_fd);
+		}
 		return NULL;
 	}
 	char *path = host_path();
@@ -106,14 +157,16 @@ struct child *child_spawn(struct wall_isolate *isolate)
 	char *argv[] = {path, isolate->plugin_path, "3", memory, NULL};
 	posix_spawn_file_actions_t actions;
 	posix_spawn_file_actions_init(&actions);
-	/* dup2 onto 3 clears close-on-exec there only. */
+	/* dup2 clears close-on-exec on 3 and WALL_IPC_SHARED_FD only. */
 	posix_spawn_file_actions_adddup2(&actions, pair[1], 3);
+	posix_spawn_file_actions_adddup2(&actions, shared_fd, WALL_IPC_SHARED_FD);
 	pid_t pid = -1;
 	char **env = child_environment();
 	int err = posix_spawn(&pid, path, &actions, NULL, argv, env);
 	g_strfreev(env);
 	posix_spawn_file_actions_destroy(&actions);
 	close(pair[1]);
+	close(shared_fd);
 	g_free(memory);
 	struct child *child = NULL;
 	int pidfd = err == 0 ? pidfd_open(pid, 0) : -1;
@@ -125,6 +178,7 @@ struct child *child_spawn(struct wall_isolate *isolate)
 			waitpid(pid, NULL, 0);
 		}
 		close(pair[0]);
+		munmap(shared, sizeof(*shared));
 		goto out;
 	}
 	child = g_new0(struct child, 1);
@@ -133,6 +187,8 @@ struct child *child_spawn(struct wall_isolate *isolate)
 	child->sock = pair[0];
 	child->pid = pid;
 	child->pidfd = pidfd;
+	child->shared = shared;
+	child->number = ++isolate->children;
 	struct wall_ipc_header header = {.type = WALL_IPC_INIT};
 	child_send(child, header, isolate->init->str, isolate->init->len);
 out:

@@ -89,11 +89,16 @@ void faults_report_end(struct wall_isolate *isolate, const char *reason, const c
 	g_free(json);
 }
 
-void faults_note_frame(struct run *run, int64_t now_us)
+void faults_note_wake(struct wall_isolate *isolate, struct run *run, int64_t now_us)
 {
+	guint taken = (guint)g_atomic_int_get(&isolate->frames_taken);
+	if (taken == run->frames_seen) {
+		return;
+	}
+	run->frames_seen = taken;
 	bool steady = run->last_frame_us > 0 &&
 	              now_us - run->last_frame_us <= (int64_t)STEADY_GAP_MS * 1000;
-	run->steady_frames = steady ? run->steady_frames + 1 : 0;
+	run->steady_wakes = steady ? run->steady_wakes + 1 : 0;
 	run->last_frame_us = now_us;
 }
 
@@ -102,7 +107,7 @@ void faults_note_state(struct run *run, enum wall_source_state state)
 	run->state = state;
 	if (state != WALL_SOURCE_STATE_LIVE) {
 		/* Not live: pictures may stop; steadiness counts again from the next ones. */
-		run->steady_frames = 0;
+		run->steady_wakes = 0;
 	}
 }
 
@@ -116,10 +121,10 @@ bool faults_pictures_stopped(struct wall_isolate *isolate, struct run *run, int6
 	if (changes != run->visibility_changes) {
 		/* Shown or hidden since: steadiness counts again from the next pictures. */
 		run->visibility_changes = changes;
-		run->steady_frames = 0;
+		run->steady_wakes = 0;
 	}
 	/* A plugin that never set a state is live by its pictures, as the host sees it. */
 	bool live = run->state == WALL_SOURCE_STATE_LIVE || run->state == WALL_SOURCE_STATE_INVALID;
-	return run->ready && live && !hidden && run->steady_frames >= STEADY_FRAMES &&
+	return run->ready && live && !hidden && run->steady_wakes >= STEADY_WAKES &&
 	       now_us - run->last_frame_us > (int64_t)STALE_MS * 1000;
 }

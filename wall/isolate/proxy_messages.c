@@ -1,7 +1,7 @@
 /*
  * What a child says, checked before use: pool buffers (sealed memfds),
- * frames that must lie inside them, log lines, states, metrics, events
- * and the questions it asks of the wall.
+ * the pictures in its mailboxes, which must lie inside them, log lines,
+ * states, metrics, events and the questions it asks of the wall.
  */
 #define _GNU_SOURCE
 #include "isolate/proxy_private.h"
@@ -17,6 +17,7 @@ struct held_frame {
 	uint32_t index;
 };
 
+/* The renderer is done with a picture: its buffer goes back through the shared page. */
 static void release_frame(void *data)
 {
 	struct held_frame *held = data;
@@ -24,8 +25,7 @@ static void release_frame(void *data)
 	g_mutex_lock(&child->lock);
 	child->pool[held->index].held = false;
 	g_mutex_unlock(&child->lock);
-	struct wall_ipc_header header = {.type = WALL_IPC_RELEASE, .a = held->index};
-	child_send(child, header, NULL, 0);
+	atomic_store(&child->shared->returned[held->index], 1);
 	child_unref(child);
 	g_free(held);
 }
@@ -35,6 +35,7 @@ static void release_frame(void *data)
 static bool take_pool_buffer(struct child *child, const struct wall_ipc_message *message)
 {
 	uint32_t index = message->header.a;
+	uint32_t generation = message->header.b;
 	struct stat st;
 	/* A sealed size: the child cannot shrink it under the renderer (SIGBUS). */
 	if (message->fd < 0 || index >= WALL_IPC_POOL_MAX || fstat(message->fd, &st) != 0 ||
@@ -51,6 +52,7 @@ static bool take_pool_buffer(struct child *child, const struct wall_ipc_message 
 		void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, message->fd, 0);
 		child->pool[index].map = map != MAP_FAILED ? map : NULL;
 		child->pool[index].size = map != MAP_FAILED ? (size_t)st.st_size : 0;
+		child->pool[index].generation = generation;
 		ok = map != MAP_FAILED;
 	}
 	g_mutex_unlock(&child->lock);
@@ -78,23 +80,10 @@ static bool frame_fits(const struct wall_ipc_frame *frame, size_t size)
 	return true;
 }
 
-static bool take_frame(struct wall_isolate *isolate, struct child *child,
-                       const struct wall_ipc_header *header)
+/* Show the picture in buffer index as its slot describes it (in, a checked copy). */
+static void show(struct wall_isolate *isolate, struct child *child, uint32_t index,
+                 uint8_t *map, const struct wall_ipc_frame *in, bool overlay)
 {
-	const struct wall_ipc_frame *in = &header->frame;
-	uint32_t index = header->a;
-	if (index >= WALL_IPC_POOL_MAX) {
-		return false;
-	}
-	g_mutex_lock(&child->lock);
-	uint8_t *map = child->pool[index].map;
-	bool ok =
-	        map != NULL && !child->pool[index].held && frame_fits(in, child->pool[index].size);
-	child->pool[index].held = ok;
-	g_mutex_unlock(&child->lock);
-	if (!ok) {
-		return false;
-	}
 	struct held_frame *held = g_new(struct held_frame, 1);
 	held->child = child_ref(child);
 	held->index = index;
@@ -116,10 +105,86 @@ static bool take_frame(struct wall_isolate *isolate, struct child *child,
 		frame.planes[i] = map + in->offsets[i];
 		frame.strides[i] = in->strides[i];
 	}
-	if (header->b == 1) {
+	if (overlay) {
 		isolate->host->push_overlay(isolate->source, &frame);
 	} else {
 		isolate->host->push_frame(isolate->source, &frame);
+		g_atomic_int_inc(&isolate->frames_taken);
+	}
+}
+
+enum take {
+	TAKE_NOTHING,
+	TAKE_SHOWN,
+	/* Its buffer's POOL_ADD has not been read yet. */
+	TAKE_WAIT,
+	TAKE_BROKEN,
+};
+
+/* One mailbox word the wall now holds: show it, or say why not. */
+static enum take take_word(struct wall_isolate *isolate, struct child *child, uint32_t word,
+                           bool overlay)
+{
+	if (overlay && word == WALL_IPC_OVERLAY_OFF) {
+		isolate->host->push_overlay(isolate->source, NULL);
+		return TAKE_SHOWN;
+	}
+	if (word == 0 || word > WALL_IPC_POOL_MAX) {
+		return TAKE_BROKEN;
+	}
+	uint32_t index = word - 1;
+	/* Copied once, then checked: the child may write its slot at any time. */
+	struct wall_ipc_slot slot;
+	memcpy(&slot, &child->shared->slots[index], sizeof(slot));
+	g_mutex_lock(&child->lock);
+	uint8_t *map = child->pool[index].map;
+	enum take take = TAKE_SHOWN;
+	if (map == NULL || child->pool[index].generation != slot.generation) {
+		take = TAKE_WAIT;
+	} else if (child->pool[index].held || !frame_fits(&slot.frame, child->pool[index].size)) {
+		take = TAKE_BROKEN;
+	} else {
+		child->pool[index].held = true;
+	}
+	g_mutex_unlock(&child->lock);
+	if (take == TAKE_SHOWN) {
+		show(isolate, child, index, map, &slot.frame, overlay);
+	}
+	return take;
+}
+
+/* A word taken and never shown: its buffer is the child's again. */
+static void give_back(struct child *child, uint32_t word)
+{
+	if (word >= 1 && word <= WALL_IPC_POOL_MAX) {
+		atomic_store(&child->shared->returned[word - 1], 1);
+	}
+}
+
+bool child_take_pictures(struct wall_isolate *isolate, struct child *child)
+{
+	_Atomic uint32_t *mailboxes[2] = {&child->shared->frame, &child->shared->overlay};
+	for (unsigned m = 0; m < 2; m++) {
+		uint32_t word = atomic_exchange(mailboxes[m], 0);
+		if (word == 0) {
+			word = child->waiting[m];
+		} else if (child->waiting[m] != 0) {
+			/* A newer picture passed the one still waiting for its buffer. */
+			give_back(child, child->waiting[m]);
+		}
+		child->waiting[m] = 0;
+		if (word == 0) {
+			continue;
+		}
+		switch (take_word(isolate, child, word, m == 1)) {
+		case TAKE_WAIT:
+			child->waiting[m] = word;
+			break;
+		case TAKE_BROKEN:
+			return false;
+		default:
+			break;
+		}
 	}
 	return true;
 }
@@ -193,17 +258,6 @@ bool child_handle(struct wall_isolate *isolate, struct child *child,
 		return true;
 	case WALL_IPC_POOL_ADD:
 		return take_pool_buffer(child, message);
-	case WALL_IPC_FRAME:
-		if (!take_frame(isolate, child, header)) {
-			return false;
-		}
-		if (header->b != 1) {
-			faults_note_frame(run, g_get_monotonic_time());
-		}
-		return true;
-	case WALL_IPC_OVERLAY_OFF:
-		isolate->host->push_overlay(isolate->source, NULL);
-		return true;
 	case WALL_IPC_LOG:
 		if (header->a < WALL_LOG_ERROR || header->a > WALL_LOG_DEBUG) {
 			return false;

@@ -18,8 +18,12 @@
 #include "isolate/ipc.h"
 #include "isolate/proxy.h"
 
-/* Heartbeat period, and the silence after which a child counts as hung. */
-#define PING_MS 200
+/*
+ * Heartbeat period, and the silence after which a child counts as hung.
+ * The supervisor also collects pictures nobody showed (a hidden source's)
+ * at least this often.
+ */
+#define PING_MS 500
 /*
  * How often the child's size is sampled: often under a memory limit, for
  * telling a memory death from others; else only for STATUS.
@@ -42,13 +46,13 @@
 /*
  * A plugin thread can hang while the child still answers heartbeats (a
  * deadlock in its per-frame code). A source that has been sending video
- * (STEADY_FRAMES pictures in a row, each within STEADY_GAP_MS of the one
- * before), is shown, and still says it is live, but then sends no picture
- * for STALE_MS counts as hung. A stream that merely stops says so itself
- * (stalled, offline) long before.
+ * (new pictures at STEADY_WAKES of the supervisor's wakes in a row, each
+ * within STEADY_GAP_MS of the one before), is shown, and still says it is
+ * live, but then sends no picture for STALE_MS counts as hung. A stream
+ * that merely stops says so itself (stalled, offline) long before.
  */
-#define STEADY_GAP_MS 500
-#define STEADY_FRAMES 10
+#define STEADY_GAP_MS (3 * PING_MS)
+#define STEADY_WAKES 4
 #define STALE_MS 10000
 
 /*
@@ -60,14 +64,25 @@ struct child {
 	GMutex lock;
 	/* -1 once the child is gone; sends check it under lock. */
 	int sock;
+	/* Counts the isolate's children from 1. */
+	gint number;
 	pid_t pid;
 	int pidfd;
+	/* The page shared with it (isolate/ipc.h), writable by both. */
+	struct wall_ipc_shared *shared;
 	struct {
 		uint8_t *map;
 		size_t size;
+		/* Which of the memfds made for this index is mapped. */
+		uint32_t generation;
 		/* The wall shows it: the child must not write it. */
 		bool held;
 	} pool[WALL_IPC_POOL_MAX];
+	/*
+	 * Mailbox words taken whose buffer is not mapped yet (its POOL_ADD is
+	 * still on the way): frame, then overlay. Under the isolate's host_lock.
+	 */
+	uint32_t waiting[2];
 };
 
 struct wall_isolate {
@@ -81,6 +96,8 @@ struct wall_isolate {
 	GString *init;
 	GThread *thread;
 	int wake_fd;
+	/* Children started so far. */
+	gint children;
 
 	/*
 	 * Held around every host call the supervisor makes, so that once
@@ -88,6 +105,10 @@ struct wall_isolate {
 	 */
 	GMutex host_lock;
 	bool stopping;
+	/* Pictures taken from the child's mailbox (not overlays); atomic. */
+	guint frames_taken;
+	/* The number of the child the render thread found breaking the protocol; atomic. */
+	gint violator;
 
 	/* Guards everything below; never held across I/O that can wait. */
 	GMutex lock;
@@ -128,9 +149,13 @@ struct run {
 	bool stale;
 	/* Killed for breaking the protocol. */
 	bool violated;
-	/* Pictures (not overlays): the last one's arrival, and how many came steadily. */
+	/*
+	 * Pictures (not overlays): frames_taken when last woken, the last wake
+	 * that saw new ones, and how many wakes in a row saw them steadily.
+	 */
+	guint frames_seen;
 	int64_t last_frame_us;
-	unsigned steady_frames;
+	unsigned steady_wakes;
 	uint64_t visibility_changes;
 	/* The state the plugin last set; INVALID until it sets one. */
 	enum wall_source_state state;
@@ -152,6 +177,13 @@ void child_sample_memory(struct wall_isolate *isolate, pid_t pid);
 /* Messages (proxy_messages.c). */
 
 /*
+ * Hand the host what the child put in its mailboxes since the last call,
+ * checked. Caller holds the isolate's host_lock, any thread. Returns false
+ * when the child broke the protocol.
+ */
+bool child_take_pictures(struct wall_isolate *isolate, struct child *child);
+
+/*
  * Act on one message from child, on the supervisor thread. Returns false
  * when the child broke the protocol; it is then killed, and only its own
  * tile is affected.
@@ -168,8 +200,8 @@ char *faults_describe_end(struct wall_isolate *isolate, const siginfo_t *info,
 void faults_report_end(struct wall_isolate *isolate, const char *reason, const char *kind,
                        pid_t pid, int64_t backoff_ms);
 
-/* A picture (not an overlay) came from the child at now_us. */
-void faults_note_frame(struct run *run, int64_t now_us);
+/* The supervisor woke at now_us: did pictures (not overlays) come since its last wake? */
+void faults_note_wake(struct wall_isolate *isolate, struct run *run, int64_t now_us);
 /* The plugin set state. */
 void faults_note_state(struct run *run, enum wall_source_state state);
 /* Whether the child's pictures stopped while it says it is live (see STALE_MS). */

@@ -53,7 +53,8 @@ static bool start_child(struct wall_isolate *isolate, struct run *run)
 	run->violated = false;
 	run->ready = false;
 	run->last_frame_us = 0;
-	run->steady_frames = 0;
+	run->steady_wakes = 0;
+	run->frames_seen = (guint)g_atomic_int_get(&isolate->frames_taken);
 	run->state = WALL_SOURCE_STATE_INVALID;
 	g_mutex_lock(&isolate->lock);
 	isolate->base_kb = 0;
@@ -94,6 +95,15 @@ static siginfo_t end_child(struct wall_isolate *isolate, struct run *run, bool k
 	return info;
 }
 
+/* Read the wake eventfd empty, so that poll() waits again (stopping is a flag of its own). */
+static void drain_wake(struct wall_isolate *isolate)
+{
+	uint64_t count;
+	if (read(isolate->wake_fd, &count, sizeof(count)) < 0) {
+		/* Nonblocking: nothing to read. */
+	}
+}
+
 static bool is_stopping(struct wall_isolate *isolate)
 {
 	g_mutex_lock(&isolate->host_lock);
@@ -120,6 +130,9 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 		poll(fds, 3, isolate->memory_mb > 0 ? SAMPLE_MS : PING_MS);
 		if (is_stopping(isolate)) {
 			return false;
+		}
+		if (fds[2].revents & POLLIN) {
+			drain_wake(isolate);
 		}
 		if (fds[0].revents & POLLIN) {
 			if (!wall_ipc_receive(child->sock, message)) {
@@ -155,7 +168,20 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 		} else if (fds[1].revents & (POLLIN | POLLHUP)) {
 			return true;
 		}
+		/* Pictures nobody took yet (a hidden source's), and what the render thread found. */
+		g_mutex_lock(&isolate->host_lock);
+		bool pictures_ok = isolate->stopping || child_take_pictures(isolate, child);
+		g_mutex_unlock(&isolate->host_lock);
+		if (!pictures_ok || g_atomic_int_get(&isolate->violator) == child->number) {
+			wall_warning("%s: plugin child %d broke the protocol (its shared page); "
+			             "killed",
+			             isolate->plugin_name, (int)child->pid);
+			run->violated = true;
+			pidfd_send_signal(child->pidfd, SIGKILL, NULL, 0);
+			return true;
+		}
 		int64_t now = g_get_monotonic_time();
+		faults_note_wake(isolate, run, now);
 		int64_t silence_ms = run->ready ? HANG_MS : START_MS;
 		if (now - run->last_pong_us > silence_ms * 1000) {
 			run->hung = true;
@@ -192,7 +218,9 @@ static bool wait_until(struct wall_isolate *isolate, int64_t deadline_us)
 			return true;
 		}
 		struct pollfd pfd = {.fd = isolate->wake_fd, .events = POLLIN};
-		poll(&pfd, 1, (int)MIN(left_ms, 1000));
+		if (poll(&pfd, 1, (int)MIN(left_ms, 1000)) > 0) {
+			drain_wake(isolate);
+		}
 	}
 }
 
