@@ -137,7 +137,8 @@ static size_t plan_planes(AVCodecContext *context, const AVFrame *frame, int lin
 	for (unsigned i = 0; i < 4; i++) {
 		offsets[i] = total;
 		if (sizes[i] > 0) {
-			total += (sizes[i] + PLANE_PADDING + PLANE_ALIGN - 1) & ~(size_t)(PLANE_ALIGN - 1);
+			total += (sizes[i] + PLANE_PADDING + PLANE_ALIGN - 1) &
+			         ~(size_t)(PLANE_ALIGN - 1);
 		}
 	}
 	return total;
@@ -161,13 +162,14 @@ static int get_buffer(AVCodecContext *context, AVFrame *frame, int flags)
 	                       ? plan_planes(context, frame, linesizes, offsets)
 	                       : 0;
 	uint8_t *data = NULL;
-	void *buffer = total > 0 ? decoder->host->acquire_buffer(decoder->source, total, &data)
-	                         : NULL;
+	void *buffer =
+	        total > 0 ? decoder->host->acquire_buffer(decoder->source, total, &data) : NULL;
 	if (buffer == NULL) {
 		return avcodec_default_get_buffer2(context, frame, flags);
 	}
 	struct host_buffer *held = g_new(struct host_buffer, 1);
-	*held = (struct host_buffer){.host = decoder->host, .source = decoder->source, .buffer = buffer};
+	*held = (struct host_buffer){
+	        .host = decoder->host, .source = decoder->source, .buffer = buffer};
 	frame->buf[0] = av_buffer_create(data, (size_t)total, give_back, held, 0);
 	if (frame->buf[0] == NULL) {
 		give_back(held, data);
@@ -356,13 +358,13 @@ static bool to_i420(AVFrame *picture)
 	switch (format) {
 	case AV_PIX_FMT_YUV422P:
 	case AV_PIX_FMT_YUVJ422P:
-		I422ToI420(PLANE8(picture, 0), PLANE8(picture, 1), PLANE8(picture, 2), PLANE8(out, 0),
-		           PLANE8(out, 1), PLANE8(out, 2), w, h);
+		I422ToI420(PLANE8(picture, 0), PLANE8(picture, 1), PLANE8(picture, 2),
+		           PLANE8(out, 0), PLANE8(out, 1), PLANE8(out, 2), w, h);
 		break;
 	case AV_PIX_FMT_YUV444P:
 	case AV_PIX_FMT_YUVJ444P:
-		I444ToI420(PLANE8(picture, 0), PLANE8(picture, 1), PLANE8(picture, 2), PLANE8(out, 0),
-		           PLANE8(out, 1), PLANE8(out, 2), w, h);
+		I444ToI420(PLANE8(picture, 0), PLANE8(picture, 1), PLANE8(picture, 2),
+		           PLANE8(out, 0), PLANE8(out, 1), PLANE8(out, 2), w, h);
 		break;
 	case AV_PIX_FMT_YUV420P10LE:
 		I010ToI420(PLANE16(picture, 0), PLANE16(picture, 1), PLANE16(picture, 2),

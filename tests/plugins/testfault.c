@@ -87,7 +87,8 @@ static void forge_bad_frame(void)
 	struct wall_ipc_shared *shared = NULL;
 	while (maps != NULL && shared == NULL && fgets(line, sizeof(line), maps) != NULL) {
 		unsigned long start;
-		if (strstr(line, "/memfd:wall-shared") != NULL && sscanf(line, "%lx-", &start) == 1) {
+		if (strstr(line, "/memfd:wall-shared") != NULL &&
+		    sscanf(line, "%lx-", &start) == 1) {
 			shared = (struct wall_ipc_shared *)start;
 		}
 	}
@@ -97,12 +98,12 @@ static void forge_bad_frame(void)
 	if (shared == NULL) {
 		exit(6);
 	}
-	/* The first buffer the pool made: the one every copied picture of ours went into. */
+	/* Buffer 0, the first the pool made: the wall has mapped it, it has a picture of ours. */
 	shared->slots[0].frame = (struct wall_ipc_frame){.format = WALL_PIXEL_FORMAT_BGRA,
-	                                                   .width_px = 4096,
-	                                                   .height_px = 4096,
-	                                                   .offsets = {1u << 30},
-	                                                   .strides = {4096 * 4}};
+	                                                 .width_px = 4096,
+	                                                 .height_px = 4096,
+	                                                 .offsets = {1u << 30},
+	                                                 .strides = {4096 * 4}};
 	atomic_store(&shared->frame, 1);
 }
 

@@ -42,11 +42,11 @@ enum wall_ipc_type {
 	WALL_IPC_METRIC_REPLY, /* a: request id, b: found; value */
 	WALL_IPC_DATA_REPLY,   /* a: request id, b: found; c: generation; text: json */
 	/* Child to wall. */
-	WALL_IPC_READY,    /* create() returned an instance; c: bytes mapped before the plugin */
-	WALL_IPC_FAILED,   /* create() returned NULL; text: why */
-	WALL_IPC_PONG,     /* a: sequence; text: status name, value pairs */
-	WALL_IPC_POOL_ADD, /* a: pool index, b: the buffer's generation; one fd */
-	WALL_IPC_LOG,      /* a: level; text */
+	WALL_IPC_READY,       /* create() returned an instance; c: bytes mapped before the plugin */
+	WALL_IPC_FAILED,      /* create() returned NULL; text: why */
+	WALL_IPC_PONG,        /* a: sequence; text: status name, value pairs */
+	WALL_IPC_POOL_ADD,    /* a: pool index, b: the buffer's generation; one fd */
+	WALL_IPC_LOG,         /* a: level; text */
 	WALL_IPC_STATE,       /* a: state; text: reason, when b is 1 */
 	WALL_IPC_METRIC,      /* value; text: name */
 	WALL_IPC_EVENT,       /* text: type, json */

@@ -162,8 +162,7 @@ static int64_t packed_size(const struct wall_frame *frame, uint32_t offsets[3], 
  * Under the lock: the buffer the plugin holds that every plane of frame
  * lies in, with the planes' offsets in it; -1 when there is none.
  */
-static int find_holder(struct host_pool *pool, const struct wall_frame *frame,
-                       uint32_t offsets[3])
+static int find_holder(struct host_pool *pool, const struct wall_frame *frame, uint32_t offsets[3])
 {
 	unsigned planes, bpp;
 	if (!wall_ipc_format_layout(frame->format, &planes, &bpp) || frame->planes[0] == NULL) {
@@ -283,8 +282,7 @@ void host_pool_reclaim(struct host_pool *pool)
 }
 
 /* The frame's buffer, shown now, and its planes' offsets in out; -1 when none could take it. */
-static int place(struct host_pool *pool, const struct wall_frame *frame,
-                 struct wall_ipc_frame *out)
+static int place(struct host_pool *pool, const struct wall_frame *frame, struct wall_ipc_frame *out)
 {
 	/* In place: the picture is already in memory the wall has mapped. */
 	g_mutex_lock(&pool->lock);

@@ -189,9 +189,8 @@ void wall_isolate_poll(struct wall_isolate *isolate)
 		return;
 	}
 	g_mutex_lock(&isolate->lock);
-	struct child *child = isolate->child != NULL && !isolate->stopping
-	                              ? child_ref(isolate->child)
-	                              : NULL;
+	struct child *child =
+	        isolate->child != NULL && !isolate->stopping ? child_ref(isolate->child) : NULL;
 	g_mutex_unlock(&isolate->lock);
 	if (child != NULL && !child_take_pictures(isolate, child)) {
 		/* The supervisor kills it and says why. */

@@ -51,7 +51,7 @@ void child_unref(struct child *child)
 
 /* Any thread, never blocks: a child that does not read loses the message. */
 bool child_send(struct child *child, struct wall_ipc_header header, const void *text,
-                       size_t text_bytes)
+                size_t text_bytes)
 {
 	if (child == NULL) {
 		return false;

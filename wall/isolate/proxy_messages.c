@@ -81,8 +81,8 @@ static bool frame_fits(const struct wall_ipc_frame *frame, size_t size)
 }
 
 /* Show the picture in buffer index as its slot describes it (in, a checked copy). */
-static void show(struct wall_isolate *isolate, struct child *child, uint32_t index,
-                 uint8_t *map, const struct wall_ipc_frame *in, bool overlay)
+static void show(struct wall_isolate *isolate, struct child *child, uint32_t index, uint8_t *map,
+                 const struct wall_ipc_frame *in, bool overlay)
 {
 	struct held_frame *held = g_new(struct held_frame, 1);
 	held->child = child_ref(child);
@@ -232,7 +232,7 @@ static void keep_status(struct wall_isolate *isolate, const struct wall_ipc_mess
 }
 
 bool child_handle(struct wall_isolate *isolate, struct child *child,
-                   const struct wall_ipc_message *message, struct run *run)
+                  const struct wall_ipc_message *message, struct run *run)
 {
 	const struct wall_ipc_header *header = &message->header;
 	const char *text = message->text;

@@ -142,8 +142,7 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 				return true;
 			}
 			g_mutex_lock(&isolate->host_lock);
-			bool ok = isolate->stopping ||
-			          child_handle(isolate, child, message, run);
+			bool ok = isolate->stopping || child_handle(isolate, child, message, run);
 			if (message->header.type == WALL_IPC_READY && !run->ready) {
 				run->ready = true;
 				run->last_pong_us = g_get_monotonic_time();
@@ -168,7 +167,8 @@ static bool serve_child(struct wall_isolate *isolate, struct run *run,
 		} else if (fds[1].revents & (POLLIN | POLLHUP)) {
 			return true;
 		}
-		/* Pictures nobody took yet (a hidden source's), and what the render thread found. */
+		/* Pictures nobody took yet (a hidden source's), and what the render thread found.
+		 */
 		g_mutex_lock(&isolate->host_lock);
 		bool pictures_ok = isolate->stopping || child_take_pictures(isolate, child);
 		g_mutex_unlock(&isolate->host_lock);
