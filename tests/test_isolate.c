@@ -516,6 +516,59 @@ static JsonObject *tile_status(JsonObject *status, const char *id)
 	g_assert_not_reached();
 }
 
+/* The wall binary on a layout, with a control client connected to it. */
+struct running_wall {
+	char *layout_path;
+	char *socket_path;
+	char *state_path;
+	char *wall_path;
+	GSubprocess *process;
+	struct wall_test_client client;
+	/* For everything the test waits for. */
+	int64_t deadline;
+};
+
+static void running_wall_start(struct running_wall *wall, const char *name, const char *layout)
+{
+	char *file = g_strdup_printf("%s.yaml", name);
+	wall->layout_path = wall_test_temp_path(file);
+	g_free(file);
+	g_assert_true(g_file_set_contents(wall->layout_path, layout, -1, NULL));
+	file = g_strdup_printf("%s.sock", name);
+	wall->socket_path = wall_test_temp_path(file);
+	g_free(file);
+	file = g_strdup_printf("%s.sqlite", name);
+	wall->state_path = wall_test_temp_path(file);
+	g_free(file);
+	wall->wall_path = wall_test_build_path("wall/wall");
+	const char *argv[] = {
+	        wall->wall_path,   "--backend", "headless",       "--renderer",         "soft",
+	        "--fps",           "25",        "--plugin-path",  WALL_TEST_PLUGIN_DIR, "--control",
+	        wall->socket_path, "--state",   wall->state_path, wall->layout_path,    NULL};
+	wall->process = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_NONE);
+	wall->client = (struct wall_test_client){0};
+	wall->deadline = g_get_monotonic_time() + 60 * G_TIME_SPAN_SECOND;
+	while (!wall_test_client_open(&wall->client, wall->socket_path)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, wall->deadline);
+		g_usleep(50000);
+	}
+}
+
+/* SIGTERM: the wall exits cleanly. */
+static void running_wall_stop(struct running_wall *wall)
+{
+	wall_test_client_close(&wall->client);
+	g_subprocess_send_signal(wall->process, SIGTERM);
+	g_assert_true(g_subprocess_wait(wall->process, NULL, NULL));
+	g_assert_true(g_subprocess_get_if_exited(wall->process));
+	g_assert_cmpint(g_subprocess_get_exit_status(wall->process), ==, 0);
+	g_object_unref(wall->process);
+	g_free(wall->wall_path);
+	g_free(wall->state_path);
+	g_free(wall->socket_path);
+	g_free(wall->layout_path);
+}
+
 /*
  * The wall binary with a crashing isolated source beside an in-process
  * one: it keeps presenting, STATUS says isolated, the child's pid and
@@ -523,7 +576,6 @@ static JsonObject *tile_status(JsonObject *status, const char *id)
  */
 static void test_wall_status(void)
 {
-	char *layout_path = wall_test_temp_path("status.yaml");
 	const char *layout = "wall: {canvas: 320x180, isolate: true}\n"
 	                     "sources:\n"
 	                     "  bad: {plugin: testfault, fault: segv, after_frames: 10}\n"
@@ -531,27 +583,16 @@ static void test_wall_status(void)
 	                     "scenes:\n"
 	                     "  s: {grid: 2x1, tiles: [{id: a, source: bad, cell: [0, 0]},\n"
 	                     "                         {id: b, source: good, cell: [1, 0]}]}\n";
-	g_assert_true(g_file_set_contents(layout_path, layout, -1, NULL));
-	char *socket_path = wall_test_temp_path("status.sock");
-	char *state_path = wall_test_temp_path("status.sqlite");
-	char *wall_path = wall_test_build_path("wall/wall");
-	const char *argv[] = {
-	        wall_path,   "--backend", "headless",      "--renderer",         "soft",
-	        "--fps",     "25",        "--plugin-path", WALL_TEST_PLUGIN_DIR, "--control",
-	        socket_path, "--state",   state_path,      layout_path,          NULL};
-	GSubprocess *wall = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_NONE);
-	struct wall_test_client client = {0};
-	int64_t deadline = g_get_monotonic_time() + 60 * G_TIME_SPAN_SECOND;
-	while (!wall_test_client_open(&client, socket_path)) {
-		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-		g_usleep(50000);
-	}
+	struct running_wall wall;
+	running_wall_start(&wall, "status", layout);
+	struct wall_test_client *client = &wall.client;
+	int64_t deadline = wall.deadline;
 	int64_t first_frame = -1;
 	int64_t frame = -1;
 	int64_t child_pid = 0;
 	bool restarted = false;
 	while (!(restarted && child_pid > 0) && g_get_monotonic_time() < deadline) {
-		JsonObject *status = wall_test_client_ask_ok(&client, "STATUS");
+		JsonObject *status = wall_test_client_ask_ok(client, "STATUS");
 		frame = json_object_get_int_member(status, "frame");
 		first_frame = first_frame < 0 ? frame : first_frame;
 		JsonObject *bad = json_object_get_object_member(tile_status(status, "a"), "status");
@@ -574,11 +615,11 @@ static void test_wall_status(void)
 	char *isolated_layout = g_strdup(layout);
 	char *flip = strstr(isolated_layout, "isolate: false");
 	memcpy(flip, "isolate: true ", strlen("isolate: true "));
-	g_assert_true(g_file_set_contents(layout_path, isolated_layout, -1, NULL));
-	json_object_unref(wall_test_client_ask_ok(&client, "RELOAD"));
+	g_assert_true(g_file_set_contents(wall.layout_path, isolated_layout, -1, NULL));
+	json_object_unref(wall_test_client_ask_ok(client, "RELOAD"));
 	bool good_isolated = false;
 	while (!good_isolated && g_get_monotonic_time() < deadline) {
-		JsonObject *status = wall_test_client_ask_ok(&client, "STATUS");
+		JsonObject *status = wall_test_client_ask_ok(client, "STATUS");
 		JsonObject *good =
 		        json_object_get_object_member(tile_status(status, "b"), "status");
 		good_isolated = json_object_has_member(good, "isolated");
@@ -587,19 +628,9 @@ static void test_wall_status(void)
 	}
 	g_assert_true(good_isolated);
 	g_free(isolated_layout);
-	wall_test_client_close(&client);
-
-	g_subprocess_send_signal(wall, SIGTERM);
-	g_assert_true(g_subprocess_wait(wall, NULL, NULL));
-	g_assert_true(g_subprocess_get_if_exited(wall));
-	g_assert_cmpint(g_subprocess_get_exit_status(wall), ==, 0);
+	running_wall_stop(&wall);
 	/* Its children went with it. */
 	g_assert_cmpint(kill((pid_t)child_pid, 0), !=, 0);
-	g_object_unref(wall);
-	g_free(wall_path);
-	g_free(state_path);
-	g_free(socket_path);
-	g_free(layout_path);
 }
 
 /*
@@ -609,7 +640,6 @@ static void test_wall_status(void)
  */
 static void test_wall_events(void)
 {
-	char *layout_path = wall_test_temp_path("events.yaml");
 	const char *layout = "wall: {canvas: 320x180}\n"
 	                     "sources:\n"
 	                     "  iso: {plugin: testfault, isolate: true}\n"
@@ -617,30 +647,20 @@ static void test_wall_events(void)
 	                     "scenes:\n"
 	                     "  s: {grid: 2x1, tiles: [{id: a, source: iso, cell: [0, 0]},\n"
 	                     "                         {id: b, source: local, cell: [1, 0]}]}\n";
-	g_assert_true(g_file_set_contents(layout_path, layout, -1, NULL));
-	char *socket_path = wall_test_temp_path("events.sock");
-	char *state_path = wall_test_temp_path("events.sqlite");
-	char *wall_path = wall_test_build_path("wall/wall");
-	const char *argv[] = {
-	        wall_path,   "--backend", "headless",      "--renderer",         "soft",
-	        "--fps",     "25",        "--plugin-path", WALL_TEST_PLUGIN_DIR, "--control",
-	        socket_path, "--state",   state_path,      layout_path,          NULL};
-	GSubprocess *wall = wall_test_spawn(argv, G_SUBPROCESS_FLAGS_NONE);
-	struct wall_test_client client = {0};
-	int64_t deadline = g_get_monotonic_time() + 60 * G_TIME_SPAN_SECOND;
-	while (!wall_test_client_open(&client, socket_path)) {
-		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-		g_usleep(50000);
-	}
-	json_object_unref(wall_test_client_ask_ok(&client, "SUBSCRIBE"));
+	struct running_wall wall;
+	running_wall_start(&wall, "events", layout);
+	struct wall_test_client *client = &wall.client;
+	int64_t deadline = wall.deadline;
+	json_object_unref(wall_test_client_ask_ok(client, "SUBSCRIBE"));
 	bool from_child = false;
 	bool from_wall = false;
 	while (!(from_child && from_wall) && g_get_monotonic_time() < deadline) {
-		char *line = wall_test_client_read(&client);
+		char *line = wall_test_client_read(client);
 		g_assert_nonnull(line);
 		g_assert_true(g_str_has_prefix(line, "EVENT {"));
 		JsonParser *parser = json_parser_new();
-		g_assert_true(json_parser_load_from_data(parser, line + strlen("EVENT "), -1, NULL));
+		g_assert_true(
+		        json_parser_load_from_data(parser, line + strlen("EVENT "), -1, NULL));
 		JsonObject *event = json_node_get_object(json_parser_get_root(parser));
 		if (g_str_equal(json_object_get_string_member(event, "event"), "plugin")) {
 			const char *type = json_object_get_string_member(event, "type");
@@ -658,15 +678,7 @@ static void test_wall_events(void)
 	}
 	g_assert_true(from_child);
 	g_assert_true(from_wall);
-	wall_test_client_close(&client);
-	g_subprocess_send_signal(wall, SIGTERM);
-	g_assert_true(g_subprocess_wait(wall, NULL, NULL));
-	g_assert_cmpint(g_subprocess_get_exit_status(wall), ==, 0);
-	g_object_unref(wall);
-	g_free(wall_path);
-	g_free(state_path);
-	g_free(socket_path);
-	g_free(layout_path);
+	running_wall_stop(&wall);
 }
 
 static const struct fault_case segv = {"segv", "testfault: 插件崩溃 SIGSEGV", 0};
