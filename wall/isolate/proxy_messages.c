@@ -80,9 +80,9 @@ static bool frame_fits(const struct wall_ipc_frame *frame, size_t size)
 	return true;
 }
 
-/* Show the picture in buffer index as its slot describes it (in, a checked copy). */
-static void show(struct wall_isolate *isolate, struct child *child, uint32_t index, uint8_t *map,
-                 const struct wall_ipc_frame *in, bool overlay)
+/* Hand the host the picture in buffer index as its slot describes it (in, a checked copy). */
+static void deliver(struct wall_isolate *isolate, struct child *child, uint32_t index, uint8_t *map,
+                    const struct wall_ipc_frame *in, bool overlay)
 {
 	struct held_frame *held = g_new(struct held_frame, 1);
 	held->child = child_ref(child);
@@ -114,7 +114,6 @@ static void show(struct wall_isolate *isolate, struct child *child, uint32_t ind
 }
 
 enum take {
-	TAKE_NOTHING,
 	TAKE_SHOWN,
 	/* Its buffer's POOL_ADD has not been read yet. */
 	TAKE_WAIT,
@@ -148,7 +147,7 @@ static enum take take_word(struct wall_isolate *isolate, struct child *child, ui
 	}
 	g_mutex_unlock(&child->lock);
 	if (take == TAKE_SHOWN) {
-		show(isolate, child, index, map, &slot.frame, overlay);
+		deliver(isolate, child, index, map, &slot.frame, overlay);
 	}
 	return take;
 }
